@@ -1,0 +1,123 @@
+// cliprt bench: forwards per second of a model's towers on several backends, side by side in one run.
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "cliprt/backends.h"
+#include "cliprt/synthetic_weights.h"
+#include "commands.h"
+#include "models/model_loader.h"
+
+namespace cliprt::app {
+
+namespace {
+
+struct BenchOptions {
+    std::string model = "ViT-B-32";
+    std::string weights = "synthetic";
+    std::string backends = "cpu";
+    std::string batches = "1";
+    std::string towers = "image,text";
+    std::string dtype = "f32";
+    double min_seconds = 2.0;
+    int threads = 0;
+    bool json = false;
+};
+
+std::vector<std::string> split(const std::string& text) {
+    std::vector<std::string> parts;
+    std::stringstream in(text);
+    for (std::string part; std::getline(in, part, ',');) {
+        if (!part.empty()) parts.push_back(part);
+    }
+    return parts;
+}
+
+}  // namespace
+
+Command add_bench_command(CLI::App& app) {
+    CLI::App* cmd = app.add_subcommand("bench", "Measure forwards per second on one or more backends");
+    auto o = std::make_shared<BenchOptions>();
+    cmd->add_option("--model", o->model, "Built-in model name, config file or model directory")->capture_default_str();
+    cmd->add_option("--weights", o->weights, "'synthetic' or a .safetensors file")->capture_default_str();
+    cmd->add_option("--backend", o->backends, "Comma-separated backends, e.g. cpu,vulkan")->capture_default_str();
+    cmd->add_option("--batch", o->batches, "Comma-separated batch sizes, e.g. 1,8")->capture_default_str();
+    cmd->add_option("--tower", o->towers, "image, text or image,text")->capture_default_str();
+    cmd->add_option("--dtype", o->dtype, "f32 or f16 (GPU backends)")->capture_default_str();
+    cmd->add_option("--min-seconds", o->min_seconds, "Measure each configuration for at least this long")
+        ->capture_default_str()->check(CLI::PositiveNumber);
+    cmd->add_option("--threads", o->threads, "CPU threads (0 = all cores)")->capture_default_str();
+    cmd->add_flag("--json", o->json, "Print JSON");
+    return [o] {
+        auto model = load_clip_model(o->model, o->weights);
+        const ClipConfig& cfg = model->config();
+        nlohmann::json rows = nlohmann::json::array();
+        if (!o->json) {
+            std::printf("model %s (%s weights)\n", cfg.name.c_str(), o->weights.c_str());
+            std::printf("%-8s %-6s %-5s %6s %12s %12s %10s %8s\n", "backend", "tower", "dtype", "batch", "items/s",
+                        "ms/forward", "dispatches", "submits");
+        }
+        for (const std::string& backend_name : split(o->backends)) {
+            BackendOptions options;
+            options.dtype = parse_dtype(o->dtype);
+            options.threads = o->threads;
+            auto backend = create_backend(backend_name, options);
+            ClipSession session(model, *backend);
+            for (const std::string& tower : split(o->towers)) {
+                if (tower != "image" && tower != "text") throw std::runtime_error("unknown tower '" + tower + "' (image or text)");
+                for (const std::string& batch_text : split(o->batches)) {
+                    const int batch = std::stoi(batch_text);
+                    if (batch < 1) throw std::runtime_error("batch sizes must be >= 1");
+                    Tensor input;
+                    if (tower == "image") {
+                        input = synthetic_tensor("bench.image", Shape{batch, 3, cfg.vision.image_size, cfg.vision.image_width},
+                                                 0.0, 1.0);
+                    } else {
+                        // Token ids of plausible captions: start, a few words, end, padding.
+                        const int64_t len = cfg.text.context_length;
+                        std::vector<int32_t> ids(static_cast<size_t>(batch * len), 0);
+                        for (int b = 0; b < batch; ++b) {
+                            int32_t* row = ids.data() + b * len;
+                            const int64_t words = std::min<int64_t>(len - 2, 8 + b % 5);
+                            row[0] = 49406;
+                            for (int64_t i = 1; i <= words; ++i) row[i] = static_cast<int32_t>(320 + (i * 97 + b) % 40000);
+                            row[words + 1] = 49407;
+                        }
+                        input = Tensor::from_i32(Shape{batch, len}, ids);
+                    }
+                    auto forward = [&] {
+                        return tower == "image" ? session.encode_image(input, true) : session.encode_text(input, true);
+                    };
+                    forward();  // compile, upload weights, warm caches
+                    int runs = 0;
+                    const auto start = std::chrono::steady_clock::now();
+                    double elapsed = 0;
+                    do {
+                        forward();
+                        ++runs;
+                        elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+                    } while (elapsed < o->min_seconds);
+                    const double ms = 1000.0 * elapsed / runs;
+                    const double per_second = batch * runs / elapsed;
+                    const Program& program = session.last_compiled()->program();
+                    const std::string dtype = dtype_name(backend->float_storage_dtype());
+                    if (o->json) {
+                        rows.push_back({{"backend", backend_name}, {"device", backend->device_info().name},
+                                        {"tower", tower}, {"dtype", dtype}, {"batch", batch},
+                                        {"items_per_second", per_second}, {"ms_per_forward", ms}, {"runs", runs},
+                                        {"dispatches", program.dispatch_count()}, {"submits", program.submit_count()}});
+                    } else {
+                        std::printf("%-8s %-6s %-5s %6d %12.2f %12.2f %10d %8d\n", backend_name.c_str(), tower.c_str(),
+                                    dtype.c_str(), batch, per_second, ms, program.dispatch_count(), program.submit_count());
+                    }
+                }
+            }
+        }
+        if (o->json) std::cout << nlohmann::json{{"model", cfg.name}, {"weights", o->weights}, {"results", rows}}.dump(2) << "\n";
+        return 0;
+    };
+}
+
+}  // namespace cliprt::app

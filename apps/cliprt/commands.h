@@ -1,0 +1,16 @@
+// The subcommands of the cliprt executable; each registers its options on the CLI11 app and
+// returns the function that runs it.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+
+namespace cliprt::app {
+
+using Command = std::function<int()>;
+
+Command add_info_command(CLI::App& app);
+Command add_parity_command(CLI::App& app);
+Command add_bench_command(CLI::App& app);
+
+}  // namespace cliprt::app

@@ -1,0 +1,81 @@
+#include "cuda_program.h"
+
+#include "cuda_check.h"
+
+namespace cliprt::cuda {
+
+namespace {
+
+// What cudaMemset(0x7f) leaves in each slot: larger than any position, so "no error".
+constexpr int kNoIdError = 0x7f7f7f7f;
+
+}  // namespace
+
+CudaProgram::CudaProgram(int device, cudaStream_t stream, std::vector<IdCheck> id_checks)
+    : device_(device), stream_(stream), id_checks_(std::move(id_checks)) {
+    if (id_checks_.empty()) return;
+    check(cudaSetDevice(device_), "cudaSetDevice");
+    check(cudaMalloc(reinterpret_cast<void**>(&device_slots_), id_checks_.size() * sizeof(int)), "cudaMalloc");
+    check(cudaMallocHost(reinterpret_cast<void**>(&host_slots_), id_checks_.size() * sizeof(int)), "cudaMallocHost");
+}
+
+CudaProgram::~CudaProgram() {
+    // Destructors cannot report errors; at worst something leaks.
+    cudaSetDevice(device_);
+    if (exec_ != nullptr) cudaGraphExecDestroy(exec_);
+    if (device_slots_ != nullptr) cudaFree(device_slots_);
+    if (host_slots_ != nullptr) cudaFreeHost(host_slots_);
+}
+
+void CudaProgram::enqueue_all(const std::vector<Step>& steps, const std::vector<std::string>& node_names) {
+    const size_t slot_bytes = id_checks_.size() * sizeof(int);
+    if (slot_bytes > 0) check(cudaMemsetAsync(device_slots_, 0x7f, slot_bytes, stream_), "cudaMemsetAsync");
+    for (size_t i = 0; i < steps.size(); ++i) {
+        if (!steps[i].enqueue) continue;
+        steps[i].enqueue(stream_);
+        // Launch configuration errors surface here, while the node is still known.
+        const cudaError_t status = cudaGetLastError();
+        if (status != cudaSuccess) {
+            fail("cuda backend: node '", node_names[i], "': kernel launch failed: ", cudaGetErrorString(status));
+        }
+        dispatches_ += steps[i].kernels;
+    }
+    if (slot_bytes > 0) {
+        check(cudaMemcpyAsync(host_slots_, device_slots_, slot_bytes, cudaMemcpyDeviceToHost, stream_),
+              "cudaMemcpyAsync");
+    }
+}
+
+void CudaProgram::capture(const std::vector<Step>& steps, const std::vector<std::string>& node_names) {
+    check(cudaSetDevice(device_), "cudaSetDevice");
+    dispatches_ = 0;
+    bool any_work = !id_checks_.empty();
+    for (const Step& step : steps) any_work = any_work || static_cast<bool>(step.enqueue);
+    if (!any_work) return;  // only views: nothing to replay
+    check(cudaStreamBeginCapture(stream_, cudaStreamCaptureModeThreadLocal), "cudaStreamBeginCapture");
+    cudaGraph_t graph = nullptr;
+    try {
+        enqueue_all(steps, node_names);
+    } catch (...) {
+        if (cudaStreamEndCapture(stream_, &graph) == cudaSuccess && graph != nullptr) cudaGraphDestroy(graph);
+        throw;
+    }
+    check(cudaStreamEndCapture(stream_, &graph), "cudaStreamEndCapture");
+    const cudaError_t status = cudaGraphInstantiate(&exec_, graph, 0);
+    cudaGraphDestroy(graph);
+    check(status, "cudaGraphInstantiate");
+}
+
+void CudaProgram::run() {
+    check(cudaSetDevice(device_), "cudaSetDevice");
+    if (exec_ != nullptr) check(cudaGraphLaunch(exec_, stream_), "cudaGraphLaunch");
+    check(cudaStreamSynchronize(stream_), "cudaStreamSynchronize (running the forward)");
+    for (size_t i = 0; i < id_checks_.size(); ++i) {
+        if (host_slots_[i] != kNoIdError) {
+            fail("cuda backend: node '", id_checks_[i].node, "': the id at position ", host_slots_[i],
+                 " is outside the vocabulary [0, ", id_checks_[i].vocab, ")");
+        }
+    }
+}
+
+}  // namespace cliprt::cuda

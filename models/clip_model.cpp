@@ -1,0 +1,101 @@
+#include "models/clip_model.h"
+
+#include <cmath>
+
+#include "cliprt/error.h"
+#include "models/towers.h"
+
+namespace cliprt {
+
+ClipModel::ClipModel(ClipConfig config, std::shared_ptr<WeightSource> weights)
+    : config_(std::move(config)), weights_(std::move(weights)) {}
+
+std::shared_ptr<const Graph> ClipModel::image_graph(int batch, bool normalize) {
+    if (batch < 1) fail("batch size must be >= 1, got ", batch);
+    const VisionConfig& v = config_.vision;
+    auto graph = std::make_shared<Graph>();
+    ValueId image = graph->add_input("image", Shape{batch, 3, v.image_size, v.image_width}, DType::F32);
+    ValueId features = v.resnet ? modified_resnet(*graph, weights_, "visual.", image, v, config_.embed_dim)
+                                : vision_transformer(*graph, weights_, "visual.", image, v, config_.embed_dim);
+    if (normalize) features = graph->l2_normalize(features, "normalize");
+    graph->mark_output(features);
+    return graph;
+}
+
+std::shared_ptr<const Graph> ClipModel::text_graph(int batch, bool normalize) {
+    if (batch < 1) fail("batch size must be >= 1, got ", batch);
+    auto graph = std::make_shared<Graph>();
+    ValueId ids = graph->add_input("text", Shape{batch, config_.text.context_length}, DType::I32);
+    ValueId features = text_transformer(*graph, weights_, text_prefix(), ids, config_.text, config_.embed_dim);
+    if (normalize) features = graph->l2_normalize(features, "normalize");
+    graph->mark_output(features);
+    return graph;
+}
+
+float ClipModel::scalar(const std::string& name) {
+    const Shape shape = config_.nonscalar_logit_scale ? Shape{1} : Shape{};
+    return weights_.get(name, shape)->f32()[0];
+}
+
+float ClipModel::logit_scale() { return std::exp(scalar("logit_scale")); }
+
+std::optional<float> ClipModel::logit_bias() {
+    if (!config_.has_logit_bias) return std::nullopt;
+    return scalar("logit_bias");
+}
+
+std::shared_ptr<const Graph> ClipModel::logits_graph(int images, int texts) {
+    auto graph = std::make_shared<Graph>();
+    const int64_t e = config_.embed_dim;
+    ValueId img = graph->l2_normalize(graph->add_input("image_features", Shape{images, e}, DType::F32));
+    ValueId txt = graph->l2_normalize(graph->add_input("text_features", Shape{texts, e}, DType::F32));
+    ValueId cos = graph->linear(img, txt, -1, Activation::None, -1, "cosine");
+    graph->mark_output(graph->unary(cos, Activation::None, logit_scale(), logit_bias().value_or(0.0f), "logits"));
+    return graph;
+}
+
+std::vector<std::string> ClipModel::unused_weights() {
+    logit_scale();
+    logit_bias();
+    return weights_.source().unused_names();
+}
+
+ClipSession::ClipSession(std::shared_ptr<ClipModel> model, Backend& backend)
+    : model_(std::move(model)), backend_(backend), weights_(backend) {}
+
+Tensor ClipSession::run(Kind kind, int a, int b, const std::vector<Tensor>& inputs) {
+    auto key = std::make_tuple(kind, a, b);
+    auto it = compiled_.find(key);
+    if (it == compiled_.end()) {
+        std::shared_ptr<const Graph> graph;
+        switch (kind) {
+            case Kind::Image: graph = model_->image_graph(a, false); break;
+            case Kind::ImageNormalized: graph = model_->image_graph(a, true); break;
+            case Kind::Text: graph = model_->text_graph(a, false); break;
+            case Kind::TextNormalized: graph = model_->text_graph(a, true); break;
+            case Kind::Logits: graph = model_->logits_graph(a, b); break;
+        }
+        it = compiled_.emplace(key, std::make_unique<CompiledGraph>(graph, backend_, weights_)).first;
+    }
+    last_ = it->second.get();
+    return std::move(it->second->run(inputs).at(0));
+}
+
+Tensor ClipSession::encode_image(const Tensor& images, bool normalize) {
+    if (images.shape().rank() != 4) fail("images must be [N, 3, H, W], got ", images.shape());
+    return run(normalize ? Kind::ImageNormalized : Kind::Image, static_cast<int>(images.shape()[0]), 0, {images});
+}
+
+Tensor ClipSession::encode_text(const Tensor& ids, bool normalize) {
+    if (ids.shape().rank() != 2) fail("token ids must be [N, context_length], got ", ids.shape());
+    return run(normalize ? Kind::TextNormalized : Kind::Text, static_cast<int>(ids.shape()[0]), 0, {ids});
+}
+
+Tensor ClipSession::logits(const Tensor& image_features, const Tensor& text_features) {
+    if (image_features.shape().rank() != 2 || text_features.shape().rank() != 2)
+        fail("logits need [N, E] image and text features");
+    return run(Kind::Logits, static_cast<int>(image_features.shape()[0]), static_cast<int>(text_features.shape()[0]),
+               {image_features, text_features});
+}
+
+}  // namespace cliprt

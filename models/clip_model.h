@@ -1,0 +1,66 @@
+// A CLIP model: its config and weights, and the graphs of its towers built on demand.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <tuple>
+
+#include "cliprt/executor.h"
+#include "models/model_config.h"
+#include "models/model_weights.h"
+
+namespace cliprt {
+
+class ClipModel {
+public:
+    ClipModel(ClipConfig config, std::shared_ptr<WeightSource> weights);
+
+    const ClipConfig& config() const { return config_; }
+    // image [batch, 3, S, S] f32 -> features [batch, embed_dim]
+    std::shared_ptr<const Graph> image_graph(int batch, bool normalize);
+    // ids [batch, context_length] i32 -> features [batch, embed_dim]
+    std::shared_ptr<const Graph> text_graph(int batch, bool normalize);
+    // image features [images, E], text features [texts, E] -> exp(logit_scale) * cos + logit_bias, as
+    // open_clip's get_logits.
+    std::shared_ptr<const Graph> logits_graph(int images, int texts);
+    float logit_scale();                // already exp'd
+    std::optional<float> logit_bias();
+    // Checkpoint tensors no tower used; call after building both towers.
+    std::vector<std::string> unused_weights();
+
+private:
+    float scalar(const std::string& name);
+    std::string text_prefix() const { return config_.custom_text ? "text." : ""; }
+
+    ClipConfig config_;
+    ModelWeights weights_;
+};
+
+// A model on one backend: compiled graphs cached per (kind, batch), weights uploaded once.
+class ClipSession {
+public:
+    ClipSession(std::shared_ptr<ClipModel> model, Backend& backend);
+
+    Tensor encode_image(const Tensor& images, bool normalize);
+    Tensor encode_text(const Tensor& ids, bool normalize);
+    Tensor logits(const Tensor& image_features, const Tensor& text_features);
+
+    ClipModel& model() { return *model_; }
+    Backend& backend() { return backend_; }
+    // The compiled graph of the last call, for dispatch counts and memory figures.
+    const CompiledGraph* last_compiled() const { return last_; }
+    const WeightCache& weight_cache() const { return weights_; }
+
+private:
+    enum class Kind { Image, ImageNormalized, Text, TextNormalized, Logits };
+    Tensor run(Kind kind, int a, int b, const std::vector<Tensor>& inputs);
+
+    std::shared_ptr<ClipModel> model_;
+    Backend& backend_;
+    WeightCache weights_;
+    std::map<std::tuple<Kind, int, int>, std::unique_ptr<CompiledGraph>> compiled_;
+    const CompiledGraph* last_ = nullptr;
+};
+
+}  // namespace cliprt

@@ -1,0 +1,253 @@
+#include "models/model_config.h"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <type_traits>
+
+#include "cliprt/embedded_file.h"
+#include "cliprt/error.h"
+
+namespace cliprt {
+
+#include "embedded_configs.inc"
+
+namespace {
+
+using nlohmann::json;
+
+// Reads the keys of one JSON object, remembering which were consumed so that anything left over
+// is reported as unknown.
+class ObjectReader {
+public:
+    ObjectReader(const json& object, std::string where) : object_(object), where_(std::move(where)) {
+        if (!object_.is_object()) fail(where_, " must be a JSON object");
+    }
+
+    template <typename T>
+    void read(const char* key, T& out) {
+        seen_.insert(key);
+        auto it = object_.find(key);
+        if (it == object_.end() || it->is_null()) return;
+        try {
+            if constexpr (std::is_same_v<T, std::optional<double>>) {
+                out = it->template get<double>();
+            } else {
+                out = it->template get<T>();
+            }
+        } catch (const json::exception&) {
+            fail(where_, ": key '", key, "' has the wrong type (", it->dump(), ")");
+        }
+    }
+    const json* raw(const char* key) {
+        seen_.insert(key);
+        auto it = object_.find(key);
+        return it == object_.end() || it->is_null() ? nullptr : &*it;
+    }
+    // Keys open_clip accepts that do not change inference, or that must keep their default.
+    void ignore(const char* key) { seen_.insert(key); }
+    template <typename T>
+    void require_default(const char* key, const T& default_value, const char* why) {
+        T value = default_value;
+        read(key, value);
+        if (value != default_value) fail(where_, ": '", key, "' = ", object_.at(key).dump(), " is not supported (", why, ")");
+    }
+    void finish() const {
+        for (auto it = object_.begin(); it != object_.end(); ++it) {
+            if (!seen_.count(it.key())) fail(where_, ": unknown config key '", it.key(), "'");
+        }
+    }
+    const std::string& where() const { return where_; }
+
+private:
+    const json& object_;
+    std::string where_;
+    std::set<std::string> seen_;
+};
+
+void read_block_options(ObjectReader& r, BlockConfig& block, bool quick_gelu) {
+    r.read("ls_init_value", block.ls_init_value);
+    r.read("qk_norm", block.qk_norm);
+    r.read("scaled_cosine_attn", block.scaled_cosine_attn);
+    r.read("scale_heads", block.scale_heads);
+    r.read("scale_attn_inner", block.scale_attn_inner);
+    r.read("scale_attn", block.scale_attn);
+    r.read("scale_fc", block.scale_fc);
+    std::string block_type;
+    r.read("block_type", block_type);
+    if (!block_type.empty() && block_type != "default" && block_type != "custom")
+        fail(r.where(), ": unknown block_type '", block_type, "'");
+    if (block.qk_norm && block.scaled_cosine_attn) fail(r.where(), ": qk_norm and scaled_cosine_attn exclude each other");
+    block.act = quick_gelu ? Activation::QuickGelu : Activation::Gelu;
+    if (const json* act = r.raw("act_kwargs")) {
+        for (auto it = act->begin(); it != act->end(); ++it) {
+            if (it.key() == "approximate" && it.value() == "tanh" && !quick_gelu) {
+                block.act = Activation::GeluTanh;
+            } else if (!(it.key() == "approximate" && it.value() == "none")) {
+                fail(r.where(), ": act_kwargs ", act->dump(), " is not supported");
+            }
+        }
+    }
+    if (const json* norm = r.raw("norm_kwargs")) {
+        for (auto it = norm->begin(); it != norm->end(); ++it) {
+            if (it.key() != "eps" || !it.value().is_number()) fail(r.where(), ": norm_kwargs ", norm->dump(), " is not supported");
+            block.ln_eps = it.value().get<float>();
+        }
+    }
+}
+
+VisionConfig parse_vision(const json& j, bool quick_gelu, const std::string& source) {
+    ObjectReader r(j, source + " vision_cfg");
+    VisionConfig v;
+    if (const json* layers = r.raw("layers")) {
+        if (layers->is_array()) {
+            v.resnet = true;
+            v.resnet_layers = layers->get<std::vector<int>>();
+            if (v.resnet_layers.size() != 4) fail(r.where(), ": ResNet 'layers' must have 4 entries");
+        } else if (layers->is_number_integer()) {
+            v.layers = layers->get<int>();
+        } else {
+            fail(r.where(), ": 'layers' must be an integer or a list of 4");
+        }
+    }
+    r.read("width", v.width);
+    r.read("head_width", v.head_width);
+    r.read("mlp_ratio", v.mlp_ratio);
+    r.read("patch_size", v.patch_size);
+    if (const json* size = r.raw("image_size")) {
+        if (size->is_array() && size->size() == 2 && (*size)[0].is_number_integer() && (*size)[1].is_number_integer()) {
+            v.image_size = (*size)[0].get<int>();
+            v.image_width = (*size)[1].get<int>();
+        } else if (size->is_number_integer()) {
+            v.image_size = v.image_width = size->get<int>();
+        } else {
+            fail(r.where(), ": image_size ", size->dump(), " must be an integer or [height, width]");
+        }
+    }
+    if (const json* pool = r.raw("attentional_pool")) {
+        if (!pool->is_boolean()) fail(r.where(), ": attentional_pool ", pool->dump(), " (parallel/cascade) is not supported");
+        v.attentional_pool = pool->get<bool>();
+    }
+    r.read("attn_pooler_queries", v.attn_pooler_queries);
+    r.read("attn_pooler_heads", v.attn_pooler_heads);
+    r.read("no_ln_pre", v.no_ln_pre);
+    r.read("final_ln_after_pool", v.final_ln_after_pool);
+    r.read("pool_type", v.pool_type);
+    if (v.pool_type != "tok" && v.pool_type != "avg" && v.pool_type != "none")
+        fail(r.where(), ": unknown pool_type '", v.pool_type, "'");
+    r.read("use_se", v.use_se);
+    std::string pos_embed_type = "learnable";
+    r.read("pos_embed_type", pos_embed_type);  // sin_cos_2d is a fixed table stored in the state dict like a learned one
+    if (pos_embed_type != "learnable" && pos_embed_type != "sin_cos_2d")
+        fail(r.where(), ": unknown pos_embed_type '", pos_embed_type, "'");
+    r.require_default<std::string>("timm_model_name", "", "timm towers are not supported yet");
+    r.ignore("patch_dropout");  // training only
+    r.ignore("output_tokens");
+    for (const char* key : {"timm_model_pretrained", "timm_pool", "timm_proj", "timm_proj_bias", "timm_drop", "timm_drop_path"})
+        r.ignore(key);
+    read_block_options(r, v.block, quick_gelu && !v.resnet);
+    r.finish();
+    if (v.width <= 0 || v.image_size <= 0 || v.image_width <= 0 || v.patch_size <= 0 || v.head_width <= 0)
+        fail(r.where(), ": width, image_size, patch_size and head_width must be positive");
+    if (v.resnet && v.image_size != v.image_width) fail(r.where(), ": ResNet towers need a square image_size");
+    if (v.resnet && v.use_se && v.width * 4 / 16 < 1) fail(r.where(), ": use_se needs width >= 4");
+    if (!v.resnet && (v.image_size % v.patch_size != 0 || v.image_width % v.patch_size != 0))
+        fail(r.where(), ": image_size ", v.image_size, "x", v.image_width, " is not a multiple of patch_size ", v.patch_size);
+    if (v.resnet && v.image_size % 32 != 0) fail(r.where(), ": ResNet image_size must be a multiple of 32");
+    return v;
+}
+
+TextConfig parse_text(const json& j, bool quick_gelu, const std::string& source) {
+    ObjectReader r(j, source + " text_cfg");
+    TextConfig t;
+    r.read("context_length", t.context_length);
+    r.read("vocab_size", t.vocab_size);
+    r.read("width", t.width);
+    r.read("heads", t.heads);
+    r.read("layers", t.layers);
+    r.read("mlp_ratio", t.mlp_ratio);
+    r.read("no_causal_mask", t.no_causal_mask);
+    r.read("pad_id", t.pad_id);
+    r.read("eos_id", t.eos_id);
+    r.read("pool_type", t.pool_type);
+    if (t.pool_type != "first" && t.pool_type != "last" && t.pool_type != "argmax" && t.pool_type != "eos")
+        fail(r.where(), ": pool_type '", t.pool_type, "' is not supported");
+    r.read("proj_bias", t.proj_bias);
+    r.read("proj_type", t.proj_type);
+    if (t.proj_type != "linear" && t.proj_type != "none") fail(r.where(), ": unknown proj_type '", t.proj_type, "'");
+    r.require_default("embed_cls", false, "CoCa class token");
+    r.require_default("use_pad_mask", false, "padding masks");
+    r.require_default<std::string>("hf_model_name", "", "Hugging Face text towers are not supported yet");
+    for (const char* key : {"hf_tokenizer_name", "tokenizer_mode", "tokenizer_kwargs", "output_tokens", "hf_model_pretrained",
+                            "hf_proj_type", "hf_pooler_type", "final_ln_after_pool", "correct_cls_mask"})
+        r.ignore(key);  // tokenizer choice lives elsewhere; final_ln_after_pool is not used by open_clip's text tower
+    read_block_options(r, t.block, quick_gelu);
+    r.finish();
+    if (t.width <= 0 || t.heads <= 0 || t.width % t.heads != 0) fail(r.where(), ": width must be a positive multiple of heads");
+    if (t.context_length <= 0 || t.vocab_size <= 0) fail(r.where(), ": context_length and vocab_size must be positive");
+    return t;
+}
+
+}  // namespace
+
+ClipConfig parse_model_config(const std::string& json_text, const std::string& source) {
+    json j;
+    try {
+        j = json::parse(json_text);
+    } catch (const json::exception& e) {
+        fail(source, ": invalid JSON: ", e.what());
+    }
+    if (j.is_object() && j.contains("model_cfg")) j = j["model_cfg"];  // a whole open_clip_config.json
+    ObjectReader r(j, source);
+    ClipConfig c;
+    c.name = source;
+    r.read("embed_dim", c.embed_dim);
+    r.read("quick_gelu", c.quick_gelu);
+    r.read("custom_text", c.custom_text);
+    r.read("nonscalar_logit_scale", c.nonscalar_logit_scale);
+    double logit_bias = 0;
+    if (r.raw("init_logit_bias")) {
+        r.read("init_logit_bias", logit_bias);
+        c.has_logit_bias = true;
+    }
+    r.ignore("init_logit_scale");  // the checkpoint holds the value
+    r.ignore("cast_dtype");
+    if (r.raw("multimodal_cfg")) fail(source, ": CoCa models (multimodal_cfg) are not supported");
+    const json* vision = r.raw("vision_cfg");
+    const json* text = r.raw("text_cfg");
+    r.finish();
+    if (!vision || !text) fail(source, ": model config needs vision_cfg and text_cfg");
+    c.vision = parse_vision(*vision, c.quick_gelu, source);
+    c.text = parse_text(*text, c.quick_gelu, source);
+    if (c.embed_dim <= 0) fail(source, ": embed_dim must be positive");
+    return c;
+}
+
+std::vector<std::string> builtin_model_names() {
+    std::vector<std::string> names;
+    for (int i = 0; i < builtin_model_configs_count; ++i) names.emplace_back(builtin_model_configs[i].name);
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+bool is_builtin_model(const std::string& name) {
+    for (int i = 0; i < builtin_model_configs_count; ++i) {
+        if (name == builtin_model_configs[i].name) return true;
+    }
+    return false;
+}
+
+ClipConfig builtin_model_config(const std::string& name) {
+    for (int i = 0; i < builtin_model_configs_count; ++i) {
+        if (name == builtin_model_configs[i].name) {
+            ClipConfig c = parse_model_config(builtin_model_configs[i].contents, name);
+            c.name = name;
+            return c;
+        }
+    }
+    std::string known;
+    for (const std::string& n : builtin_model_names()) known += (known.empty() ? "" : ", ") + n;
+    fail("unknown model '", name, "' (built-in models: ", known, ")");
+}
+
+}  // namespace cliprt

@@ -1,0 +1,82 @@
+// open_clip model configs (the "model_cfg" schema of open_clip_config.json and of open_clip's
+// built-in model_configs/*.json), parsed strictly: a key we do not know, or an option we know but
+// cannot run, is an Error naming the key and the config it came from.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cliprt/graph.h"
+
+namespace cliprt {
+
+// Options of open_clip's Transformer blocks (CustomResidualAttentionBlock when any is set).
+struct BlockConfig {
+    Activation act = Activation::Gelu;
+    float ln_eps = 1e-5f;
+    std::optional<double> ls_init_value;  // LayerScale present when set
+    bool qk_norm = false;
+    bool scaled_cosine_attn = false;
+    bool scale_heads = false;
+    bool scale_attn_inner = false;
+    bool scale_attn = false;
+    bool scale_fc = false;
+    bool custom() const { return qk_norm || scaled_cosine_attn || scale_heads || scale_attn_inner || scale_attn || scale_fc; }
+};
+
+struct VisionConfig {
+    bool resnet = false;          // layers given as a list: ModifiedResNet
+    std::vector<int> resnet_layers;
+    int layers = 12;
+    int width = 768;
+    int head_width = 64;
+    double mlp_ratio = 4.0;
+    int patch_size = 16;
+    int image_size = 224;         // height
+    int image_width = 224;        // open_clip allows [H, W]
+    bool attentional_pool = false;
+    int attn_pooler_queries = 256;
+    int attn_pooler_heads = 8;
+    bool no_ln_pre = false;
+    bool final_ln_after_pool = false;
+    std::string pool_type = "tok";  // tok, avg, none
+    bool use_se = false;            // SE block in the ResNet Bottleneck (cliprt extension)
+    BlockConfig block;
+};
+
+struct TextConfig {
+    int context_length = 77;
+    int vocab_size = 49408;
+    int width = 512;
+    int heads = 8;
+    int layers = 12;
+    double mlp_ratio = 4.0;
+    bool no_causal_mask = false;
+    int pad_id = 0;
+    int eos_id = 2;
+    std::string pool_type = "argmax";  // first, last, argmax, eos
+    bool proj_bias = false;
+    std::string proj_type = "linear";  // linear, none
+    BlockConfig block;
+};
+
+struct ClipConfig {
+    std::string name;  // built-in name or the file it came from
+    int embed_dim = 512;
+    bool quick_gelu = false;
+    bool custom_text = false;  // CustomTextCLIP: text weights under "text."
+    bool nonscalar_logit_scale = false;
+    bool has_logit_bias = false;
+    VisionConfig vision;
+    TextConfig text;
+};
+
+// Parses a model_cfg JSON object given as text; `source` names it in errors.
+ClipConfig parse_model_config(const std::string& json_text, const std::string& source);
+// open_clip's built-in configs shipped in models/configs/ (ViT-B-32, RN50, ...).
+ClipConfig builtin_model_config(const std::string& name);
+std::vector<std::string> builtin_model_names();
+bool is_builtin_model(const std::string& name);
+
+}  // namespace cliprt

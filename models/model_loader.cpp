@@ -1,0 +1,61 @@
+#include "models/model_loader.h"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "cliprt/error.h"
+#include "cliprt/safetensors.h"
+#include "cliprt/weight_source.h"
+
+namespace cliprt {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string read_text(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) fail("cannot read ", path.string());
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+std::shared_ptr<WeightSource> open_weights(const std::string& weights) {
+    if (weights == "synthetic") return std::make_shared<SyntheticWeights>();
+    if (!fs::exists(weights)) fail("weights file '", weights, "' does not exist");
+    return std::make_shared<SafetensorsWeights>(std::vector<std::shared_ptr<SafetensorsFile>>{SafetensorsFile::open(weights)});
+}
+
+}  // namespace
+
+std::shared_ptr<ClipModel> load_clip_model(const std::string& model, const std::string& weights) {
+    ClipConfig config;
+    std::string weights_path = weights;
+    if (fs::is_directory(model)) {
+        const fs::path config_path = fs::path(model) / "open_clip_config.json";
+        if (!fs::exists(config_path)) fail("'", model, "' is not an open_clip model directory (no open_clip_config.json)");
+        config = parse_model_config(read_text(config_path), config_path.string());
+        if (weights_path.empty()) weights_path = (fs::path(model) / "open_clip_model.safetensors").string();
+    } else if (model.size() > 5 && model.substr(model.size() - 5) == ".json") {
+        config = parse_model_config(read_text(model), model);
+    } else {
+        config = builtin_model_config(model);
+    }
+    if (weights_path.empty()) fail("model '", model, "' needs --weights: a .safetensors file or 'synthetic'");
+    auto clip = std::make_shared<ClipModel>(config, open_weights(weights_path));
+    // Building both towers once reads and checks every tensor the model needs.
+    clip->image_graph(1, false);
+    clip->text_graph(1, false);
+    const auto unused = clip->unused_weights();
+    if (!unused.empty()) {
+        std::string list;
+        for (size_t i = 0; i < unused.size() && i < 5; ++i) list += (i ? ", " : "") + unused[i];
+        fail(weights_path, " has ", unused.size(), " tensor(s) the model '", config.name, "' does not use: ", list,
+             unused.size() > 5 ? ", ..." : "");
+    }
+    return clip;
+}
+
+}  // namespace cliprt

@@ -1,0 +1,150 @@
+// Multi-head attention, one (batch, query, head) row at a time: scores, softmax over the visible
+// keys, then the weighted sum of values. The scaled-cosine variant normalizes q and k per head and
+// is then the same computation with logit_mult[h] as the score multiplier.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "cpu/cpu_kernels.h"
+#include "cpu/cpu_ops.h"
+
+namespace cliprt::cpu {
+
+namespace {
+
+// Eight independent partial sums so the compiler can vectorize without reassociating.
+float dot(const float* a, const float* b, int64_t n) {
+    constexpr int kLanes = 8;
+    float partial[kLanes] = {};
+    int64_t i = 0;
+    for (; i + kLanes <= n; i += kLanes) {
+        for (int l = 0; l < kLanes; ++l) partial[l] += a[i + l] * b[i + l];
+    }
+    for (; i < n; ++i) partial[0] += a[i] * b[i];
+    float sum = 0.0f;
+    for (float p : partial) sum += p;
+    return sum;
+}
+
+// softmax(score_mult[h] * q k^T) v, times head_scale[h] if given.
+void attend(ThreadPool& pool, const AttentionLayout& l, int64_t heads, bool causal, const float* q, const float* k,
+            const float* v, const std::vector<float>& score_mult, const float* head_scale, float* out) {
+    const int64_t dim = l.head_dim;
+    const int64_t width = heads * dim;
+    pool.parallel_for(l.batch * l.q_len * heads, 4, [&](int64_t begin, int64_t end, int thread) {
+        float* probs = pool.scratch(thread, static_cast<size_t>(l.kv_len));
+        for (int64_t row = begin; row < end; ++row) {
+            const int64_t h = row % heads;
+            const int64_t i = row / heads % l.q_len;
+            const int64_t b = row / heads / l.q_len;
+            const float* q_row = q + b * l.q_batch_stride + i * l.q_row_stride + h * dim;
+            const int64_t keys = causal ? i + 1 : l.kv_len;  // masked keys get probability 0
+            float max_score = -std::numeric_limits<float>::infinity();
+            for (int64_t j = 0; j < keys; ++j) {
+                const float* k_row = k + b * l.k_batch_stride + j * l.k_row_stride + h * dim;
+                probs[j] = score_mult[static_cast<size_t>(h)] * dot(q_row, k_row, dim);
+                max_score = std::max(max_score, probs[j]);
+            }
+            double total = 0.0;
+            for (int64_t j = 0; j < keys; ++j) {
+                probs[j] = std::exp(probs[j] - max_score);
+                total += probs[j];
+            }
+            float* o = out + (b * l.q_len + i) * width + h * dim;
+            std::fill_n(o, dim, 0.0f);
+            for (int64_t j = 0; j < keys; ++j) {
+                const float p = static_cast<float>(probs[j] / total);
+                const float* v_row = v + b * l.v_batch_stride + j * l.v_row_stride + h * dim;
+                for (int64_t d = 0; d < dim; ++d) o[d] += p * v_row[d];
+            }
+            if (head_scale != nullptr) {
+                for (int64_t d = 0; d < dim; ++d) o[d] *= head_scale[h];
+            }
+        }
+    });
+}
+
+// A contiguous [batch * len, heads * head_dim] copy of strided rows with each head l2-normalized.
+std::vector<float> normalized_heads(ThreadPool& pool, const float* src, int64_t batch, int64_t len,
+                                    int64_t batch_stride, int64_t row_stride, int64_t heads, int64_t head_dim) {
+    const int64_t width = heads * head_dim;
+    std::vector<float> out(static_cast<size_t>(batch * len * width));
+    for (int64_t b = 0; b < batch; ++b) {
+        for (int64_t r = 0; r < len; ++r) {
+            std::copy_n(src + b * batch_stride + r * row_stride, width, out.data() + (b * len + r) * width);
+        }
+    }
+    l2_normalize(pool, out.data(), out.data(), batch * len * heads, head_dim);
+    return out;
+}
+
+}  // namespace
+
+void attention(ThreadPool& pool, const AttentionParams& params, const AttentionLayout& layout, const float* q,
+               const float* k, const float* v, const float* logit_mult, const float* head_scale, float* out) {
+    const int64_t heads = params.heads;
+    if (!params.cosine) {
+        const std::vector<float> score_mult(static_cast<size_t>(heads), params.scale);
+        attend(pool, layout, heads, params.causal, q, k, v, score_mult, head_scale, out);
+        return;
+    }
+    const int64_t width = heads * layout.head_dim;
+    const bool q_broadcast = layout.q_batch_stride == 0;
+    const std::vector<float> qn = normalized_heads(pool, q, q_broadcast ? 1 : layout.batch, layout.q_len,
+                                                   layout.q_batch_stride, layout.q_row_stride, heads, layout.head_dim);
+    const std::vector<float> kn = normalized_heads(pool, k, layout.batch, layout.kv_len, layout.k_batch_stride,
+                                                   layout.k_row_stride, heads, layout.head_dim);
+    AttentionLayout normalized = layout;
+    normalized.q_batch_stride = q_broadcast ? 0 : layout.q_len * width;
+    normalized.q_row_stride = width;
+    normalized.k_batch_stride = layout.kv_len * width;
+    normalized.k_row_stride = width;
+    const std::vector<float> score_mult(logit_mult, logit_mult + heads);
+    attend(pool, normalized, heads, params.causal, qn.data(), kn.data(), v, score_mult, head_scale, out);
+}
+
+Step record_attention(const NodeArgs& args) {
+    const AttentionParams p = args.node.get<AttentionParams>();
+    AttentionLayout l;
+    const float* q = nullptr;
+    const float* k = nullptr;
+    const float* v = nullptr;
+    size_t next = 0;
+    if (p.packed_qkv) {
+        const Shape& s = args.inputs[next].shape;  // [B, L, 3W]: q, k, v side by side in each row
+        const float* qkv = f32_data(args.inputs[next++]);
+        const int64_t width = s[2] / 3;
+        l.batch = s[0];
+        l.q_len = s[1];
+        l.kv_len = s[1];
+        l.q_batch_stride = l.k_batch_stride = l.v_batch_stride = s[1] * s[2];
+        l.q_row_stride = l.k_row_stride = l.v_row_stride = s[2];
+        q = qkv;
+        k = qkv + width;
+        v = qkv + 2 * width;
+    } else {
+        const Shape& qs = args.inputs[0].shape;
+        const Shape& ks = args.inputs[1].shape;
+        q = f32_data(args.inputs[0]);
+        k = f32_data(args.inputs[1]);
+        v = f32_data(args.inputs[2]);
+        next = 3;
+        l.batch = ks[0];
+        l.q_len = qs[1];
+        l.kv_len = ks[1];
+        l.q_batch_stride = qs[0] == 1 ? 0 : qs[1] * qs[2];
+        l.q_row_stride = qs[2];
+        l.k_batch_stride = l.v_batch_stride = ks[1] * ks[2];
+        l.k_row_stride = l.v_row_stride = ks[2];
+    }
+    l.head_dim = args.output.shape[2] / p.heads;
+    const float* logit_mult = p.cosine ? f32_data(args.inputs[next++]) : nullptr;
+    const float* head_scale = p.has_head_scale ? f32_data(args.inputs[next++]) : nullptr;
+    float* out = f32_data(args.output);
+    ThreadPool& pool = args.pool;
+    return [&pool, p, l, q, k, v, logit_mult, head_scale, out] {
+        attention(pool, p, l, q, k, v, logit_mult, head_scale, out);
+    };
+}
+
+}  // namespace cliprt::cpu

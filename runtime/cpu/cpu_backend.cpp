@@ -1,0 +1,151 @@
+#include "cpu/cpu_backend.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <fstream>
+#include <thread>
+
+#include "cliprt/cpu_backend.h"
+#include "cliprt/error.h"
+#include "cpu/cpu_buffer.h"
+#include "cpu/cpu_ops.h"
+
+namespace cliprt {
+
+std::unique_ptr<Backend> make_cpu_backend(int threads) {
+    if (threads < 0) fail("cpu backend: thread count ", threads, " is negative");
+    if (threads == 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    return std::make_unique<cpu::CpuBackend>(threads);
+}
+
+namespace cpu {
+
+namespace {
+
+class CpuProgram : public Program {
+public:
+    explicit CpuProgram(std::vector<Step> steps) : steps_(std::move(steps)) {}
+    void run() override {
+        for (const Step& step : steps_) step();
+    }
+    int dispatch_count() const override { return static_cast<int>(steps_.size()); }
+    int submit_count() const override { return 1; }
+
+private:
+    std::vector<Step> steps_;
+};
+
+std::string cpu_model_name() {
+    std::ifstream cpuinfo("/proc/cpuinfo");
+    std::string line;
+    while (std::getline(cpuinfo, line)) {
+        if (line.rfind("model name", 0) != 0) continue;
+        const size_t colon = line.find(':');
+        if (colon == std::string::npos) break;
+        const size_t start = line.find_first_not_of(" \t", colon + 1);
+        return start == std::string::npos ? std::string() : line.substr(start);
+    }
+    return "unknown cpu";
+}
+
+void check_range(const Buffer& buffer, uint64_t offset, uint64_t bytes, const char* what) {
+    if (offset > buffer.size() || bytes > buffer.size() - offset)
+        fail("cpu backend: ", what, " of ", bytes, " bytes at offset ", offset, " exceeds a buffer of ", buffer.size(),
+             " bytes");
+}
+
+// The dtype each input of a node must have on this backend: i32 for token ids, f32 otherwise.
+DType expected_input_dtype(const Node& node, size_t input) {
+    if (node.op == OpKind::Embedding && input == 0) return DType::I32;
+    if (node.op == OpKind::TokenPool && input == 1) return DType::I32;
+    return DType::F32;
+}
+
+}  // namespace
+
+CpuBackend::CpuBackend(int threads) : pool_(threads) {}
+
+DeviceInfo CpuBackend::device_info() const {
+    DeviceInfo info;
+    info.backend = "cpu";
+    info.name = cpu_model_name();
+    info.type = "cpu";
+    const long pages = sysconf(_SC_PHYS_PAGES);
+    const long page_size = sysconf(_SC_PAGE_SIZE);
+    if (pages > 0 && page_size > 0) info.memory_bytes = static_cast<uint64_t>(pages) * static_cast<uint64_t>(page_size);
+    info.details.emplace_back("threads", std::to_string(pool_.threads()));
+    return info;
+}
+
+std::unique_ptr<Buffer> CpuBackend::allocate(uint64_t bytes) { return std::make_unique<CpuBuffer>(bytes); }
+
+void CpuBackend::upload(Buffer& buffer, uint64_t offset, const void* src, uint64_t bytes) {
+    check_range(buffer, offset, bytes, "upload");
+    if (bytes > 0) std::memcpy(cpu_buffer(buffer).data() + offset, src, bytes);
+}
+
+void CpuBackend::download(const Buffer& buffer, uint64_t offset, void* dst, uint64_t bytes) {
+    check_range(buffer, offset, bytes, "download");
+    if (bytes > 0) std::memcpy(dst, cpu_buffer(buffer).data() + offset, bytes);
+}
+
+std::optional<std::string> CpuBackend::unsupported_reason(const Graph& graph, const Node& node) const {
+    // Views and permutes move storage of any 4-byte dtype; every other op computes in f32.
+    if (node.op == OpKind::Reshape) return std::nullopt;
+    if (node.op == OpKind::Permute) {
+        const DType dtype = graph.value(node.inputs[0]).dtype;
+        if (dtype == DType::F32 || dtype == DType::I32) return std::nullopt;
+        return std::string("permute of ") + dtype_name(dtype) + " values (the cpu backend permutes f32 and i32)";
+    }
+    for (size_t i = 0; i < node.inputs.size(); ++i) {
+        const Value& v = graph.value(node.inputs[i]);
+        const DType expected = expected_input_dtype(node, i);
+        if (v.dtype != expected) {
+            return std::string("input ") + std::to_string(i) + " ('" + v.name + "') is " + dtype_name(v.dtype) +
+                   "; the cpu backend needs " + dtype_name(expected) + " there";
+        }
+    }
+    const Value& out = graph.value(node.output);
+    if (out.dtype != DType::F32)
+        return std::string("output '") + out.name + "' is " + dtype_name(out.dtype) + "; the cpu backend computes f32";
+    return std::nullopt;
+}
+
+std::unique_ptr<Program> CpuBackend::record(const Graph& graph, const std::vector<TensorArg>& args) {
+    if (args.size() != graph.values().size())
+        fail("cpu backend: ", args.size(), " tensor arguments for a graph of ", graph.values().size(), " values");
+    std::vector<Step> steps;
+    for (const Node& node : graph.nodes()) {
+        NodeArgs node_args{node, {}, args.at(static_cast<size_t>(node.output)), pool_};
+        for (ValueId in : node.inputs) node_args.inputs.push_back(args.at(static_cast<size_t>(in)));
+        if (node.op == OpKind::Reshape) {
+            // A view: the executor must have given it its input's storage.
+            const TensorArg& in = node_args.inputs[0];
+            if (in.buffer != node_args.output.buffer || in.offset != node_args.output.offset)
+                fail("cpu backend: reshape '", node.name, "' does not share its input's storage");
+            continue;
+        }
+        switch (node.op) {
+            case OpKind::Linear: steps.push_back(record_linear(node_args)); break;
+            case OpKind::Conv2d: steps.push_back(record_conv2d(node_args)); break;
+            case OpKind::AvgPool2d: steps.push_back(record_avg_pool2d(node_args)); break;
+            case OpKind::LayerNorm: steps.push_back(record_layer_norm(node_args)); break;
+            case OpKind::Attention: steps.push_back(record_attention(node_args)); break;
+            case OpKind::Unary: steps.push_back(record_unary(node_args)); break;
+            case OpKind::Binary: steps.push_back(record_binary(node_args)); break;
+            case OpKind::Embedding: steps.push_back(record_embedding(node_args)); break;
+            case OpKind::Concat: steps.push_back(record_concat(node_args)); break;
+            case OpKind::Permute: steps.push_back(record_permute(node_args)); break;
+            case OpKind::TokenPool: steps.push_back(record_token_pool(node_args)); break;
+            case OpKind::L2Normalize: steps.push_back(record_l2_normalize(node_args)); break;
+            case OpKind::Softmax: steps.push_back(record_softmax(node_args)); break;
+            case OpKind::Reshape: break;
+        }
+    }
+    return std::make_unique<CpuProgram>(std::move(steps));
+}
+
+}  // namespace cpu
+}  // namespace cliprt

@@ -1,0 +1,76 @@
+// Conv2d as an implicit GEMM per image: out[o, p] = W[o, :] . patch(p), where the packer gathers
+// the (c, kh, kw) patch of output pixel p straight from the image (zero outside it), so no im2col
+// matrix is ever materialised. The output rows are NCHW channel planes.
+#include "cpu/cpu_gemm.h"
+#include "cpu/cpu_kernels.h"
+#include "cpu/cpu_ops.h"
+
+namespace cliprt::cpu {
+
+void conv2d(ThreadPool& pool, const float* x, const float* w, const float* bias, const float* residual, float* y,
+            const Conv2dShape& s, Activation act) {
+    const int64_t out_h = s.out_h();
+    const int64_t out_w = s.out_w();
+    const int64_t pixels = out_h * out_w;
+    const int64_t kernel_area = s.kernel_h * s.kernel_w;
+    const int64_t patch = s.in_channels * kernel_area;
+    const int64_t in_plane = s.in_h * s.in_w;
+    for (int64_t img = 0; img < s.batch; ++img) {
+        const float* image = x + img * s.in_channels * in_plane;
+        const GemmPackB pack_patches = [&](int64_t n0, int64_t nr, int64_t k0, int64_t kc, float* panel) {
+            // Top-left input corner of each output pixel's window.
+            int64_t top[kGemmNr];
+            int64_t left[kGemmNr];
+            for (int64_t j = 0; j < nr; ++j) {
+                top[j] = (n0 + j) / out_w * s.stride_h - s.pad_h;
+                left[j] = (n0 + j) % out_w * s.stride_w - s.pad_w;
+            }
+            for (int64_t kk = 0; kk < kc; ++kk) {
+                const int64_t c = (k0 + kk) / kernel_area;
+                const int64_t kh = (k0 + kk) % kernel_area / s.kernel_w;
+                const int64_t kw = (k0 + kk) % s.kernel_w;
+                const float* plane = image + c * in_plane;
+                float* dst = panel + kk * kGemmNr;
+                for (int64_t j = 0; j < nr; ++j) {
+                    const int64_t ih = top[j] + kh;
+                    const int64_t iw = left[j] + kw;
+                    const bool inside = ih >= 0 && ih < s.in_h && iw >= 0 && iw < s.in_w;
+                    dst[j] = inside ? plane[ih * s.in_w + iw] : 0.0f;
+                }
+                for (int64_t j = nr; j < kGemmNr; ++j) dst[j] = 0.0f;
+            }
+        };
+        const int64_t out_offset = img * s.out_channels * pixels;
+        gemm_abt(pool, s.out_channels, pixels, patch, w, patch, pack_patches, y + out_offset, pixels);
+        bias_residual_act(pool, y + out_offset, s.out_channels, pixels, bias, true, act,
+                          residual != nullptr ? residual + out_offset : nullptr);
+    }
+}
+
+Step record_conv2d(const NodeArgs& args) {
+    const Conv2dParams p = args.node.get<Conv2dParams>();
+    const Shape& xs = args.inputs[0].shape;
+    const Shape& ws = args.inputs[1].shape;
+    Conv2dShape s;
+    s.batch = xs[0];
+    s.in_channels = xs[1];
+    s.in_h = xs[2];
+    s.in_w = xs[3];
+    s.out_channels = ws[0];
+    s.kernel_h = ws[2];
+    s.kernel_w = ws[3];
+    s.stride_h = p.stride_h;
+    s.stride_w = p.stride_w;
+    s.pad_h = p.pad_h;
+    s.pad_w = p.pad_w;
+    const float* x = f32_data(args.inputs[0]);
+    const float* w = f32_data(args.inputs[1]);
+    size_t next = 2;
+    const float* bias = p.has_bias ? f32_data(args.inputs[next++]) : nullptr;
+    const float* residual = p.has_residual ? f32_data(args.inputs[next++]) : nullptr;
+    float* y = f32_data(args.output);
+    ThreadPool& pool = args.pool;
+    return [&pool, x, w, bias, residual, y, s, act = p.act] { conv2d(pool, x, w, bias, residual, y, s, act); };
+}
+
+}  // namespace cliprt::cpu

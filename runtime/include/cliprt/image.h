@@ -1,0 +1,85 @@
+// Image decoding and open_clip's eval preprocessing, reproducing what open_clip computes with
+// Pillow and torchvision: Resize (Pillow's resampling, exact to the bit) and CenterCrop, or the
+// squash / longest variants, conversion to RGB, /255 and mean/std normalization.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "cliprt/tensor.h"
+
+namespace cliprt {
+
+// The pixel layout an image has once decoded, named after the Pillow mode it corresponds to.
+// open_clip resizes before converting to RGB, so the mode decides how an image is resampled:
+// P and 1 with NEAREST, RGBA and LA with premultiplied alpha, I16 in 16 bits.
+enum class PixelMode {
+    One,   // bilevel, stored 0 / 255 in one channel
+    L,     // 8-bit gray
+    LA,    // gray + alpha
+    P,     // palette; stored as the RGB colors of its entries
+    RGB,
+    RGBA,
+    I16,   // 16-bit gray; converts to RGB by clipping at 255, as Pillow's I;16 -> RGB does
+};
+
+int pixel_mode_channels(PixelMode mode);
+const char* pixel_mode_name(PixelMode mode);  // Pillow's name: "1", "L", "LA", "P", "RGB", "RGBA", "I;16"
+
+struct Image {
+    int width = 0;
+    int height = 0;
+    PixelMode mode = PixelMode::RGB;
+    std::vector<uint8_t> pixels;     // interleaved, pixel_mode_channels(mode) per pixel (not for I16)
+    std::vector<uint16_t> pixels16;  // I16 only
+    std::vector<uint8_t> palette;    // P only: the RGB triplets of the palette entries
+};
+
+// Pillow's decompression-bomb limit: images with more pixels are refused.
+constexpr int64_t kMaxImagePixels = 2 * 89478485;
+
+// Decodes PNG (also 16-bit, palette, interlaced), JPEG (baseline and progressive; gray and YCbCr),
+// BMP, GIF (first frame) and TGA with stb_image, into the mode Pillow would open the file in.
+// Empty, truncated, zero-sized, oversized and unknown files throw Error naming `name`.
+Image decode_image(const uint8_t* data, size_t size, const std::string& name);
+Image decode_image_file(const std::string& path);
+
+enum class ResizeMode { Shortest, Longest, Squash };
+enum class Interpolation { Bicubic, Bilinear };
+
+// open_clip's PreprocessCfg (eval): output size, mean/std, interpolation, resize mode, fill color.
+struct PreprocessConfig {
+    int height = 224;
+    int width = 224;
+    // OPENAI_DATASET_MEAN / _STD, rounded to f32 from the double constants as torch does.
+    std::array<float, 3> mean = {static_cast<float>(0.48145466), static_cast<float>(0.4578275),
+                                 static_cast<float>(0.40821073)};
+    std::array<float, 3> std = {static_cast<float>(0.26862954), static_cast<float>(0.26130258),
+                                static_cast<float>(0.27577711)};
+    Interpolation interpolation = Interpolation::Bicubic;
+    ResizeMode resize_mode = ResizeMode::Shortest;
+    int fill_color = 0;  // padding value of resize mode longest
+
+    // From the JSON of an open_clip preprocess_cfg ({"size": 224 or [h, w], "mean": ..., "std": ...,
+    // "interpolation": "bicubic", "resize_mode": "shortest", "fill_color": 0}); absent keys keep
+    // the defaults above. Unknown values throw Error naming the key.
+    static PreprocessConfig from_json(const std::string& json_text);
+};
+
+// The eval transform up to and including the conversion to RGB: height x width x 3 bytes, i.e.
+// the PIL image open_clip hands to ToTensor.
+std::vector<uint8_t> preprocess_to_rgb8(const Image& image, const PreprocessConfig& config);
+
+// ToTensor and Normalize of an RGB byte image: f32 [3, height, width].
+Tensor normalize_rgb8(const std::vector<uint8_t>& rgb, int height, int width, const PreprocessConfig& config);
+
+// The whole eval transform: f32 [3, height, width].
+Tensor preprocess_image(const Image& image, const PreprocessConfig& config);
+Tensor preprocess_image_file(const std::string& path, const PreprocessConfig& config);
+
+// Stacks [3, H, W] tensors of equal shape into [N, 3, H, W].
+Tensor stack_images(const std::vector<Tensor>& images);
+
+}  // namespace cliprt

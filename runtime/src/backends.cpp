@@ -1,0 +1,86 @@
+#include "cliprt/backends.h"
+
+#include "cliprt/cpu_backend.h"
+#include "cliprt/cuda_module.h"
+#include "cliprt/error.h"
+#ifdef CLIPRT_HAVE_VULKAN
+#include "cliprt/vulkan_backend.h"
+#endif
+
+namespace cliprt {
+
+namespace {
+
+#ifdef CLIPRT_HAVE_VULKAN
+VulkanOptions vulkan_options(const BackendOptions& options) {
+    VulkanOptions v;
+    v.device = options.device;
+    v.dtype = options.dtype;
+    return v;
+}
+
+BackendStatus vulkan_status() {
+    BackendStatus s;
+    s.name = "vulkan";
+    try {
+        s.devices = vulkan_devices();
+        for (const DeviceInfo& d : s.devices) {
+            bool usable = true;
+            for (const auto& [key, value] : d.details) usable = usable && key != "unusable";
+            s.available = s.available || usable;
+        }
+        if (s.devices.empty()) s.reason = "no Vulkan device found";
+        else if (!s.available) s.reason = "no device supports what cliprt needs";
+    } catch (const Error& e) {
+        s.reason = e.what();
+    }
+    return s;
+}
+#endif
+
+}  // namespace
+
+std::unique_ptr<Backend> create_backend(const std::string& name, const BackendOptions& options, std::string* note) {
+    if (name == "cpu" || name == "auto") {
+        std::string reason = "no GPU backend is built into this cliprt";
+#ifdef CLIPRT_HAVE_VULKAN
+        if (name == "auto") {
+            try {
+                return make_vulkan_backend(vulkan_options(options));
+            } catch (const Error& e) {
+                reason = e.what();
+            }
+        }
+#endif
+        if (options.dtype != DType::F32) fail("the cpu backend computes in f32 only (asked for ", dtype_name(options.dtype), ")");
+        if (name == "auto" && note) *note = "using the cpu backend (" + reason + ")";
+        return make_cpu_backend(options.threads);
+    }
+#ifdef CLIPRT_HAVE_VULKAN
+    if (name == "vulkan") return make_vulkan_backend(vulkan_options(options));
+#endif
+    if (name == "cuda") return create_cuda_backend(options);
+    if (name == "vulkan") fail("the ", name, " backend is not built into this cliprt");
+    fail("unknown backend '", name, "' (expected cpu, vulkan, cuda or auto)");
+}
+
+std::vector<BackendStatus> backend_statuses() {
+    std::vector<BackendStatus> out;
+    BackendStatus cpu;
+    cpu.name = "cpu";
+    cpu.available = true;
+    cpu.devices.push_back(make_cpu_backend()->device_info());
+    out.push_back(std::move(cpu));
+#ifdef CLIPRT_HAVE_VULKAN
+    out.push_back(vulkan_status());
+#else
+    BackendStatus vulkan;
+    vulkan.name = "vulkan";
+    vulkan.reason = "not built into this cliprt";
+    out.push_back(std::move(vulkan));
+#endif
+    out.push_back(cuda_backend_status());
+    return out;
+}
+
+}  // namespace cliprt

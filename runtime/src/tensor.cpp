@@ -1,0 +1,106 @@
+#include "cliprt/tensor.h"
+
+#include "cliprt/error.h"
+
+namespace cliprt {
+
+Tensor::Tensor(Shape shape, DType dtype)
+    : shape_(std::move(shape)), dtype_(dtype), bytes_(static_cast<size_t>(shape_.numel()) * dtype_size(dtype)) {
+    for (int64_t d : shape_.dims()) {
+        if (d < 0) fail("negative dimension in shape ", shape_);
+    }
+}
+
+Tensor Tensor::from_f32(Shape shape, std::vector<float> values) {
+    Tensor t(std::move(shape), DType::F32);
+    if (static_cast<int64_t>(values.size()) != t.numel())
+        fail("from_f32: ", values.size(), " values for shape ", t.shape());
+    std::memcpy(t.data(), values.data(), t.nbytes());
+    return t;
+}
+
+Tensor Tensor::from_i32(Shape shape, std::vector<int32_t> values) {
+    Tensor t(std::move(shape), DType::I32);
+    if (static_cast<int64_t>(values.size()) != t.numel())
+        fail("from_i32: ", values.size(), " values for shape ", t.shape());
+    std::memcpy(t.data(), values.data(), t.nbytes());
+    return t;
+}
+
+float* Tensor::f32() {
+    if (dtype_ != DType::F32) fail("tensor of dtype ", dtype_name(dtype_), " read as f32");
+    return reinterpret_cast<float*>(bytes_.data());
+}
+const float* Tensor::f32() const { return const_cast<Tensor*>(this)->f32(); }
+
+int32_t* Tensor::i32() {
+    if (dtype_ != DType::I32) fail("tensor of dtype ", dtype_name(dtype_), " read as i32");
+    return reinterpret_cast<int32_t*>(bytes_.data());
+}
+const int32_t* Tensor::i32() const { return const_cast<Tensor*>(this)->i32(); }
+
+Tensor Tensor::to_f32() const {
+    Tensor out(shape_, DType::F32);
+    float* dst = out.f32();
+    const int64_t n = numel();
+    switch (dtype_) {
+        case DType::F32: std::memcpy(dst, data(), nbytes()); break;
+        case DType::F16: {
+            auto* src = reinterpret_cast<const uint16_t*>(data());
+            for (int64_t i = 0; i < n; ++i) dst[i] = f16_to_f32(src[i]);
+            break;
+        }
+        case DType::BF16: {
+            auto* src = reinterpret_cast<const uint16_t*>(data());
+            for (int64_t i = 0; i < n; ++i) dst[i] = bf16_to_f32(src[i]);
+            break;
+        }
+        case DType::I32: {
+            auto* src = reinterpret_cast<const int32_t*>(data());
+            for (int64_t i = 0; i < n; ++i) dst[i] = static_cast<float>(src[i]);
+            break;
+        }
+        case DType::I64: {
+            auto* src = reinterpret_cast<const int64_t*>(data());
+            for (int64_t i = 0; i < n; ++i) dst[i] = static_cast<float>(src[i]);
+            break;
+        }
+    }
+    return out;
+}
+
+Tensor Tensor::to_dtype(DType dtype) const {
+    if (dtype == DType::F32) return to_f32();
+    Tensor src = dtype_ == DType::F32 ? *this : to_f32();
+    Tensor out(shape_, dtype);
+    const float* in = src.f32();
+    const int64_t n = numel();
+    switch (dtype) {
+        case DType::F16: {
+            auto* dst = reinterpret_cast<uint16_t*>(out.data());
+            for (int64_t i = 0; i < n; ++i) dst[i] = f32_to_f16(in[i]);
+            break;
+        }
+        case DType::BF16: {
+            auto* dst = reinterpret_cast<uint16_t*>(out.data());
+            for (int64_t i = 0; i < n; ++i) dst[i] = f32_to_bf16(in[i]);
+            break;
+        }
+        case DType::I32: {
+            auto* dst = out.i32();
+            for (int64_t i = 0; i < n; ++i) dst[i] = static_cast<int32_t>(in[i]);
+            break;
+        }
+        default: fail("cannot convert a tensor to ", dtype_name(dtype));
+    }
+    return out;
+}
+
+Tensor Tensor::reshaped(Shape shape) const {
+    if (shape.numel() != numel()) fail("cannot reshape ", shape_, " to ", shape);
+    Tensor out = *this;
+    out.shape_ = std::move(shape);
+    return out;
+}
+
+}  // namespace cliprt

@@ -1,0 +1,136 @@
+// The Backend implementation: buffers, transfers, which nodes the shaders handle, and recording a
+// graph into a VulkanProgram by handing each node to its op family's recorder.
+#include "cliprt/vulkan_backend.h"
+
+#include "cliprt/error.h"
+#include "vulkan/vulkan_context.h"
+#include "vulkan/vulkan_ops.h"
+#include "vulkan/vulkan_program.h"
+
+namespace cliprt {
+
+namespace {
+
+using vk::Context;
+
+class VulkanBackendImpl final : public VulkanBackend {
+public:
+    explicit VulkanBackendImpl(const VulkanOptions& options) : context_(std::make_shared<Context>(options)) {}
+
+    DeviceInfo device_info() const override {
+        DeviceInfo info = vk::describe(context_->physical);
+        info.details.emplace_back("kernels", context_->variants.describe());
+        info.details.emplace_back("storage dtype", dtype_name(context_->float_storage));
+        info.details.emplace_back("transfers", context_->transfer->uses_staging() ? "staging buffer" : "mapped memory");
+        info.details.emplace_back("pipeline cache", context_->pipelines->cache().path().empty()
+                                                        ? std::string("in memory only")
+                                                        : context_->pipelines->cache().path() + " (" +
+                                                              context_->pipelines->cache().load_status() + ")");
+        return info;
+    }
+
+    DType float_storage_dtype() const override { return context_->float_storage; }
+
+    std::unique_ptr<Buffer> allocate(uint64_t bytes) override {
+        return std::make_unique<vk::VulkanBuffer>(context_, *context_->device, *context_->allocator, bytes, vk::MemoryUse::Device);
+    }
+
+    void upload(Buffer& buffer, uint64_t offset, const void* src, uint64_t bytes) override {
+        context_->transfer->upload(vk::vulkan_buffer(buffer), offset, src, bytes);
+    }
+
+    void download(const Buffer& buffer, uint64_t offset, void* dst, uint64_t bytes) override {
+        context_->transfer->download(vk::vulkan_buffer(buffer), offset, dst, bytes);
+    }
+
+    std::optional<std::string> unsupported_reason(const Graph& graph, const Node& node) const override {
+        const VkPhysicalDeviceLimits& limits = context_->device->limits();
+        std::vector<ValueId> values = node.inputs;
+        values.push_back(node.output);
+        for (ValueId id : values) {
+            const Value& v = graph.value(id);
+            const DType stored = v.dtype == DType::F32 ? context_->float_storage : v.dtype;
+            if (v.dtype != DType::F32 && v.dtype != DType::I32) return std::string("values of dtype ") + dtype_name(v.dtype);
+            const uint64_t bytes = static_cast<uint64_t>(v.shape.numel()) * dtype_size(stored);
+            if (bytes > limits.maxStorageBufferRange) {
+                return "tensor '" + v.name + "' " + v.shape.str() + " has " + std::to_string(bytes) +
+                       " bytes, more than the device's maxStorageBufferRange (" + std::to_string(limits.maxStorageBufferRange) + ")";
+            }
+        }
+        switch (node.op) {
+            case OpKind::Attention: return vk::attention_unsupported(graph, node);
+            case OpKind::Permute:
+            case OpKind::Concat:
+            case OpKind::Binary: return vk::strided_unsupported(graph, node);
+            default: return std::nullopt;
+        }
+    }
+
+    std::unique_ptr<Program> record(const Graph& graph, const std::vector<TensorArg>& args) override {
+        if (args.size() != graph.values().size()) fail("vulkan: record() needs a TensorArg for each of the graph's values");
+        int embeddings = 0;
+        for (const Node& node : graph.nodes()) embeddings += node.op == OpKind::Embedding ? 1 : 0;
+        vk::Recording recording(context_, embeddings);
+        for (const Node& node : graph.nodes()) {
+            if (node.op == OpKind::Reshape) continue;  // a view: no data moves
+            vk::NodeArgs a{node, {}, args[static_cast<size_t>(node.output)]};
+            for (ValueId in : node.inputs) a.inputs.push_back(args[static_cast<size_t>(in)]);
+            if (a.output.shape.numel() == 0) continue;
+            check_storage(node, a.output);
+            for (const TensorArg& in : a.inputs) check_storage(node, in);
+            switch (node.op) {
+                case OpKind::Linear: vk::record_linear(recording, a); break;
+                case OpKind::Conv2d: vk::record_conv2d(recording, a); break;
+                case OpKind::AvgPool2d: vk::record_avg_pool2d(recording, a); break;
+                case OpKind::LayerNorm: vk::record_layer_norm(recording, a); break;
+                case OpKind::Attention: vk::record_attention(recording, a); break;
+                case OpKind::Unary: vk::record_unary(recording, a); break;
+                case OpKind::Binary: vk::record_binary(recording, a); break;
+                case OpKind::Embedding: vk::record_embedding(recording, a); break;
+                case OpKind::Concat: vk::record_concat(recording, a); break;
+                case OpKind::Permute: vk::record_permute(recording, a); break;
+                case OpKind::TokenPool: vk::record_token_pool(recording, a); break;
+                case OpKind::L2Normalize: vk::record_l2_normalize(recording, a); break;
+                case OpKind::Softmax: vk::record_softmax(recording, a); break;
+                case OpKind::Reshape: break;
+            }
+        }
+        return std::make_unique<vk::VulkanProgram>(std::move(recording));
+    }
+
+    std::vector<std::string> validation_messages() const override { return context_->instance->messages().messages(); }
+    void clear_validation_messages() override { context_->instance->messages().clear(); }
+    bool validation_enabled() const override { return context_->instance->validation(); }
+    size_t pipeline_count() const override { return context_->pipelines->size(); }
+    std::string pipeline_cache_status() const override { return context_->pipelines->cache().load_status(); }
+
+private:
+    // Shaders are picked by storage dtype: every float tensor must be stored as the program's.
+    void check_storage(const Node& node, const TensorArg& t) const {
+        if (t.dtype != DType::I32 && t.dtype != context_->float_storage) {
+            fail("vulkan: node '", node.name, "' has a tensor stored as ", dtype_name(t.dtype), " in a ",
+                 dtype_name(context_->float_storage), " program");
+        }
+    }
+
+    std::shared_ptr<Context> context_;
+};
+
+}  // namespace
+
+std::unique_ptr<VulkanBackend> make_vulkan_backend(const VulkanOptions& options) {
+    return std::make_unique<VulkanBackendImpl>(options);
+}
+
+std::vector<DeviceInfo> vulkan_devices() {
+    vk::Instance instance(false);
+    std::vector<DeviceInfo> out;
+    for (const vk::PhysicalDevice& d : vk::enumerate_physical_devices(instance)) {
+        DeviceInfo info = vk::describe(d);
+        info.details.emplace_back("kernels", vk::choose_variants(d, "auto").describe());
+        out.push_back(std::move(info));
+    }
+    return out;
+}
+
+}  // namespace cliprt

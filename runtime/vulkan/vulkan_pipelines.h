@@ -1,0 +1,58 @@
+// Compute pipelines, created lazily on first use and kept in a registry keyed by (shader variant,
+// specialization constants). Every shader uses descriptor set 0 with storage buffers at bindings
+// 0..n-1 and up to kPushConstantBytes of push constants, so layouts are shared by binding count.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "vulkan/vulkan_pipeline_cache.h"
+
+namespace cliprt::vk {
+
+constexpr uint32_t kPushConstantBytes = 128;  // the minimum every device guarantees
+
+struct PipelineKey {
+    std::string shader;          // "<stem>_f32" or "<stem>_f16"
+    std::vector<uint32_t> spec;  // values of constant_id 0, 1, ... (0..2 are the local size)
+    bool operator<(const PipelineKey& other) const {
+        return shader != other.shader ? shader < other.shader : spec < other.spec;
+    }
+};
+
+struct Pipeline {
+    VkPipeline pipeline = VK_NULL_HANDLE;
+    VkPipelineLayout layout = VK_NULL_HANDLE;
+    VkDescriptorSetLayout set_layout = VK_NULL_HANDLE;
+    uint32_t binding_count = 0;
+};
+
+class PipelineRegistry {
+public:
+    PipelineRegistry(const Device& device, std::string cache_path);
+    ~PipelineRegistry();
+    PipelineRegistry(const PipelineRegistry&) = delete;
+    PipelineRegistry& operator=(const PipelineRegistry&) = delete;
+
+    const Pipeline& get(const PipelineKey& key);
+    size_t size() const { return pipelines_.size(); }
+    PipelineCache& cache() { return cache_; }
+
+private:
+    struct Layout {
+        VkDescriptorSetLayout set_layout = VK_NULL_HANDLE;
+        VkPipelineLayout layout = VK_NULL_HANDLE;
+    };
+    const Layout& layout(uint32_t binding_count);
+    VkShaderModule module(const std::string& shader, uint32_t* binding_count);
+
+    const Device& device_;
+    PipelineCache cache_;
+    std::map<uint32_t, Layout> layouts_;
+    std::map<std::string, std::pair<VkShaderModule, uint32_t>> modules_;
+    std::map<PipelineKey, Pipeline> pipelines_;
+};
+
+}  // namespace cliprt::vk

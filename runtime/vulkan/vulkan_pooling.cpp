@@ -1,0 +1,29 @@
+// Pooling: avg_pool2d over NCHW planes, and token pooling [B, L, W] -> [B, W].
+#include "vulkan/vulkan_ops.h"
+
+namespace cliprt::vk {
+
+void record_avg_pool2d(Recording& r, const NodeArgs& a) {
+    const AvgPool2dParams& p = a.node.get<AvgPool2dParams>();
+    const Shape& in = a.inputs[0].shape;
+    const Shape& out = a.output.shape;
+    const uint32_t wg = r.variants().elementwise_wg;
+    Push push;
+    push.u(in[0] * in[1]).u(in[2]).u(in[3]).u(out[2]).u(out[3]).u(p.kernel_h).u(p.kernel_w).u(p.stride_h).u(p.stride_w);
+    r.dispatch(a, {Recording::shader("avg_pool2d", a.output.dtype), {wg, 1, 1}}, {r.read(a.inputs[0]), r.write(a.output)},
+               push, r.line_for(static_cast<uint64_t>(out.numel()), wg));
+}
+
+void record_token_pool(Recording& r, const NodeArgs& a) {
+    const TokenPoolParams& p = a.node.get<TokenPoolParams>();
+    const Shape& in = a.inputs[0].shape;
+    const bool has_ids = a.inputs.size() > 1;
+    const uint32_t wg = r.variants().elementwise_wg;
+    Push push;
+    push.u(in[0]).u(in[1]).u(in[2]).i(p.eos_id).u(p.mean_start);
+    r.dispatch(a, {Recording::shader("token_pool", a.output.dtype), {wg, 1, 1, static_cast<uint32_t>(p.mode)}},
+               {r.read(a.inputs[0]), r.read(has_ids ? a.inputs[1] : a.inputs[0]), r.write(a.output)}, push,
+               r.line_for(static_cast<uint64_t>(in[0] * in[2]), wg));
+}
+
+}  // namespace cliprt::vk

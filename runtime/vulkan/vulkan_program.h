@@ -1,0 +1,40 @@
+// A recorded forward: every dispatch in one command buffer, descriptor sets allocated and written
+// once, a barrier only where a dispatch depends on an earlier one, and one submit per run.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "vulkan/vulkan_recording.h"
+
+namespace cliprt::vk {
+
+class VulkanProgram : public Program {
+public:
+    explicit VulkanProgram(Recording&& recording);
+    ~VulkanProgram() override;
+    VulkanProgram(const VulkanProgram&) = delete;
+    VulkanProgram& operator=(const VulkanProgram&) = delete;
+
+    // Submits the command buffer, waits, and throws Error if an embedding met an out-of-range id.
+    void run() override;
+    int dispatch_count() const override { return static_cast<int>(dispatch_count_); }
+    int submit_count() const override { return 1; }
+    int barrier_count() const { return barrier_count_; }
+
+private:
+    void record(const std::vector<Dispatch>& dispatches);
+    void check_ids() const;
+    void release();
+
+    std::shared_ptr<Context> context_;
+    std::unique_ptr<VulkanBuffer> status_;
+    std::vector<IdCheck> id_checks_;
+    VkDescriptorPool pool_ = VK_NULL_HANDLE;
+    VkCommandBuffer cmd_ = VK_NULL_HANDLE;
+    VkFence fence_ = VK_NULL_HANDLE;
+    size_t dispatch_count_ = 0;
+    int barrier_count_ = 0;
+};
+
+}  // namespace cliprt::vk

@@ -1,0 +1,96 @@
+#include "vulkan/vulkan_recording.h"
+
+#include <bit>
+#include <cstring>
+
+#include "cliprt/error.h"
+
+namespace cliprt::vk {
+
+Push& Push::u(int64_t value) {
+    if (value < 0 || value > static_cast<int64_t>(UINT32_MAX)) fail("vulkan: push constant ", value, " does not fit in 32 bits");
+    words_.push_back(static_cast<uint32_t>(value));
+    return *this;
+}
+
+Push& Push::i(int64_t value) {
+    if (value < INT32_MIN || value > INT32_MAX) fail("vulkan: push constant ", value, " does not fit in 32 bits");
+    words_.push_back(static_cast<uint32_t>(static_cast<int32_t>(value)));
+    return *this;
+}
+
+Push& Push::f(float value) {
+    words_.push_back(std::bit_cast<uint32_t>(value));
+    return *this;
+}
+
+Recording::Recording(std::shared_ptr<Context> context, int id_checks) : context_(std::move(context)) {
+    if (id_checks > 0) {
+        status_ = std::make_unique<VulkanBuffer>(nullptr, *context_->device, *context_->allocator,
+                                                 static_cast<uint64_t>(id_checks) * sizeof(uint32_t), MemoryUse::Readback);
+    }
+}
+
+std::string Recording::shader(const char* stem, DType dtype) {
+    return std::string(stem) + (dtype_size(dtype) == 2 ? "_f16" : "_f32");
+}
+
+Binding Recording::bind(const TensorArg& arg, Access access) const {
+    if (!arg.buffer) fail("vulkan: a tensor has no buffer");
+    const VulkanBuffer& buffer = vulkan_buffer(*arg.buffer);
+    const uint64_t bytes = static_cast<uint64_t>(arg.shape.numel()) * dtype_size(arg.dtype);
+    if (arg.offset > buffer.size() || bytes > buffer.size() - arg.offset) {
+        fail("vulkan: tensor ", arg.shape, " at offset ", arg.offset, " overruns its buffer of ", buffer.size(), " bytes");
+    }
+    const VkPhysicalDeviceLimits& l = limits();
+    if (arg.offset % l.minStorageBufferOffsetAlignment != 0) {
+        fail("vulkan: tensor offset ", arg.offset, " is not a multiple of minStorageBufferOffsetAlignment (",
+             l.minStorageBufferOffsetAlignment, ")");
+    }
+    if (bytes > l.maxStorageBufferRange) {
+        fail("vulkan: tensor ", arg.shape, " (", bytes, " bytes) exceeds the device's maxStorageBufferRange (",
+             l.maxStorageBufferRange, " bytes)");
+    }
+    // A zero-sized range is invalid: bind at least 4 bytes (never read, the grid is empty).
+    const uint64_t range = std::max<uint64_t>(bytes, std::min<uint64_t>(4, buffer.size() - arg.offset));
+    return Binding{buffer.handle(), arg.offset, range, access};
+}
+
+Binding Recording::read(const TensorArg& arg) const { return bind(arg, Access::Read); }
+Binding Recording::write(const TensorArg& arg) const { return bind(arg, Access::Write); }
+
+uint32_t Recording::add_id_check(IdCheck check) {
+    if (!status_ || id_checks_.size() * sizeof(uint32_t) >= status_->size()) fail("vulkan: id check slots exhausted");
+    id_checks_.push_back(std::move(check));
+    return static_cast<uint32_t>(id_checks_.size() - 1);
+}
+
+Binding Recording::id_status() const { return Binding{status_->handle(), 0, status_->size(), Access::ReadWrite}; }
+
+Grid Recording::line(uint64_t groups) const {
+    const uint64_t max_x = limits().maxComputeWorkGroupCount[0];
+    if (groups <= max_x) return Grid{static_cast<uint32_t>(std::max<uint64_t>(groups, 1)), 1, 1};
+    const uint64_t y = ceil_div(groups, max_x);
+    if (y > limits().maxComputeWorkGroupCount[1]) fail("vulkan: a dispatch of ", groups, " workgroups exceeds the device's limits");
+    return Grid{static_cast<uint32_t>(ceil_div(groups, y)), static_cast<uint32_t>(y), 1};
+}
+
+Grid Recording::line_for(uint64_t items, uint32_t per_group) const { return line(ceil_div(items, per_group)); }
+
+void Recording::dispatch(const NodeArgs& args, PipelineKey key, std::vector<Binding> bindings, const Push& push, Grid groups) {
+    if (push.words().size() * sizeof(uint32_t) > kPushConstantBytes) fail("vulkan: too many push constants for ", key.shader);
+    for (int d = 0; d < 3; ++d) {
+        if (groups[static_cast<size_t>(d)] > limits().maxComputeWorkGroupCount[d])
+            fail("vulkan: node '", args.node.name, "' needs ", groups[static_cast<size_t>(d)], " workgroups along axis ", d,
+                 ", more than the device allows");
+    }
+    Dispatch d;
+    d.key = std::move(key);
+    d.bindings = std::move(bindings);
+    d.push = push.words();
+    d.groups = groups;
+    d.node = args.node.name;
+    dispatches_.push_back(std::move(d));
+}
+
+}  // namespace cliprt::vk

@@ -1,0 +1,101 @@
+// What op recorders build: a list of dispatches (pipeline, buffer bindings with their access, push
+// constants, grid). The program later turns the list into one command buffer with barriers where
+// a dispatch touches memory an earlier one wrote (or writes memory an earlier one read).
+#pragma once
+
+#include <array>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cliprt/backend.h"
+#include "vulkan/vulkan_context.h"
+
+namespace cliprt::vk {
+
+enum class Access : uint8_t { Read, Write, ReadWrite };
+
+struct Binding {
+    VkBuffer buffer = VK_NULL_HANDLE;
+    uint64_t offset = 0;
+    uint64_t bytes = 0;
+    Access access = Access::Read;
+};
+
+// Push constant words in the order of the shader's push_constant block (32-bit fields only).
+class Push {
+public:
+    Push& u(int64_t value);  // Error when it does not fit in 32 bits
+    Push& i(int64_t value);
+    Push& f(float value);
+    const std::vector<uint32_t>& words() const { return words_; }
+
+private:
+    std::vector<uint32_t> words_;
+};
+
+using Grid = std::array<uint32_t, 3>;
+
+struct Dispatch {
+    PipelineKey key;
+    std::vector<Binding> bindings;
+    std::vector<uint32_t> push;
+    Grid groups{1, 1, 1};
+    std::string node;
+};
+
+// An embedding whose ids the program checks after each run.
+struct IdCheck {
+    std::string node;
+    TensorArg ids;
+    int64_t vocab = 0;
+};
+
+// A node as its recorder sees it: inputs in node.inputs order, and the output.
+struct NodeArgs {
+    const Node& node;
+    std::vector<TensorArg> inputs;
+    TensorArg output;
+};
+
+class Recording {
+public:
+    Recording(std::shared_ptr<Context> context, int id_checks);
+
+    const KernelVariants& variants() const { return context_->variants; }
+    const VkPhysicalDeviceLimits& limits() const { return context_->device->limits(); }
+
+    // "<stem>_f32" or "<stem>_f16" for data stored as `dtype` (4-byte data uses the f32 variant).
+    static std::string shader(const char* stem, DType dtype);
+    // Bindings of a tensor's bytes; check alignment, size limits and that the buffer is ours.
+    Binding read(const TensorArg& arg) const;
+    Binding write(const TensorArg& arg) const;
+    // The slot an embedding records its first bad row in, and the binding of the slot buffer.
+    uint32_t add_id_check(IdCheck check);
+    Binding id_status() const;
+
+    // `groups` workgroups in a line, split over x and y beyond maxComputeWorkGroupCount[0]; shaders
+    // recover the line index with group_index().
+    Grid line(uint64_t groups) const;
+    // Workgroups for `items` invocations of workgroups of `per_group` each.
+    Grid line_for(uint64_t items, uint32_t per_group) const;
+    void dispatch(const NodeArgs& args, PipelineKey key, std::vector<Binding> bindings, const Push& push, Grid groups);
+
+    std::shared_ptr<Context> context() const { return context_; }
+    std::vector<Dispatch>& dispatches() { return dispatches_; }
+    std::unique_ptr<VulkanBuffer> take_status() { return std::move(status_); }
+    std::vector<IdCheck>& id_checks() { return id_checks_; }
+
+private:
+    Binding bind(const TensorArg& arg, Access access) const;
+
+    std::shared_ptr<Context> context_;
+    std::vector<Dispatch> dispatches_;
+    std::unique_ptr<VulkanBuffer> status_;
+    std::vector<IdCheck> id_checks_;
+};
+
+// Ceiling division for grid sizes.
+inline uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
+
+}  // namespace cliprt::vk

@@ -1,0 +1,25 @@
+// Element strides of several operands over one index space, with dimensions merged so that the
+// binary and copy shaders loop over as few (at most kMaxStridedRank) dimensions as possible.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "cliprt/shape.h"
+
+namespace cliprt::vk {
+
+constexpr int kMaxStridedRank = 6;  // the size of the dims/strides arrays in binary.comp and copy.comp
+
+struct StridedLoop {
+    std::vector<int64_t> dims;                  // outermost first
+    std::vector<std::vector<int64_t>> strides;  // per operand, per dimension
+};
+
+// Row-major element strides of a contiguous tensor.
+std::vector<int64_t> contiguous_strides(const Shape& shape);
+
+// Drops size-1 dimensions and merges neighbours that are contiguous in every operand.
+StridedLoop merge_dims(const std::vector<int64_t>& dims, const std::vector<std::vector<int64_t>>& strides);
+
+}  // namespace cliprt::vk

@@ -1,0 +1,43 @@
+// Which kernel variant each op family uses on a device, and its tile sizes (passed to the shaders
+// as specialization constants). Barriers and shared memory are cheap on GPUs and expensive on CPU
+// implementations such as lavapipe, where each invocation should instead own a register block and
+// read global memory directly.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "vulkan/vulkan_physical_device.h"
+
+namespace cliprt::vk {
+
+struct KernelVariants {
+    bool cpu_style = false;  // register blocking, a row per invocation, no shared memory
+
+    // GEMM (linear and implicit-GEMM conv2d): each invocation computes tm x tn outputs; a
+    // workgroup of wg_m x wg_n invocations. With shared tiles, bk is the depth of a k tile.
+    bool gemm_shared = true;
+    uint32_t gemm_tm = 4, gemm_tn = 4, gemm_wg_m = 16, gemm_wg_n = 16, gemm_bk = 16;
+
+    // Row ops (layer norm, softmax, l2 normalize): a workgroup per row, or a row per invocation.
+    bool row_per_workgroup = true;
+    uint32_t row_wg = 256;
+
+    // Elementwise and layout kernels.
+    uint32_t elementwise_wg = 256;
+
+    // Attention: an invocation per query row, queries_per_wg rows of one head per workgroup;
+    // keys staged key_tile at a time in shared memory when attention_shared.
+    bool attention_shared = true;
+    uint32_t attention_queries = 64, attention_key_tile = 32;
+
+    std::string describe() const;
+};
+
+// style "cpu" or "gpu" forces one style (tests run both); "auto" consults CLIPRT_VULKAN_KERNELS,
+// then picks by device type.
+KernelVariants choose_variants(const PhysicalDevice& device, const std::string& style);
+KernelVariants cpu_style_variants();
+KernelVariants gpu_style_variants(const PhysicalDevice& device);
+
+}  // namespace cliprt::vk

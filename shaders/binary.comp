@@ -1,0 +1,32 @@
+#version 450
+#extension GL_GOOGLE_include_directive : require
+// y = a (op) b, b broadcast to a's shape. The host merges dimensions so that rank is small; b's
+// stride is 0 along broadcast dimensions.
+#include "common.glsl"
+
+layout(constant_id = 3) const uint OP = 0;  // 0 add, 1 mul
+
+layout(std430, binding = 0) readonly buffer A { ftype a[]; };
+layout(std430, binding = 1) readonly buffer B { ftype b[]; };
+layout(std430, binding = 2) writeonly buffer Y { ftype y[]; };
+layout(push_constant) uniform Params {
+    uint n;
+    uint rank;
+    uint dims[6];       // a's (merged) shape, outermost first
+    uint b_strides[6];
+} p;
+
+void main() {
+    uint i = global_index();
+    if (i >= p.n) return;
+    uint rest = i;
+    uint bi = 0;
+    for (int d = int(p.rank) - 1; d >= 0; --d) {
+        uint c = rest % p.dims[d];
+        rest /= p.dims[d];
+        bi += c * p.b_strides[d];
+    }
+    float va = float(a[i]);
+    float vb = float(b[bi]);
+    y[i] = ftype(OP == 0u ? va + vb : va * vb);
+}

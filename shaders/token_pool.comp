@@ -1,0 +1,53 @@
+#version 450
+#extension GL_GOOGLE_include_directive : require
+// [B, L, W] -> [B, W]: the token at a position chosen per batch row (first, last, argmax of ids,
+// first eos id) or the mean of tokens [mean_start, L).
+#include "common.glsl"
+
+layout(constant_id = 3) const uint MODE = 0;  // cliprt::PoolMode: First, Last, Argmax, Eos, Mean
+
+layout(std430, binding = 0) readonly buffer X { ftype x[]; };
+layout(std430, binding = 1) readonly buffer Ids { int ids[]; };  // bound to x when unused
+layout(std430, binding = 2) writeonly buffer Y { ftype y[]; };
+layout(push_constant) uniform Params {
+    uint batch;
+    uint len;
+    uint width;
+    int eos_id;
+    uint mean_start;
+} p;
+
+uint position(uint b) {
+    if (MODE == 0u) return 0u;
+    if (MODE == 1u) return p.len - 1u;
+    if (MODE == 2u) {  // first maximum, as torch.argmax
+        uint best = 0u;
+        int best_id = ids[b * p.len];
+        for (uint l = 1u; l < p.len; ++l) {
+            int id = ids[b * p.len + l];
+            if (id > best_id) {
+                best_id = id;
+                best = l;
+            }
+        }
+        return best;
+    }
+    for (uint l = 0u; l < p.len; ++l) {
+        if (ids[b * p.len + l] == p.eos_id) return l;
+    }
+    return p.len - 1u;
+}
+
+void main() {
+    uint i = global_index();
+    if (i >= p.batch * p.width) return;
+    uint b = i / p.width;
+    uint w = i - b * p.width;
+    if (MODE == 4u) {
+        float sum = 0.0;
+        for (uint l = p.mean_start; l < p.len; ++l) sum += float(x[(b * p.len + l) * p.width + w]);
+        y[i] = ftype(sum / float(p.len - p.mean_start));
+        return;
+    }
+    y[i] = x[(b * p.len + position(b)) * p.width + w];
+}

@@ -1,0 +1,65 @@
+#include <gtest/gtest.h>
+
+#include "cliprt/error.h"
+#include "models/model_config.h"
+#include "models/model_loader.h"
+
+namespace cliprt {
+namespace {
+
+TEST(ModelConfig, EveryBuiltinConfigParses) {
+    const auto names = builtin_model_names();
+    for (const char* required : {"RN50", "RN101", "RN50x4", "RN50x16", "RN50x64", "ViT-B-32", "ViT-B-16", "ViT-L-14",
+                                 "ViT-L-14-336", "ViT-H-14", "RN50-quickgelu", "ViT-B-32-quickgelu", "ViT-L-14-quickgelu"}) {
+        EXPECT_TRUE(is_builtin_model(required)) << required;
+    }
+    for (const auto& name : names) EXPECT_NO_THROW(builtin_model_config(name)) << name;
+}
+
+TEST(ModelConfig, ReadsOpenClipFields) {
+    const ClipConfig rn = builtin_model_config("RN50");
+    EXPECT_TRUE(rn.vision.resnet);
+    EXPECT_EQ(rn.vision.resnet_layers, (std::vector<int>{3, 4, 6, 3}));
+    EXPECT_EQ(rn.embed_dim, 1024);
+    const ClipConfig q = builtin_model_config("ViT-B-32-quickgelu");
+    EXPECT_EQ(q.vision.block.act, Activation::QuickGelu);
+    EXPECT_EQ(q.text.block.act, Activation::QuickGelu);
+    EXPECT_EQ(builtin_model_config("ViT-B-32").text.block.act, Activation::Gelu);
+}
+
+TEST(ModelConfig, UnknownKeysAndUnsupportedOptionsAreNamed) {
+    auto message = [](const std::string& json) {
+        try {
+            parse_model_config(json, "test.json");
+        } catch (const Error& e) {
+            return std::string(e.what());
+        }
+        return std::string("no error");
+    };
+    const std::string ok_text = R"("text_cfg": {"width": 64, "heads": 2, "layers": 1})";
+    EXPECT_NE(message(R"({"embed_dim": 8, "vision_cfg": {"width": 64, "colour": 1}, )" + ok_text + "}").find("colour"),
+              std::string::npos);
+    EXPECT_NE(message(R"({"embed_dim": 8, "vision_cfg": {"timm_model_name": "convnext"}, )" + ok_text + "}").find("timm"),
+              std::string::npos);
+    EXPECT_NE(message(R"({"embed_dim": 8, "vision_cfg": {"width": "wide"}, )" + ok_text + "}").find("width"),
+              std::string::npos);
+    EXPECT_NE(message("{not json").find("invalid JSON"), std::string::npos);
+    EXPECT_NE(message(R"({"embed_dim": 8})").find("vision_cfg"), std::string::npos);
+    EXPECT_NE(message(R"({"embed_dim": 8, "vision_cfg": {"image_size": 30, "patch_size": 16}, )" + ok_text + "}")
+                  .find("multiple of patch_size"),
+              std::string::npos);
+    EXPECT_THROW(builtin_model_config("ViT-Q-99"), Error);
+}
+
+TEST(ModelLoader, MissingWeightsAreAClearError) {
+    try {
+        load_clip_model("ViT-B-32", "/nonexistent/model.safetensors");
+        FAIL() << "no error";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("/nonexistent/model.safetensors"), std::string::npos);
+    }
+    EXPECT_THROW(load_clip_model("ViT-B-32", ""), Error);
+}
+
+}  // namespace
+}  // namespace cliprt

@@ -1,0 +1,56 @@
+// Shared by the Vulkan test suites: backends with the Khronos validation layer on (one per storage
+// dtype and kernel style, created once: an instance with the layer costs a fraction of a second),
+// skipping with the reason when this machine has no usable Vulkan device, and failing a test on any
+// validation warning or error.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "cliprt/error.h"
+#include "cliprt/vulkan_backend.h"
+
+namespace cliprt::vulkan_test {
+
+struct Shared {
+    std::unique_ptr<VulkanBackend> backend;
+    std::string unavailable;  // why there is no backend
+};
+
+// kernels: "cpu" or "gpu" (the two kernel styles; both run on any device).
+inline VulkanBackend* shared_backend(DType dtype, const std::string& kernels, std::string* why) {
+    static std::map<std::pair<DType, std::string>, Shared> backends;
+    auto [it, inserted] = backends.try_emplace({dtype, kernels});
+    if (inserted) {
+        try {
+            VulkanOptions options;
+            options.dtype = dtype;
+            options.kernels = kernels;
+            options.validation = true;
+            options.pipeline_cache = "";  // tests never touch the user's cache
+            it->second.backend = make_vulkan_backend(options);
+        } catch (const Error& e) {
+            it->second.unavailable = e.what();
+        }
+    }
+    *why = it->second.unavailable;
+    return it->second.backend.get();
+}
+
+// Fails the current test on any validation message since the last call, then clears them.
+inline void expect_no_validation_messages(VulkanBackend& backend) {
+    for (const std::string& message : backend.validation_messages()) ADD_FAILURE() << message;
+    backend.clear_validation_messages();
+}
+
+}  // namespace cliprt::vulkan_test
+
+// In a test body: `VulkanBackend* backend` for (dtype, kernels), or skip with the reason.
+#define CLIPRT_VULKAN_BACKEND_OR_SKIP(backend, dtype, kernels)                                   \
+    std::string cliprt_vulkan_why_;                                                               \
+    ::cliprt::VulkanBackend* backend = ::cliprt::vulkan_test::shared_backend(dtype, kernels, &cliprt_vulkan_why_); \
+    if (!backend) GTEST_SKIP() << "no Vulkan device: " << cliprt_vulkan_why_;                    \
+    backend->clear_validation_messages()
