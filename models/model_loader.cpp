@@ -7,6 +7,7 @@
 #include "cliprt/error.h"
 #include "cliprt/safetensors.h"
 #include "cliprt/weight_source.h"
+#include "models/hf_clip.h"
 
 namespace cliprt {
 
@@ -33,18 +34,28 @@ std::shared_ptr<WeightSource> open_weights(const std::string& weights) {
 std::shared_ptr<ClipModel> load_clip_model(const std::string& model, const std::string& weights) {
     ClipConfig config;
     std::string weights_path = weights;
+    std::shared_ptr<WeightSource> source;
     if (fs::is_directory(model)) {
         const fs::path config_path = fs::path(model) / "open_clip_config.json";
-        if (!fs::exists(config_path)) fail("'", model, "' is not an open_clip model directory (no open_clip_config.json)");
-        config = parse_model_config(read_text(config_path), config_path.string());
-        if (weights_path.empty()) weights_path = (fs::path(model) / "open_clip_model.safetensors").string();
+        if (fs::exists(config_path)) {
+            config = parse_model_config(read_text(config_path), config_path.string());
+            if (weights_path.empty()) weights_path = (fs::path(model) / "open_clip_model.safetensors").string();
+        } else if (is_hf_clip_directory(model)) {
+            config = parse_hf_clip_config(read_text(fs::path(model) / "config.json"), (fs::path(model) / "config.json").string());
+            if (weights_path.empty()) {
+                source = std::make_shared<HfClipWeights>(open_hf_safetensors(model));
+                weights_path = source->describe();
+            }
+        } else {
+            fail("'", model, "' is neither an open_clip model directory (open_clip_config.json) nor a transformers CLIPModel directory (config.json with model_type clip)");
+        }
     } else if (model.size() > 5 && model.substr(model.size() - 5) == ".json") {
         config = parse_model_config(read_text(model), model);
     } else {
         config = builtin_model_config(model);
     }
     if (weights_path.empty()) fail("model '", model, "' needs --weights: a .safetensors file or 'synthetic'");
-    auto clip = std::make_shared<ClipModel>(config, open_weights(weights_path));
+    auto clip = std::make_shared<ClipModel>(config, source ? source : open_weights(weights_path));
     // Building both towers once reads and checks every tensor the model needs.
     clip->image_graph(1, false);
     clip->text_graph(1, false);

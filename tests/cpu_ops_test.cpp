@@ -59,7 +59,8 @@ Golden load_golden(const std::string& name) {
         const DType dtype = parse_dtype(info.at("dtype").get<std::string>());
         Tensor t(Shape(info.at("shape").get<std::vector<int64_t>>()), dtype);
         const size_t offset = info.at("offset").get<size_t>() * 4;
-        if (offset + t.nbytes() > bytes.size()) fail("golden ", name, ": tensor ", tensor_name, " past the end of .bin");
+        if (offset + t.nbytes() > bytes.size())
+            fail("golden ", name, ": tensor ", tensor_name, " past the end of .bin");
         std::memcpy(t.data(), bytes.data() + offset, t.nbytes());
         g.tensors.emplace(tensor_name, std::move(t));
     }
@@ -75,8 +76,10 @@ Activation parse_activation(const std::string& text) {
 }
 
 PoolMode parse_pool_mode(const std::string& text) {
-    static const std::map<std::string, PoolMode> modes{{"first", PoolMode::First},   {"last", PoolMode::Last},
-                                                       {"argmax", PoolMode::Argmax}, {"eos", PoolMode::Eos},
+    static const std::map<std::string, PoolMode> modes{{"first", PoolMode::First},
+                                                       {"last", PoolMode::Last},
+                                                       {"argmax", PoolMode::Argmax},
+                                                       {"eos", PoolMode::Eos},
                                                        {"mean", PoolMode::Mean}};
     return modes.at(text);
 }
@@ -245,14 +248,14 @@ void check_goldens(const std::vector<std::string>& names) {
 }
 
 TEST(CpuOps, Linear) {
-    check_goldens({"linear_plain", "linear_bias", "linear_relu", "linear_gelu", "linear_gelu_tanh",
-                   "linear_quick_gelu", "linear_sigmoid", "linear_residual", "linear_residual_nobias",
-                   "linear_gelu_residual", "linear_blocked", "linear_single"});
+    check_goldens({"linear_plain", "linear_bias", "linear_relu", "linear_gelu", "linear_gelu_tanh", "linear_quick_gelu",
+                   "linear_sigmoid", "linear_residual", "linear_residual_nobias", "linear_gelu_residual",
+                   "linear_blocked", "linear_single"});
 }
 
 TEST(CpuOps, Conv2d) {
-    check_goldens({"conv_3x3_s1_p1", "conv_3x3_s2_p1_relu", "conv_1x1_nobias", "conv_1x1_relu_residual",
-                   "conv_patch", "conv_7x7_s2_p3", "conv_rect", "conv_1x1_image", "conv_blocked"});
+    check_goldens({"conv_3x3_s1_p1", "conv_3x3_s2_p1_relu", "conv_1x1_nobias", "conv_1x1_relu_residual", "conv_patch",
+                   "conv_7x7_s2_p3", "conv_rect", "conv_1x1_image", "conv_blocked"});
 }
 
 TEST(CpuOps, AvgPool2d) { check_goldens({"avg_pool_2x2", "avg_pool_3x3_s1", "avg_pool_rect"}); }
@@ -261,8 +264,8 @@ TEST(CpuOps, LayerNorm) { check_goldens({"layer_norm", "layer_norm_offset"}); }
 
 TEST(CpuOps, Attention) {
     check_goldens({"attn_separate", "attn_packed", "attn_packed_causal", "attn_separate_causal",
-                   "attn_cosine_head_scale", "attn_packed_cosine_causal", "attn_packed_head_scale",
-                   "attn_q_broadcast", "attn_q_broadcast_cosine", "attn_lq1", "attn_long_head"});
+                   "attn_cosine_head_scale", "attn_packed_cosine_causal", "attn_packed_head_scale", "attn_q_broadcast",
+                   "attn_q_broadcast_cosine", "attn_lq1", "attn_long_head"});
 }
 
 TEST(CpuOps, Unary) {
@@ -284,8 +287,8 @@ TEST(CpuOps, Concat) { check_goldens({"concat_axis0", "concat_class_token", "con
 TEST(CpuOps, Permute) { check_goldens({"permute_021", "permute_0231", "permute_3102"}); }
 
 TEST(CpuOps, TokenPool) {
-    check_goldens({"pool_first", "pool_last", "pool_argmax", "pool_eos", "pool_eos_custom", "pool_mean",
-                   "pool_mean_from1"});
+    check_goldens(
+        {"pool_first", "pool_last", "pool_argmax", "pool_eos", "pool_eos_custom", "pool_mean", "pool_mean_from1"});
 }
 
 TEST(CpuOps, L2NormalizeAndSoftmax) { check_goldens({"l2_normalize", "softmax", "softmax_large"}); }
@@ -402,7 +405,8 @@ TEST(CpuKernels, LinearMatchesNaiveOnLargeOddSizes) {
     for (int64_t i = 0; i < m; ++i) {
         for (int64_t j = 0; j < n; ++j) {
             double sum = bias[static_cast<size_t>(j)];
-            for (int64_t kk = 0; kk < k; ++kk) sum += static_cast<double>(x[static_cast<size_t>(i * k + kk)]) * w[static_cast<size_t>(j * k + kk)];
+            for (int64_t kk = 0; kk < k; ++kk)
+                sum += static_cast<double>(x[static_cast<size_t>(i * k + kk)]) * w[static_cast<size_t>(j * k + kk)];
             expected[static_cast<size_t>(i * n + j)] = sum;
         }
     }
@@ -430,6 +434,12 @@ TEST(CpuKernels, Conv2dMatchesNaiveOnLargeOddSizes) {
     const int64_t oh = s.out_h(), ow = s.out_w();
     const std::vector<float> x = uniform_values(s.batch * s.in_channels * s.in_h * s.in_w, 4);
     const std::vector<float> w = uniform_values(s.out_channels * s.in_channels * s.kernel_h * s.kernel_w, 5);
+    auto x_at = [&](int64_t b, int64_t c, int64_t h, int64_t w_) {
+        return static_cast<double>(x[static_cast<size_t>(((b * s.in_channels + c) * s.in_h + h) * s.in_w + w_)]);
+    };
+    auto w_at = [&](int64_t o, int64_t c, int64_t i, int64_t j) {
+        return static_cast<double>(w[static_cast<size_t>(((o * s.in_channels + c) * s.kernel_h + i) * s.kernel_w + j)]);
+    };
     std::vector<double> expected;
     for (int64_t b = 0; b < s.batch; ++b) {
         for (int64_t o = 0; o < s.out_channels; ++o) {
@@ -439,14 +449,14 @@ TEST(CpuKernels, Conv2dMatchesNaiveOnLargeOddSizes) {
                     for (int64_t c = 0; c < s.in_channels; ++c) {
                         for (int64_t i = 0; i < s.kernel_h; ++i) {
                             for (int64_t j = 0; j < s.kernel_w; ++j) {
-                                const int64_t ih = y * s.stride_h - s.pad_h + i, iw = xo * s.stride_w - s.pad_w + j;
-                                if (ih < 0 || ih >= s.in_h || iw < 0 || iw >= s.in_w) continue;
-                                sum += static_cast<double>(x[static_cast<size_t>(((b * s.in_channels + c) * s.in_h + ih) * s.in_w + iw)]) *
-                                       w[static_cast<size_t>(((o * s.in_channels + c) * s.kernel_h + i) * s.kernel_w + j)];
+                                const int64_t ih = y * s.stride_h - s.pad_h + i;
+                                const int64_t iw = xo * s.stride_w - s.pad_w + j;
+                                if (ih >= 0 && ih < s.in_h && iw >= 0 && iw < s.in_w)
+                                    sum += x_at(b, c, ih, iw) * w_at(o, c, i, j);
                             }
                         }
                     }
-                    expected.push_back(std::max(sum, 0.0));
+                    expected.push_back(std::max(sum, 0.0));  // relu
                 }
             }
         }
@@ -466,9 +476,11 @@ TEST(CpuKernels, ThreadPoolRunsEveryTaskOnceAndPropagatesErrors) {
         for (int64_t i = begin; i < end; ++i) ++hits[static_cast<size_t>(i)];
     });
     for (int h : hits) EXPECT_EQ(h, 1);
-    EXPECT_THROW(pool.run_tasks(10, [](int64_t task, int) {
-        if (task == 6) fail("task ", task);
-    }), Error);
+    EXPECT_THROW(pool.run_tasks(10,
+                                [](int64_t task, int) {
+                                    if (task == 6) fail("task ", task);
+                                }),
+                 Error);
     int after = 0;
     pool.run_tasks(3, [&](int64_t, int) {});
     pool.run_tasks(1, [&](int64_t, int) { ++after; });

@@ -128,20 +128,47 @@ std::unique_ptr<Program> CpuBackend::record(const Graph& graph, const std::vecto
             continue;
         }
         switch (node.op) {
-            case OpKind::Linear: steps.push_back(record_linear(node_args)); break;
-            case OpKind::Conv2d: steps.push_back(record_conv2d(node_args)); break;
-            case OpKind::AvgPool2d: steps.push_back(record_avg_pool2d(node_args)); break;
-            case OpKind::LayerNorm: steps.push_back(record_layer_norm(node_args)); break;
-            case OpKind::Attention: steps.push_back(record_attention(node_args)); break;
-            case OpKind::Unary: steps.push_back(record_unary(node_args)); break;
-            case OpKind::Binary: steps.push_back(record_binary(node_args)); break;
-            case OpKind::Embedding: steps.push_back(record_embedding(node_args)); break;
-            case OpKind::Concat: steps.push_back(record_concat(node_args)); break;
-            case OpKind::Permute: steps.push_back(record_permute(node_args)); break;
-            case OpKind::TokenPool: steps.push_back(record_token_pool(node_args)); break;
-            case OpKind::L2Normalize: steps.push_back(record_l2_normalize(node_args)); break;
-            case OpKind::Softmax: steps.push_back(record_softmax(node_args)); break;
-            case OpKind::Reshape: break;
+            case OpKind::Linear:
+                steps.push_back(record_linear(node_args));
+                break;
+            case OpKind::Conv2d:
+                steps.push_back(record_conv2d(node_args));
+                break;
+            case OpKind::AvgPool2d:
+                steps.push_back(record_avg_pool2d(node_args));
+                break;
+            case OpKind::LayerNorm:
+                steps.push_back(record_layer_norm(node_args));
+                break;
+            case OpKind::Attention:
+                steps.push_back(record_attention(node_args));
+                break;
+            case OpKind::Unary:
+                steps.push_back(record_unary(node_args));
+                break;
+            case OpKind::Binary:
+                steps.push_back(record_binary(node_args));
+                break;
+            case OpKind::Embedding:
+                steps.push_back(record_embedding(node_args));
+                break;
+            case OpKind::Concat:
+                steps.push_back(record_concat(node_args));
+                break;
+            case OpKind::Permute:
+                steps.push_back(record_permute(node_args));
+                break;
+            case OpKind::TokenPool:
+                steps.push_back(record_token_pool(node_args));
+                break;
+            case OpKind::L2Normalize:
+                steps.push_back(record_l2_normalize(node_args));
+                break;
+            case OpKind::Softmax:
+                steps.push_back(record_softmax(node_args));
+                break;
+            case OpKind::Reshape:
+                break;
         }
     }
     return std::make_unique<CpuProgram>(std::move(steps));

@@ -40,12 +40,14 @@ void* raw_data(const TensorArg& arg) {
 }
 
 float* f32_data(const TensorArg& arg) {
-    if (arg.dtype != DType::F32) fail("cpu backend: tensor ", arg.shape, " is ", dtype_name(arg.dtype), ", expected f32");
+    if (arg.dtype != DType::F32)
+        fail("cpu backend: tensor ", arg.shape, " is ", dtype_name(arg.dtype), ", expected f32");
     return static_cast<float*>(raw_data(arg));
 }
 
 const int32_t* i32_data(const TensorArg& arg) {
-    if (arg.dtype != DType::I32) fail("cpu backend: tensor ", arg.shape, " is ", dtype_name(arg.dtype), ", expected i32");
+    if (arg.dtype != DType::I32)
+        fail("cpu backend: tensor ", arg.shape, " is ", dtype_name(arg.dtype), ", expected i32");
     return static_cast<const int32_t*>(raw_data(arg));
 }
 

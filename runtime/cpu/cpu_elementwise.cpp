@@ -18,15 +18,20 @@ constexpr int64_t kElementwiseChunk = 1 << 14;
 float activate(Activation act, float x) {
     const double v = x;
     switch (act) {
-        case Activation::None: return x;
-        case Activation::Relu: return x < 0.0f ? 0.0f : x;  // keeps NaN, like torch
-        case Activation::Gelu: return static_cast<float>(0.5 * v * (1.0 + std::erf(v / std::numbers::sqrt2)));
+        case Activation::None:
+            return x;
+        case Activation::Relu:
+            return x < 0.0f ? 0.0f : x;  // keeps NaN, like torch
+        case Activation::Gelu:
+            return static_cast<float>(0.5 * v * (1.0 + std::erf(v / std::numbers::sqrt2)));
         case Activation::GeluTanh: {
             const double k = std::sqrt(2.0 / std::numbers::pi);
             return static_cast<float>(0.5 * v * (1.0 + std::tanh(k * (v + 0.044715 * v * v * v))));
         }
-        case Activation::QuickGelu: return static_cast<float>(v / (1.0 + std::exp(-1.702 * v)));
-        case Activation::Sigmoid: return static_cast<float>(1.0 / (1.0 + std::exp(-v)));
+        case Activation::QuickGelu:
+            return static_cast<float>(v / (1.0 + std::exp(-1.702 * v)));
+        case Activation::Sigmoid:
+            return static_cast<float>(1.0 / (1.0 + std::exp(-v)));
     }
     return x;
 }
@@ -81,20 +86,20 @@ void bias_residual_act(ThreadPool& pool, float* c, int64_t rows, int64_t cols, c
     if (bias == nullptr && act == Activation::None && residual == nullptr) return;
     pool.parallel_for(rows, std::max<int64_t>(1, kElementwiseChunk / std::max<int64_t>(cols, 1)),
                       [&](int64_t begin, int64_t end, int) {
-        for (int64_t r = begin; r < end; ++r) {
-            float* row = c + r * cols;
-            if (bias != nullptr && bias_per_row) {
-                for (int64_t j = 0; j < cols; ++j) row[j] += bias[r];
-            } else if (bias != nullptr) {
-                for (int64_t j = 0; j < cols; ++j) row[j] += bias[j];
-            }
-            if (residual != nullptr) {
-                const float* res = residual + r * cols;
-                for (int64_t j = 0; j < cols; ++j) row[j] += res[j];
-            }
-            activate_inplace(act, row, cols);
-        }
-    });
+                          for (int64_t r = begin; r < end; ++r) {
+                              float* row = c + r * cols;
+                              if (bias != nullptr && bias_per_row) {
+                                  for (int64_t j = 0; j < cols; ++j) row[j] += bias[r];
+                              } else if (bias != nullptr) {
+                                  for (int64_t j = 0; j < cols; ++j) row[j] += bias[j];
+                              }
+                              if (residual != nullptr) {
+                                  const float* res = residual + r * cols;
+                                  for (int64_t j = 0; j < cols; ++j) row[j] += res[j];
+                              }
+                              activate_inplace(act, row, cols);
+                          }
+                      });
 }
 
 Step record_unary(const NodeArgs& args) {

@@ -19,8 +19,8 @@ static_assert(kNc % kNr == 0 && kMc % kMr == 0);
 // C[0:mr, 0:nr] (+)= A[0:mr, 0:kc] @ panel. The independent accumulators of one kMr x kNr block
 // let the compiler vectorize over j without reassociating any sum; each C element is still the
 // plain sequence of k products within a k block.
-void micro_kernel(int64_t kc, const float* a, int64_t lda, const float* panel, float* c, int64_t ldc, int mr,
-                  int nr, bool accumulate) {
+void micro_kernel(int64_t kc, const float* a, int64_t lda, const float* panel, float* c, int64_t ldc, int mr, int nr,
+                  bool accumulate) {
     const float* rows[kMr];
     for (int i = 0; i < kMr; ++i) rows[i] = a + std::min(i, mr - 1) * lda;  // missing rows repeat the last
     float acc[kMr][kNr] = {};
@@ -41,8 +41,8 @@ int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 }  // namespace
 
-void gemm_abt(ThreadPool& pool, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
-              const GemmPackB& pack_b, float* c, int64_t ldc) {
+void gemm_abt(ThreadPool& pool, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const GemmPackB& pack_b,
+              float* c, int64_t ldc) {
     if (m <= 0 || n <= 0) return;
     if (k <= 0) {
         for (int64_t i = 0; i < m; ++i) std::memset(c + i * ldc, 0, static_cast<size_t>(n) * sizeof(float));
@@ -58,7 +58,8 @@ void gemm_abt(ThreadPool& pool, int64_t m, int64_t n, int64_t k, const float* a,
         float* packed = pool.scratch(thread, static_cast<size_t>(kKc * kNc));
         for (int64_t k0 = 0; k0 < k; k0 += kKc) {
             const int64_t kc = std::min(kKc, k - k0);
-            for (int64_t p = 0; p < nc; p += kNr) pack_b(n0 + p, std::min<int64_t>(kNr, nc - p), k0, kc, packed + p * kc);
+            for (int64_t p = 0; p < nc; p += kNr)
+                pack_b(n0 + p, std::min<int64_t>(kNr, nc - p), k0, kc, packed + p * kc);
             for (int64_t i = 0; i < mc; i += kMr) {
                 const int mr = static_cast<int>(std::min<int64_t>(kMr, mc - i));
                 for (int64_t p = 0; p < nc; p += kNr) {

@@ -19,7 +19,7 @@ inline constexpr int kGemmNr = 16;
 using GemmPackB = std::function<void(int64_t n0, int64_t nr, int64_t k0, int64_t kc, float* panel)>;
 
 // C = A @ B^T, parallel over blocks of C. C rows have stride ldc.
-void gemm_abt(ThreadPool& pool, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
-              const GemmPackB& pack_b, float* c, int64_t ldc);
+void gemm_abt(ThreadPool& pool, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const GemmPackB& pack_b,
+              float* c, int64_t ldc);
 
 }  // namespace cliprt::cpu

@@ -18,8 +18,8 @@ void activate_inplace(Activation act, float* x, int64_t n);
 // y = alpha * act(x) + beta.
 void unary(ThreadPool& pool, const float* x, float* y, int64_t n, Activation act, float alpha, float beta);
 // y = a (op) b with b broadcast to a_shape (numpy rules: b's dims align with a's trailing dims).
-void binary(ThreadPool& pool, BinaryOp op, const float* a, const Shape& a_shape, const float* b,
-            const Shape& b_shape, float* y);
+void binary(ThreadPool& pool, BinaryOp op, const float* a, const Shape& a_shape, const float* b, const Shape& b_shape,
+            float* y);
 // The epilogue of Linear and Conv2d on c [rows, cols], in place: c = act(c + bias + residual), with
 // bias[col] or, if bias_per_row, bias[row]. bias and residual may be null.
 void bias_residual_act(ThreadPool& pool, float* c, int64_t rows, int64_t cols, const float* bias, bool bias_per_row,
@@ -85,6 +85,7 @@ std::vector<int64_t> pool_positions(const TokenPoolParams& params, const int32_t
 void token_pool(const TokenPoolParams& params, const float* x, const std::vector<int64_t>& positions, int64_t batch,
                 int64_t len, int64_t width, float* y);
 // NCHW average pooling without padding; planes = N * C.
-void avg_pool2d(ThreadPool& pool, const float* x, float* y, int64_t planes, int64_t in_h, int64_t in_w, const AvgPool2dParams& p);
+void avg_pool2d(ThreadPool& pool, const float* x, float* y, int64_t planes, int64_t in_h, int64_t in_w,
+                const AvgPool2dParams& p);
 
 }  // namespace cliprt::cpu

@@ -16,7 +16,8 @@ constexpr size_t kElementBytes = 4;  // f32 and i32
 // Row-major element strides of a contiguous tensor.
 std::vector<int64_t> contiguous_strides(const Shape& shape) {
     std::vector<int64_t> strides(static_cast<size_t>(shape.rank()), 1);
-    for (int d = shape.rank() - 2; d >= 0; --d) strides[static_cast<size_t>(d)] = strides[static_cast<size_t>(d) + 1] * shape[d + 1];
+    for (int d = shape.rank() - 2; d >= 0; --d)
+        strides[static_cast<size_t>(d)] = strides[static_cast<size_t>(d) + 1] * shape[d + 1];
     return strides;
 }
 
@@ -108,15 +109,23 @@ std::vector<int64_t> pool_positions(const TokenPoolParams& params, const int32_t
         const int32_t* row = ids != nullptr ? ids + b * len : nullptr;
         int64_t& pos = positions[static_cast<size_t>(b)];
         switch (params.mode) {
-            case PoolMode::First: pos = 0; break;
-            case PoolMode::Last: pos = len - 1; break;
-            case PoolMode::Argmax: pos = std::max_element(row, row + len) - row; break;  // first of equal maxima
+            case PoolMode::First:
+                pos = 0;
+                break;
+            case PoolMode::Last:
+                pos = len - 1;
+                break;
+            case PoolMode::Argmax:
+                pos = std::max_element(row, row + len) - row;
+                break;  // first of equal maxima
             case PoolMode::Eos:
                 // torch's argmax(ids == eos): the first match, position 0 when there is none.
                 pos = std::find(row, row + len, params.eos_id) - row;
                 if (pos == len) pos = 0;
                 break;
-            case PoolMode::Mean: pos = 0; break;  // unused
+            case PoolMode::Mean:
+                pos = 0;
+                break;  // unused
         }
     }
     return positions;

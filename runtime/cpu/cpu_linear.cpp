@@ -34,7 +34,8 @@ Step record_linear(const NodeArgs& args) {
     const float* residual = p.has_residual ? f32_data(args.inputs[next++]) : nullptr;
     float* y = f32_data(args.output);
     ThreadPool& pool = args.pool;
-    return [&pool, x, w, bias, residual, y, m, n, k, act = p.act] { linear(pool, x, w, bias, residual, y, m, n, k, act); };
+    return
+        [&pool, x, w, bias, residual, y, m, n, k, act = p.act] { linear(pool, x, w, bias, residual, y, m, n, k, act); };
 }
 
 }  // namespace cliprt::cpu

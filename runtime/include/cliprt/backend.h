@@ -40,6 +40,7 @@ struct TensorArg {
     DType dtype = DType::F32;
 };
 
+// A Program may refer to its backend's resources (queues, thread pools): it must not outlive it.
 class Program {
 public:
     virtual ~Program() = default;

@@ -98,7 +98,7 @@ struct PermuteParams {
 // Inputs: x [B, L, W], plus ids [B, L] for Argmax and Eos.
 struct TokenPoolParams {
     PoolMode mode = PoolMode::First;
-    int eos_id = 49407;  // Eos: first position whose id equals this (last position if none)
+    int eos_id = 49407;  // Eos: first position whose id equals this (position 0 if none, as torch argmax)
     int mean_start = 0;  // Mean: average of tokens [mean_start, L)
 };
 struct NoParams {};
