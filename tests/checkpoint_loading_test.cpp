@@ -24,19 +24,11 @@ std::string fixture(const std::string& name) { return std::string(CLIPRT_SOURCE_
 class CheckpointFixture : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(CheckpointFixture, MatchesTheLibraryThatWroteIt) {
-    const std::string dir = fixture(GetParam());
-    auto model = load_clip_model(dir, "");
     auto backend = make_cpu_backend();
-    ClipSession session(model, *backend);
-    auto expected = SafetensorsFile::open(dir + "/expected.safetensors");
-    const Comparison image = compare_tensors(session.encode_image(expected->read("pixel_values"), false),
-                                             expected->read("image_features"));
-    const Comparison text = compare_tensors(session.encode_text(expected->read("input_ids"), false),
-                                            expected->read("text_features"));
-    EXPECT_GE(image.cosine_min, 0.99999);
-    EXPECT_LE(image.nmse, 1e-6);
-    EXPECT_GE(text.cosine_min, 0.99999);
-    EXPECT_LE(text.nmse, 1e-6);
+    const ParityResult r = run_golden_case(fixture(GetParam()), *backend, ParityTolerance{});
+    EXPECT_TRUE(r.error.empty()) << r.error;
+    EXPECT_GE(r.cosine_min, 0.99999);
+    EXPECT_LE(r.nmse, 1e-6);
 }
 
 INSTANTIATE_TEST_SUITE_P(Libraries, CheckpointFixture,

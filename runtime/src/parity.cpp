@@ -13,20 +13,30 @@
 #include "cliprt/synthetic_weights.h"
 #include "cliprt/weight_source.h"
 #include "models/clip_model.h"
+#include "models/model_loader.h"
 
 namespace cliprt {
 
 namespace fs = std::filesystem;
 
+namespace {
+
+// A synthetic-weights case from tools/make_goldens.py, or a checkpoint directory with expected.safetensors.
+bool is_case(const fs::path& dir) {
+    return fs::exists(dir / "manifest.json") || fs::exists(dir / "expected.safetensors");
+}
+
+}  // namespace
+
 std::vector<std::string> find_golden_cases(const std::string& dir) {
     if (!fs::is_directory(dir)) fail("golden directory '", dir, "' does not exist");
+    if (is_case(dir)) return {dir};
     std::vector<std::string> cases;
-    if (fs::exists(fs::path(dir) / "manifest.json")) return {dir};
     for (const auto& entry : fs::directory_iterator(dir)) {
-        if (entry.is_directory() && fs::exists(entry.path() / "manifest.json")) cases.push_back(entry.path().string());
+        if (entry.is_directory() && is_case(entry.path())) cases.push_back(entry.path().string());
     }
     std::sort(cases.begin(), cases.end());
-    if (cases.empty()) fail("no golden cases (directories with manifest.json) under '", dir, "'");
+    if (cases.empty()) fail("no golden cases (directories with manifest.json or expected.safetensors) under '", dir, "'");
     return cases;
 }
 
@@ -80,51 +90,78 @@ Tensor image_input(const nlohmann::json& spec) {
 
 }  // namespace
 
+namespace {
+
+void add_comparison(ParityResult& result, const Comparison& c) {
+    result.cosine_min = std::min(result.cosine_min, c.cosine_min);
+    result.nmse = std::max(result.nmse, c.nmse);
+    result.max_abs = std::max(result.max_abs, c.max_abs);
+}
+
+// A model directory as a library saved it, with the library's own outputs in expected.safetensors
+// (tools/make_checkpoint_fixtures.py): pixel_values -> image_features, input_ids -> text_features.
+void run_checkpoint_case(const std::string& case_dir, Backend& backend, ParityResult& result) {
+    ClipSession session(load_clip_model(case_dir, ""), backend);
+    auto expected = SafetensorsFile::open((fs::path(case_dir) / "expected.safetensors").string());
+    add_comparison(result, compare_tensors(session.encode_image(expected->read("pixel_values"), false),
+                                           expected->read("image_features")));
+    add_comparison(result, compare_tensors(session.encode_text(expected->read("input_ids"), false),
+                                           expected->read("text_features")));
+}
+
+// A case of tools/make_goldens.py: a model_cfg filled with synthetic weights, inputs from the
+// generator or stored token ids, open_clip's outputs.
+void run_synthetic_case(const std::string& case_dir, Backend& backend, ParityResult& result) {
+    const fs::path manifest_path = fs::path(case_dir) / "manifest.json";
+    const nlohmann::json manifest = read_json(manifest_path);
+    if (manifest.contains("name")) result.name = manifest["name"].get<std::string>();
+    ClipConfig config = parse_model_config(manifest.at("model_cfg").dump(), manifest_path.string());
+    ClipSession session(std::make_shared<ClipModel>(config, std::make_shared<SyntheticWeights>()), backend);
+    auto expected = SafetensorsFile::open((fs::path(case_dir) / "expected.safetensors").string());
+
+    const nlohmann::json& inputs = manifest.at("inputs");
+    Tensor image, text;
+    if (inputs.contains("image")) image = image_input(inputs["image"]);
+    if (inputs.contains("text")) {
+        text = expected->read(inputs["text"].at("tensor").get<std::string>());
+        if (text.dtype() != DType::I32) text = text.to_f32().to_dtype(DType::I32);
+    }
+    Tensor image_features, text_features;
+    for (auto it = manifest.at("outputs").begin(); it != manifest.at("outputs").end(); ++it) {
+        const std::string& name = it.key();
+        const bool normalized = it.value().value("normalized", false);
+        Tensor actual;
+        if (name == "image_features") {
+            actual = session.encode_image(image, normalized);
+            image_features = normalized ? session.encode_image(image, false) : actual;
+        } else if (name == "text_features") {
+            actual = session.encode_text(text, normalized);
+            text_features = normalized ? session.encode_text(text, false) : actual;
+        } else if (name == "logits") {
+            if (image_features.shape().rank() == 0) image_features = session.encode_image(image, false);
+            if (text_features.shape().rank() == 0) text_features = session.encode_text(text, false);
+            actual = session.logits(image_features, text_features);
+        } else {
+            fail(manifest_path.string(), ": unknown output '", name, "'");
+        }
+        add_comparison(result, compare_tensors(actual, expected->read(name)));
+    }
+}
+
+}  // namespace
+
 ParityResult run_golden_case(const std::string& case_dir, Backend& backend, const ParityTolerance& tolerance) {
     const auto start = std::chrono::steady_clock::now();
     ParityResult result;
     result.name = fs::path(case_dir).filename().string();
     result.backend = backend.name();
     result.dtype = dtype_name(backend.float_storage_dtype());
+    result.cosine_min = 1;
     try {
-        const fs::path manifest_path = fs::path(case_dir) / "manifest.json";
-        const nlohmann::json manifest = read_json(manifest_path);
-        if (manifest.contains("name")) result.name = manifest["name"].get<std::string>();
-        ClipConfig config = parse_model_config(manifest.at("model_cfg").dump(), manifest_path.string());
-        auto model = std::make_shared<ClipModel>(config, std::make_shared<SyntheticWeights>());
-        ClipSession session(model, backend);
-        auto expected = SafetensorsFile::open((fs::path(case_dir) / "expected.safetensors").string());
-
-        const nlohmann::json& inputs = manifest.at("inputs");
-        Tensor image, text;
-        if (inputs.contains("image")) image = image_input(inputs["image"]);
-        if (inputs.contains("text")) {
-            text = expected->read(inputs["text"].at("tensor").get<std::string>());
-            if (text.dtype() != DType::I32) text = text.to_f32().to_dtype(DType::I32);
-        }
-        Tensor image_features, text_features;
-        result.cosine_min = 1;
-        for (auto it = manifest.at("outputs").begin(); it != manifest.at("outputs").end(); ++it) {
-            const std::string& name = it.key();
-            const bool normalized = it.value().value("normalized", false);
-            Tensor actual;
-            if (name == "image_features") {
-                actual = session.encode_image(image, normalized);
-                image_features = normalized ? session.encode_image(image, false) : actual;
-            } else if (name == "text_features") {
-                actual = session.encode_text(text, normalized);
-                text_features = normalized ? session.encode_text(text, false) : actual;
-            } else if (name == "logits") {
-                if (image_features.shape().rank() == 0) image_features = session.encode_image(image, false);
-                if (text_features.shape().rank() == 0) text_features = session.encode_text(text, false);
-                actual = session.logits(image_features, text_features);
-            } else {
-                fail(manifest_path.string(), ": unknown output '", name, "'");
-            }
-            const Comparison c = compare_tensors(actual, expected->read(name));
-            result.cosine_min = std::min(result.cosine_min, c.cosine_min);
-            result.nmse = std::max(result.nmse, c.nmse);
-            result.max_abs = std::max(result.max_abs, c.max_abs);
+        if (fs::exists(fs::path(case_dir) / "manifest.json")) {
+            run_synthetic_case(case_dir, backend, result);
+        } else {
+            run_checkpoint_case(case_dir, backend, result);
         }
         result.pass = result.cosine_min >= tolerance.cosine_min && result.nmse <= tolerance.nmse;
     } catch (const std::exception& e) {
