@@ -54,7 +54,9 @@ CudaBackend::~CudaBackend() {
 
 void CudaBackend::use_device() const { check(cudaSetDevice(device_), "cudaSetDevice"); }
 
-std::unique_ptr<Buffer> CudaBackend::allocate(uint64_t bytes) { return std::make_unique<CudaBuffer>(device_, bytes, stream_); }
+std::unique_ptr<Buffer> CudaBackend::allocate(uint64_t bytes) {
+    return std::make_unique<CudaBuffer>(device_, bytes, stream_);
+}
 
 void CudaBackend::upload(Buffer& buffer, uint64_t offset, const void* src, uint64_t bytes) {
     use_device();
@@ -78,7 +80,10 @@ std::unique_ptr<Program> CudaBackend::record(const Graph& graph, const std::vect
     use_device();
     std::vector<IdCheck> id_checks;
     for (const Node& node : graph.nodes()) {
-        if (node.op == OpKind::Embedding) id_checks.push_back({node.name, graph.shape(node.inputs[1])[0]});
+        if (node.op == OpKind::Embedding) {
+            const auto* ids = static_cast<const int32_t*>(device_data(args.at(static_cast<size_t>(node.inputs[0]))));
+            id_checks.push_back({node.name, graph.shape(node.inputs[1])[0], ids});
+        }
     }
     auto program = std::make_unique<CudaProgram>(device_, stream_, id_checks);
 

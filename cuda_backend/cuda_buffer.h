@@ -1,5 +1,5 @@
-// Device memory of the CUDA backend (cudaMalloc, zero-filled on the backend's stream) and typed device pointers to tensor
-// arguments.
+// Device memory of the CUDA backend (cudaMalloc, zero-filled on the backend's stream) and typed device pointers to
+// tensor arguments.
 #pragma once
 
 #include <cuda_runtime_api.h>

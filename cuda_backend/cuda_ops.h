@@ -45,10 +45,6 @@ Step record_kernel_op(const NodeArgs& args);
 // Empty if the CUDA backend runs the node, else why not (record_ops.cpp).
 std::optional<std::string> unsupported_reason(const Graph& graph, const Node& node);
 
-}  // namespace cliprt::cuda
-
-namespace cliprt::cuda {
-
 // The kernels' activation and pooling enums mirror the graph's value for value.
 inline Act to_act(Activation act) {
     static_assert(static_cast<int>(Act::Sigmoid) == static_cast<int>(Activation::Sigmoid) &&

@@ -71,10 +71,12 @@ void CudaProgram::run() {
     if (exec_ != nullptr) check(cudaGraphLaunch(exec_, stream_), "cudaGraphLaunch");
     check(cudaStreamSynchronize(stream_), "cudaStreamSynchronize (running the forward)");
     for (size_t i = 0; i < id_checks_.size(); ++i) {
-        if (host_slots_[i] != kNoIdError) {
-            fail("cuda backend: node '", id_checks_[i].node, "': the id at position ", host_slots_[i],
-                 " is outside the vocabulary [0, ", id_checks_[i].vocab, ")");
-        }
+        if (host_slots_[i] == kNoIdError) continue;
+        const int position = host_slots_[i];
+        int32_t id = 0;
+        check(cudaMemcpy(&id, id_checks_[i].ids + position, sizeof(id), cudaMemcpyDeviceToHost), "cudaMemcpy (id)");
+        fail("cuda backend: node '", id_checks_[i].node, "': id ", id, " at position ", position,
+             " is outside the vocabulary [0, ", id_checks_[i].vocab, ")");
     }
 }
 

@@ -16,6 +16,7 @@ namespace cliprt::cuda {
 struct IdCheck {
     std::string node;
     int64_t vocab = 0;
+    const int32_t* ids = nullptr;  // device: the node's ids, to quote the bad one
 };
 
 class CudaProgram : public Program {

@@ -3,8 +3,12 @@
 // Fused multi-head attention with online softmax: out = softmax(s * q k^T) v per head, never
 // materializing the score matrix. A workgroup owns Q consecutive queries of one (batch, head); each
 // invocation owns one query row, its running max, running sum and D accumulators, and walks the
-// keys KT at a time. With USE_SHARED the workgroup stages each key/value tile in shared memory
-// (GPUs); otherwise every invocation reads keys and values directly (CPU devices).
+// keys KT at a time. Keys and values reach the invocations in one of three ways (MODE):
+//   MODE_SHARED:    the workgroup stages each key/value tile in shared memory (GPUs);
+//   MODE_REGISTERS: every invocation reads whole key and value rows itself;
+//   MODE_SUBGROUP:  the workgroup is one subgroup of SG lanes; each lane loads every SG-th element
+//                   of a key or value row and subgroupBroadcast shares them, so each element is
+//                   loaded once per workgroup (CPU devices, where loads dominate).
 //
 // Scaled-cosine attention (COSINE) l2-normalizes q and k per head and uses logit_mult[h] as the
 // score multiplier; HEAD_SCALE multiplies each head's output by head_scale[h]. CAUSAL lets query i
@@ -12,12 +16,20 @@
 // bound three times with column offsets.
 #include "common.glsl"
 
+#define MODE_REGISTERS 0u
+#define MODE_SHARED 1u
+#define MODE_SUBGROUP 2u
+
 layout(constant_id = 3) const uint D = 64;  // head dim
-layout(constant_id = 4) const bool USE_SHARED = false;
+layout(constant_id = 4) const uint MODE = MODE_REGISTERS;
 layout(constant_id = 5) const uint KT = 8;  // keys per tile
 layout(constant_id = 6) const bool COSINE = false;
 layout(constant_id = 7) const bool HEAD_SCALE = false;
 layout(constant_id = 8) const bool CAUSAL = false;
+layout(constant_id = 9) const uint SG = 8;  // subgroup size (MODE_SUBGROUP: also the workgroup size)
+
+const bool USE_SHARED = MODE == MODE_SHARED;
+const uint CHUNKS = (D + SG - 1u) / SG;  // MODE_SUBGROUP: elements of a row each lane loads
 
 layout(std430, binding = 0) readonly buffer Q { ftype q[]; };
 layout(std430, binding = 1) readonly buffer K { ftype k[]; };
@@ -87,7 +99,9 @@ void main() {
     // The tiles every invocation of the workgroup walks (uniform, for the barriers).
     uint last_query = min(gl_WorkGroupID.x * gl_WorkGroupSize.x + gl_WorkGroupSize.x, p.q_len) - 1u;
     uint group_keys = CAUSAL ? min(last_query + 1u, p.kv_len) : p.kv_len;
-    uint walk = USE_SHARED ? group_keys : keys;
+    // Shared and subgroup modes need every invocation on every tile (barriers, broadcasts).
+    uint walk = MODE == MODE_REGISTERS ? keys : group_keys;
+    uint lane = gl_SubgroupInvocationID;
 
     for (uint j0 = 0u; j0 < walk; j0 += KT) {
         if (USE_SHARED) {
@@ -109,7 +123,27 @@ void main() {
         [[unroll]] for (uint t = 0u; t < KT; ++t) {
             uint j = j0 + t;
             s[t] = NEG_BIG;
-            if (j < keys) {
+            if (MODE == MODE_SUBGROUP) {
+                // Every lane takes part in the broadcasts, visible key or not.
+                uint kr = k_base + min(j, p.kv_len - 1u) * p.k_row_stride;
+                float dot_qk = 0.0;
+                float squares_k = 0.0;
+                [[unroll]] for (uint c = 0u; c < CHUNKS; ++c) {
+                    float part = float(k[kr + min(c * SG + lane, D - 1u)]);
+                    [[unroll]] for (uint e = 0u; e < SG; ++e) {
+                        if (c * SG + e < D) {
+                            float kd = subgroupBroadcast(part, e);
+                            dot_qk = fma(qv[c * SG + e], kd, dot_qk);
+                            squares_k = fma(kd, kd, squares_k);
+                        }
+                    }
+                }
+                if (COSINE) dot_qk /= max(sqrt(squares_k), 1e-12);
+                if (j < keys) {
+                    s[t] = dot_qk;
+                    tile_max = max(tile_max, dot_qk);
+                }
+            } else if (j < keys) {
                 float dot_qk = 0.0;
                 if (USE_SHARED) {
                     for (uint d = 0u; d < D; ++d) dot_qk = fma(qv[d], k_tile[t * D + d], dot_qk);
@@ -129,7 +163,17 @@ void main() {
         for (uint d = 0u; d < D; ++d) o[d] *= correction;
         [[unroll]] for (uint t = 0u; t < KT; ++t) {
             uint j = j0 + t;
-            if (j < keys) {
+            if (MODE == MODE_SUBGROUP) {
+                float pr = j < keys ? exp(s[t] - m_new) : 0.0;
+                l += pr;
+                uint vr = v_base + min(j, p.kv_len - 1u) * p.v_row_stride;
+                [[unroll]] for (uint c = 0u; c < CHUNKS; ++c) {
+                    float part = float(v[vr + min(c * SG + lane, D - 1u)]);
+                    [[unroll]] for (uint e = 0u; e < SG; ++e) {
+                        if (c * SG + e < D) o[c * SG + e] = fma(pr, subgroupBroadcast(part, e), o[c * SG + e]);
+                    }
+                }
+            } else if (j < keys) {
                 float pr = exp(s[t] - m_new);
                 l += pr;
                 if (USE_SHARED) {

@@ -7,15 +7,15 @@
 #include "activation.glsl"
 
 layout(constant_id = 3) const uint ACT = 0;
-layout(constant_id = 8) const bool HAS_BIAS = false;
-layout(constant_id = 9) const bool HAS_RESIDUAL = false;
+layout(constant_id = 9) const bool HAS_BIAS = false;
+layout(constant_id = 10) const bool HAS_RESIDUAL = false;
 // Kernel geometry as constants: the k decomposition then divides by constants.
-layout(constant_id = 10) const uint KH = 1;
-layout(constant_id = 11) const uint KW = 1;
-layout(constant_id = 12) const uint SH = 1;
-layout(constant_id = 13) const uint SW = 1;
-layout(constant_id = 14) const int PH = 0;
-layout(constant_id = 15) const int PW = 0;
+layout(constant_id = 11) const uint KH = 1;
+layout(constant_id = 12) const uint KW = 1;
+layout(constant_id = 13) const uint SH = 1;
+layout(constant_id = 14) const uint SW = 1;
+layout(constant_id = 15) const int PH = 0;
+layout(constant_id = 16) const int PW = 0;
 
 layout(std430, binding = 0) readonly buffer X { ftype x[]; };
 layout(std430, binding = 1) readonly buffer Wt { ftype w[]; };

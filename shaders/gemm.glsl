@@ -2,21 +2,32 @@
 //
 // A workgroup of WG_N x WG_M invocations (local size x, y) owns a BM x BN tile of C; invocation
 // (tx, ty) owns the TM x TN outputs at rows m0 + ty + i * WG_M and columns n0 + tx + j * WG_N
-// (interleaved, so neighbouring invocations touch neighbouring addresses). Two variants:
-//   USE_SHARED: k tiles of depth BK are staged in shared memory (padded rows) between barriers: GPUs.
-//   otherwise:  each invocation reads its rows and columns straight from memory and keeps the
-//               TM x TN block in registers: CPU devices, where barriers are expensive.
+// (interleaved, so neighbouring invocations touch neighbouring addresses). Three ways to feed it:
+//   MODE_SHARED:    k tiles of depth BK staged in shared memory (padded rows) between barriers: GPUs.
+//   MODE_REGISTERS: each invocation reads its rows and columns straight from memory.
+//   MODE_SUBGROUP:  CPU devices (lavapipe), where every buffer load costs about as much per lane
+//                   as dozens of FMAs and barriers are slow: the workgroup is one subgroup of SG
+//                   lanes (WG_N = SG, WG_M = 1) sharing all TM rows; lane l loads rows l, l + SG, ...
+//                   and subgroupBroadcast hands each value to every lane, so every element of A and
+//                   B is loaded once per workgroup and k.
 //
 // The includer defines, before including this file:
 //   GEMM_LOAD_A(m, k)          A at an in-range (m, k)
 //   GEMM_LOAD_B(n, k)          B at an in-range (n, k) (shared variant)
-//   GEMM_B_SETUP(j, n)         per-invocation setup of column slot j holding column n (register variant)
-//   GEMM_LOAD_B_REG(j, n, k)   B for column slot j (register variant)
+//   GEMM_B_SETUP(j, n)         per-invocation setup of column slot j holding column n (other variants)
+//   GEMM_LOAD_B_REG(j, n, k)   B for column slot j (other variants)
 //   GEMM_STORE(m, n, value)    the epilogue for an in-range (m, n)
+#define MODE_REGISTERS 0u
+#define MODE_SHARED 1u
+#define MODE_SUBGROUP 2u
+
 layout(constant_id = 4) const uint TM = 4;
 layout(constant_id = 5) const uint TN = 4;
-layout(constant_id = 6) const bool USE_SHARED = false;
+layout(constant_id = 6) const uint MODE = MODE_REGISTERS;
 layout(constant_id = 7) const uint BK = 16;
+layout(constant_id = 8) const uint SG = 8;  // subgroup size, MODE_SUBGROUP only (TM a multiple of it)
+
+const bool USE_SHARED = MODE == MODE_SHARED;
 
 const uint WG_N = gl_WorkGroupSize.x;
 const uint WG_M = gl_WorkGroupSize.y;
@@ -66,6 +77,27 @@ void gemm(uint M, uint N, uint K) {
             }
             barrier();
         }
+    } else if (MODE == MODE_SUBGROUP) {
+        uint lane = gl_SubgroupInvocationID;
+        uint my_rows[TM / SG];  // the rows this lane loads for the whole subgroup
+        uint cols[TN];
+        [[unroll]] for (uint r = 0u; r < TM / SG; ++r) my_rows[r] = min(m0 + r * SG + lane, M - 1u);
+        [[unroll]] for (uint j = 0u; j < TN; ++j) {
+            cols[j] = min(n0 + tx + j * WG_N, N - 1u);
+            GEMM_B_SETUP(j, cols[j]);
+        }
+        for (uint k = 0u; k < K; ++k) {
+            [[unroll]] for (uint j = 0u; j < TN; ++j) b[j] = GEMM_LOAD_B_REG(j, cols[j], k);
+            [[unroll]] for (uint r = 0u; r < TM / SG; ++r) {
+                float mine = GEMM_LOAD_A(my_rows[r], k);
+                [[unroll]] for (uint s = 0u; s < SG; ++s) {
+                    float av = subgroupBroadcast(mine, s);
+                    [[unroll]] for (uint j = 0u; j < TN; ++j) {
+                        acc[(r * SG + s) * TN + j] = fma(av, b[j], acc[(r * SG + s) * TN + j]);
+                    }
+                }
+            }
+        }
     } else {
         // Out-of-range rows and columns are clamped to the last one: loads stay in bounds without
         // branches, and their results are never stored.
@@ -85,12 +117,13 @@ void gemm(uint M, uint N, uint K) {
         }
     }
 
+    // No early exit: loops with a break are not unrolled by every compiler, and a rolled loop
+    // would leave acc[] in scratch memory.
     [[unroll]] for (uint i = 0u; i < TM; ++i) {
         uint m = m0 + ty + i * WG_M;
-        if (m >= M) break;
         [[unroll]] for (uint j = 0u; j < TN; ++j) {
             uint n = n0 + tx + j * WG_N;
-            if (n < N) GEMM_STORE(m, n, acc[i * TN + j]);
+            if (m < M && n < N) GEMM_STORE(m, n, acc[i * TN + j]);
         }
     }
 }

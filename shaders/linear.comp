@@ -6,8 +6,8 @@
 #include "activation.glsl"
 
 layout(constant_id = 3) const uint ACT = 0;
-layout(constant_id = 8) const bool HAS_BIAS = false;
-layout(constant_id = 9) const bool HAS_RESIDUAL = false;
+layout(constant_id = 9) const bool HAS_BIAS = false;
+layout(constant_id = 10) const bool HAS_RESIDUAL = false;
 
 layout(std430, binding = 0) readonly buffer X { ftype x[]; };
 layout(std430, binding = 1) readonly buffer W { ftype w[]; };

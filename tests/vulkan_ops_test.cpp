@@ -1,9 +1,10 @@
-// Every op on the Vulkan backend against the CPU oracle, in f32 and f16 storage and with both
-// kernel styles (register-blocked "cpu" and shared-memory "gpu"), across shapes that are not
-// multiples of any tile. Inputs are uniform in [-1, 1]; for f16 they are rounded to f16 first so
-// both sides see the same values (as ncnn does). Each graph value gets its own buffer, and every
-// output is surrounded by sentinel-filled guard regions (its own bytes start as sentinels too)
-// that must be untouched afterwards. The validation layer is on; any message fails the test.
+// Every op on the Vulkan backend against the CPU oracle, in f32 and f16 storage and with every
+// kernel style ("cpu": subgroup broadcast, "registers": plain register blocks, "gpu": shared-memory
+// tiles; each runs on any device), across shapes that are not multiples of any tile. Inputs are
+// uniform in [-1, 1]; for f16 they are rounded to f16 first so both sides see the same values (as
+// ncnn does). Each graph value gets its own buffer, and every output is surrounded by
+// sentinel-filled guard regions (its own bytes start as sentinels too) that must be untouched
+// afterwards. The validation layer is on; any message fails the test.
 //
 // Metric NMSE = sum (vulkan - cpu)^2 / sum cpu^2, any NaN or Inf fails. Limits:
 //   f32: elementwise and data movement 1e-7; norms, softmax, pooling 1e-6; linear, conv2d, attention 1e-6.
@@ -505,8 +506,9 @@ std::vector<size_t> case_indices() {
 }
 
 INSTANTIATE_TEST_SUITE_P(Vulkan, VulkanOps,
-                         ::testing::Combine(::testing::Values(Config{DType::F32, "cpu"}, Config{DType::F32, "gpu"},
-                                                              Config{DType::F16, "cpu"}, Config{DType::F16, "gpu"}),
+                         ::testing::Combine(::testing::Values(Config{DType::F32, "cpu"}, Config{DType::F32, "registers"},
+                                                              Config{DType::F32, "gpu"}, Config{DType::F16, "cpu"},
+                                                              Config{DType::F16, "registers"}, Config{DType::F16, "gpu"}),
                                             ::testing::ValuesIn(case_indices())),
                          case_name);
 

@@ -20,10 +20,23 @@ struct Shared {
     std::string unavailable;  // why there is no backend
 };
 
+inline std::map<std::pair<DType, std::string>, Shared>& shared_backends() {
+    static std::map<std::pair<DType, std::string>, Shared> backends;
+    return backends;
+}
+
+// Destroys the shared backends before exit: the validation layer's own static state is gone by
+// the time static destructors of this binary would run.
+class SharedBackendsEnvironment : public ::testing::Environment {
+public:
+    void TearDown() override { shared_backends().clear(); }
+};
+inline ::testing::Environment* const shared_backends_environment =
+    ::testing::AddGlobalTestEnvironment(new SharedBackendsEnvironment);
+
 // kernels: "cpu" or "gpu" (the two kernel styles; both run on any device).
 inline VulkanBackend* shared_backend(DType dtype, const std::string& kernels, std::string* why) {
-    static std::map<std::pair<DType, std::string>, Shared> backends;
-    auto [it, inserted] = backends.try_emplace({dtype, kernels});
+    auto [it, inserted] = shared_backends().try_emplace({dtype, kernels});
     if (inserted) {
         try {
             VulkanOptions options;

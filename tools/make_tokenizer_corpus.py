@@ -265,7 +265,7 @@ def sweep_strings(rng, full):
             by_range.setdefault(cp >> 7, []).append(cp)
         sample = []
         for _, group in sorted(by_range.items()):
-            sample += sorted(rng.sample(group, min(len(group), 6)))
+            sample += sorted(rng.sample(group, min(len(group), 3)))
         cps = sample
     return codepoint_runs(rng, cps, 24, spaced=True) + codepoint_runs(rng, cps, 12, spaced=False)
 

@@ -55,7 +55,8 @@ void fill_gif_background(std::vector<uint8_t>& rgba, int width, int height, cons
     for (int y = 0; y < height; ++y) {
         for (int x = 0; x < width; ++x) {
             uint8_t* p = &rgba[(static_cast<size_t>(y) * width + x) * 4];
-            bool inside = x >= frame.left && x < frame.left + frame.width && y >= frame.top && y < frame.top + frame.height;
+            bool inside =
+                x >= frame.left && x < frame.left + frame.width && y >= frame.top && y < frame.top + frame.height;
             if (!inside || p[3] == 0) {
                 p[0] = color[0], p[1] = color[1], p[2] = color[2];
             }
@@ -88,24 +89,35 @@ int pixel_mode_channels(PixelMode mode) {
     switch (mode) {
         case PixelMode::One:
         case PixelMode::L:
-        case PixelMode::I16: return 1;
-        case PixelMode::LA: return 2;
+        case PixelMode::I16:
+            return 1;
+        case PixelMode::LA:
+            return 2;
         case PixelMode::P:
-        case PixelMode::RGB: return 3;
-        case PixelMode::RGBA: return 4;
+        case PixelMode::RGB:
+            return 3;
+        case PixelMode::RGBA:
+            return 4;
     }
     return 0;
 }
 
 const char* pixel_mode_name(PixelMode mode) {
     switch (mode) {
-        case PixelMode::One: return "1";
-        case PixelMode::L: return "L";
-        case PixelMode::LA: return "LA";
-        case PixelMode::P: return "P";
-        case PixelMode::RGB: return "RGB";
-        case PixelMode::RGBA: return "RGBA";
-        case PixelMode::I16: return "I;16";
+        case PixelMode::One:
+            return "1";
+        case PixelMode::L:
+            return "L";
+        case PixelMode::LA:
+            return "LA";
+        case PixelMode::P:
+            return "P";
+        case PixelMode::RGB:
+            return "RGB";
+        case PixelMode::RGBA:
+            return "RGBA";
+        case PixelMode::I16:
+            return "I;16";
     }
     return "?";
 }

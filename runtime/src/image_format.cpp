@@ -51,7 +51,7 @@ bool has_tga_extension(const std::string& name) {
     return ext == ".tga";
 }
 
-// PngImagePlugin._MODES. 16-bit gray+alpha opens as RGBA there, which resamples like LA.
+// PngImagePlugin._MODES (16-bit gray + alpha opens as RGBA).
 Facts inspect_png(const Bytes& b) {
     Facts facts;
     size_t pos = 8;
@@ -82,12 +82,23 @@ Facts inspect_png(const Bytes& b) {
     if (!have_header || !have_data) b.truncated();
     facts.sixteen_bit = depth == 16;
     switch (color) {
-        case 0: facts.mode = depth == 1 ? PixelMode::One : depth == 16 ? PixelMode::I16 : PixelMode::L; break;
-        case 2: facts.mode = PixelMode::RGB; break;
-        case 3: facts.mode = PixelMode::P; break;
-        case 4: facts.mode = PixelMode::LA; break;
-        case 6: facts.mode = PixelMode::RGBA; break;
-        default: b.unsupported("color type " + std::to_string(color));
+        case 0:
+            facts.mode = depth == 1 ? PixelMode::One : depth == 16 ? PixelMode::I16 : PixelMode::L;
+            break;
+        case 2:
+            facts.mode = PixelMode::RGB;
+            break;
+        case 3:
+            facts.mode = PixelMode::P;
+            break;
+        case 4:
+            facts.mode = depth == 16 ? PixelMode::RGBA : PixelMode::LA;
+            break;
+        case 6:
+            facts.mode = PixelMode::RGBA;
+            break;
+        default:
+            b.unsupported("color type " + std::to_string(color));
     }
     return facts;
 }
@@ -173,7 +184,8 @@ Facts inspect_gif(const Bytes& b) {
         }
     }
     bool gray_ramp = !facts.palette.empty();
-    for (size_t i = 0; i < facts.palette.size(); ++i) gray_ramp = gray_ramp && facts.palette[i] == static_cast<uint8_t>(i / 3);
+    for (size_t i = 0; i < facts.palette.size(); ++i)
+        gray_ramp = gray_ramp && facts.palette[i] == static_cast<uint8_t>(i / 3);
     facts.mode = gray_ramp ? PixelMode::L : PixelMode::P;
     return facts;
 }
@@ -247,7 +259,8 @@ Facts inspect_tga(const Bytes& b) {
             size_t at = 18 + id_length + i * entry;
             if (entry == 2) {
                 uint32_t v = b.le16(at);  // 5-5-5, expanded as Pillow's BGRA;15Z does
-                for (int shift : {10, 5, 0}) facts.palette.push_back(static_cast<uint8_t>(((v >> shift) & 31) * 255 / 31));
+                for (int shift : {10, 5, 0})
+                    facts.palette.push_back(static_cast<uint8_t>(((v >> shift) & 31) * 255 / 31));
             } else {
                 facts.palette.insert(facts.palette.end(), {b.u8(at + 2), b.u8(at + 1), b.u8(at)});
             }
@@ -258,11 +271,16 @@ Facts inspect_tga(const Bytes& b) {
 
 Facts inspect_headers(Format format, const Bytes& bytes) {
     switch (format) {
-        case Format::Png: return inspect_png(bytes);
-        case Format::Jpeg: return inspect_jpeg(bytes);
-        case Format::Bmp: return inspect_bmp(bytes);
-        case Format::Gif: return inspect_gif(bytes);
-        case Format::Tga: return inspect_tga(bytes);
+        case Format::Png:
+            return inspect_png(bytes);
+        case Format::Jpeg:
+            return inspect_jpeg(bytes);
+        case Format::Bmp:
+            return inspect_bmp(bytes);
+        case Format::Gif:
+            return inspect_gif(bytes);
+        case Format::Tga:
+            return inspect_tga(bytes);
     }
     bytes.unsupported("unknown format");
 }
@@ -271,11 +289,16 @@ Facts inspect_headers(Format format, const Bytes& bytes) {
 
 const char* format_name(Format format) {
     switch (format) {
-        case Format::Png: return "PNG";
-        case Format::Jpeg: return "JPEG";
-        case Format::Bmp: return "BMP";
-        case Format::Gif: return "GIF";
-        case Format::Tga: return "TGA";
+        case Format::Png:
+            return "PNG";
+        case Format::Jpeg:
+            return "JPEG";
+        case Format::Bmp:
+            return "BMP";
+        case Format::Gif:
+            return "GIF";
+        case Format::Tga:
+            return "TGA";
     }
     return "?";
 }

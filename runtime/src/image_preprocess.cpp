@@ -53,7 +53,8 @@ std::pair<int, int> keep_ratio_size(const Image& image, const PreprocessConfig& 
     double ratio_h = static_cast<double>(image.height) / config.height;
     double ratio_w = static_cast<double>(image.width) / config.width;
     double ratio = std::max(ratio_h, ratio_w) * longest + std::min(ratio_h, ratio_w) * (1.0 - longest);
-    return {static_cast<int>(std::nearbyint(image.width / ratio)), static_cast<int>(std::nearbyint(image.height / ratio))};
+    return {static_cast<int>(std::nearbyint(image.width / ratio)),
+            static_cast<int>(std::nearbyint(image.height / ratio))};
 }
 
 Plan plan_for(const Image& image, const PreprocessConfig& config) {
@@ -83,8 +84,8 @@ Plan plan_for(const Image& image, const PreprocessConfig& config) {
             break;
     }
     if (plan.resized_width < 1 || plan.resized_height < 1) {
-        fail("a ", w, "x", h, " image resizes to ", plan.resized_width, "x", plan.resized_height,
-             " for ", config.width, "x", config.height, ": too thin for this resize mode");
+        fail("a ", w, "x", h, " image resizes to ", plan.resized_width, "x", plan.resized_height, " for ", config.width,
+             "x", config.height, ": too thin for this resize mode");
     }
     if (image.mode == PixelMode::P || image.mode == PixelMode::One) plan.filter = resample::Filter::Nearest;
     plan.x = place(plan.resized_width, config.width);
@@ -109,7 +110,8 @@ void unpremultiply(std::vector<uint8_t>& pixels, int channels) {
     for (size_t p = 0; p < pixels.size(); p += channels) {
         int alpha = pixels[p + channels - 1];
         if (alpha == 255 || alpha == 0) continue;
-        for (int c = 0; c < channels - 1; ++c) pixels[p + c] = static_cast<uint8_t>(std::min(255 * pixels[p + c] / alpha, 255));
+        for (int c = 0; c < channels - 1; ++c)
+            pixels[p + c] = static_cast<uint8_t>(std::min(255 * pixels[p + c] / alpha, 255));
     }
 }
 
@@ -148,7 +150,8 @@ Kept resize_kept(const Image& image, const Plan& plan) {
 std::array<uint8_t, 3> fill_rgb(const Image& image, int fill) {
     if (image.mode == PixelMode::P) {
         size_t at = static_cast<size_t>(fill) * 3;
-        if (fill >= 0 && at + 2 < image.palette.size()) return {image.palette[at], image.palette[at + 1], image.palette[at + 2]};
+        if (fill >= 0 && at + 2 < image.palette.size())
+            return {image.palette[at], image.palette[at + 1], image.palette[at + 2]};
         return {0, 0, 0};
     }
     auto v = static_cast<uint8_t>(std::clamp(fill, 0, 255));
@@ -160,7 +163,8 @@ std::array<uint8_t, 3> fill_rgb(const Image& image, int fill) {
 
 std::vector<uint8_t> preprocess_to_rgb8(const Image& image, const PreprocessConfig& config) {
     if (image.width < 1 || image.height < 1) fail("cannot preprocess an empty image");
-    if (config.width < 1 || config.height < 1) fail("preprocess size must be positive, got ", config.width, "x", config.height);
+    if (config.width < 1 || config.height < 1)
+        fail("preprocess size must be positive, got ", config.width, "x", config.height);
     Plan plan = plan_for(image, config);
     // Padding exists only in resize mode longest (fill_color) and, in theory, CenterCrop (0).
     std::array<uint8_t, 3> fill = fill_rgb(image, config.resize_mode == ResizeMode::Longest ? config.fill_color : 0);

@@ -32,8 +32,8 @@ double bicubic_filter(double x) {
 struct Coefficients {
     int ksize = 0;
     std::vector<int> start, count;
-    std::vector<double> weights;        // normalized to sum 1
-    std::vector<int32_t> fixed;         // 8bpc: weights in fixed point
+    std::vector<double> weights;  // normalized to sum 1
+    std::vector<int32_t> fixed;   // 8bpc: weights in fixed point
     int first_input() const { return start.front(); }
     int end_input() const { return start.back() + count.back(); }
 };
@@ -263,8 +263,8 @@ std::vector<typename K::Sample> resize(const typename K::Sample* pixels, int wid
 
 }  // namespace
 
-std::vector<uint8_t> resize8(const uint8_t* pixels, int width, int height, int channels, int out_width,
-                             int out_height, Filter filter, Window window) {
+std::vector<uint8_t> resize8(const uint8_t* pixels, int width, int height, int channels, int out_width, int out_height,
+                             Filter filter, Window window) {
     return resize<Fixed8>(pixels, width, height, channels, out_width, out_height, filter, window);
 }
 

@@ -20,8 +20,8 @@ struct Window {
 };
 
 // Interleaved 8-bit samples, `channels` per pixel (Pillow's 8bpc path, any band count).
-std::vector<uint8_t> resize8(const uint8_t* pixels, int width, int height, int channels, int out_width,
-                             int out_height, Filter filter, Window window);
+std::vector<uint8_t> resize8(const uint8_t* pixels, int width, int height, int channels, int out_width, int out_height,
+                             Filter filter, Window window);
 
 // One 16-bit channel (Pillow's I;16 path: double accumulation, round, clip to 16 bits).
 std::vector<uint16_t> resize16(const uint16_t* pixels, int width, int height, int out_width, int out_height,

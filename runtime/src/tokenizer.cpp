@@ -85,8 +85,8 @@ std::string read_file(const std::string& path) {
 // open_clip builds the vocabulary as: 256 byte symbols, the same with "</w>", one entry per merge,
 // then the special tokens; merges are lines 1..48894 of the file.
 ClipTokenizer::VocabularyData ClipTokenizer::builtin_vocabulary() {
-    std::vector<std::string> lines = split_lines(text::builtin_bpe_text());
     constexpr size_t kMerges = 49152 - 256 - 2;
+    std::vector<std::string> lines = split_lines(text::builtin_bpe_text(kMerges + 1));
     if (lines.size() < kMerges + 1) fail("the built-in BPE vocabulary has only ", lines.size(), " lines");
     VocabularyData data;
     for (size_t i = 1; i <= kMerges; ++i) data.merges.push_back(parse_merge(lines[i], "built-in BPE vocabulary"));
@@ -109,10 +109,11 @@ ClipTokenizer::ClipTokenizer(const Vocabulary& vocab, const MergeList& merges, c
         byte_id_[b] = id_of(byte_symbol(b));
         byte_end_id_[b] = id_of(byte_symbol(b) + kEndOfWord);
     }
+    merges_.reserve(merges.size());
     for (size_t rank = 0; rank < merges.size(); ++rank) {
         const auto& [left, right] = merges[rank];
-        uint64_t key = (static_cast<uint64_t>(static_cast<uint32_t>(id_of(left))) << 32) |
-                       static_cast<uint32_t>(id_of(right));
+        uint64_t key =
+            (static_cast<uint64_t>(static_cast<uint32_t>(id_of(left))) << 32) | static_cast<uint32_t>(id_of(right));
         // A repeated pair takes its last rank, as dict(zip(merges, range(...))) does.
         merges_[key] = Merge{static_cast<int32_t>(rank), id_of(left + right)};
     }
@@ -125,6 +126,7 @@ const ClipTokenizer& ClipTokenizer::builtin() {
     static const ClipTokenizer tokenizer = [] {
         VocabularyData data = builtin_vocabulary();
         Vocabulary vocab;
+        vocab.reserve(data.entries.size());
         for (size_t id = 0; id < data.entries.size(); ++id) vocab[data.entries[id]] = static_cast<int32_t>(id);
         return ClipTokenizer(vocab, data.merges, "<start_of_text>", "<end_of_text>", "built-in BPE vocabulary");
     }();

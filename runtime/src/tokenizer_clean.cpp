@@ -1,5 +1,6 @@
 // open_clip tokenizer.py _clean_lower: whitespace_clean(basic_clean(text)).lower().
 #include "src/tokenizer_clean.h"
+
 #include "src/tokenizer_unicode.h"
 
 namespace cliprt::text {

@@ -17,32 +17,22 @@ std::u32string fix_c1_controls(std::u32string text) {
 }
 
 // chardata.LIGATURES: Latin ligatures and legacy digraphs, not ones like 'æ' used on purpose.
+struct Ligature {
+    char32_t c;
+    const char32_t* parts;
+};
+constexpr Ligature kLigatures[] = {
+    {0x132, U"IJ"},      {0x133, U"ij"},      {0x149, U"\u02BCn"},  {0x1F1, U"DZ"},  {0x1F2, U"Dz"},  {0x1F3, U"dz"},
+    {0x1C4, U"D\u017D"}, {0x1C5, U"D\u017E"}, {0x1C6, U"d\u017E"},  {0x1C7, U"LJ"},  {0x1C8, U"Lj"},  {0x1C9, U"lj"},
+    {0x1CA, U"NJ"},      {0x1CB, U"Nj"},      {0x1CC, U"nj"},       {0xFB00, U"ff"}, {0xFB01, U"fi"}, {0xFB02, U"fl"},
+    {0xFB03, U"ffi"},    {0xFB04, U"ffl"},    {0xFB05, U"\u017Ft"}, {0xFB06, U"st"},
+};
+
 const char32_t* ligature(char32_t c) {
-    switch (c) {
-        case 0x132: return U"IJ";
-        case 0x133: return U"ij";
-        case 0x149: return U"\u02BCn";
-        case 0x1F1: return U"DZ";
-        case 0x1F2: return U"Dz";
-        case 0x1F3: return U"dz";
-        case 0x1C4: return U"D\u017D";
-        case 0x1C5: return U"D\u017E";
-        case 0x1C6: return U"d\u017E";
-        case 0x1C7: return U"LJ";
-        case 0x1C8: return U"Lj";
-        case 0x1C9: return U"lj";
-        case 0x1CA: return U"NJ";
-        case 0x1CB: return U"Nj";
-        case 0x1CC: return U"nj";
-        case 0xFB00: return U"ff";
-        case 0xFB01: return U"fi";
-        case 0xFB02: return U"fl";
-        case 0xFB03: return U"ffi";
-        case 0xFB04: return U"ffl";
-        case 0xFB05: return U"\u017Ft";
-        case 0xFB06: return U"st";
-        default: return nullptr;
+    for (const Ligature& l : kLigatures) {
+        if (l.c == c) return l.parts;
     }
+    return nullptr;
 }
 
 std::u32string fix_latin_ligatures(std::u32string_view text) {

@@ -12,8 +12,9 @@ namespace {
 
 const char* find_entity(const EntityEntry* table, size_t count, const std::string& name) {
     const EntityEntry* end = table + count;
-    const EntityEntry* it = std::lower_bound(
-        table, end, name, [](const EntityEntry& e, const std::string& key) { return std::strcmp(e.name, key.c_str()) < 0; });
+    const EntityEntry* it = std::lower_bound(table, end, name, [](const EntityEntry& e, const std::string& key) {
+        return std::strcmp(e.name, key.c_str()) < 0;
+    });
     return it != end && name == it->name ? it->value : nullptr;
 }
 

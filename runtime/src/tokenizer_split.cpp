@@ -1,6 +1,7 @@
 // The split pattern as a hand-written scanner: at each position the first alternative that matches
 // wins, as in the regex, and the scan continues after the match.
 #include "src/tokenizer_split.h"
+
 #include "src/tokenizer_unicode.h"
 
 namespace cliprt::text {

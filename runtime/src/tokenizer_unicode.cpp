@@ -1,5 +1,7 @@
 // Unicode helpers of the tokenizer; character data from utf8proc, Python-specific sets from the
 // generated tables.
+#include "src/tokenizer_unicode.h"
+
 #include <utf8proc.h>
 
 #include <algorithm>
@@ -7,7 +9,6 @@
 
 #include "cliprt/error.h"
 #include "src/tokenizer_tables.h"
-#include "src/tokenizer_unicode.h"
 
 namespace cliprt::text {
 namespace {

@@ -48,14 +48,14 @@ void record_attention(Recording& r, const NodeArgs& a) {
 
     const KernelVariants& kv = r.variants();
     uint32_t key_tile = kv.attention_key_tile;
-    if (kv.attention_shared) {
+    if (kv.attention_mode == GemmMode::Shared) {
         // Two key/value tiles of key_tile x head_dim floats and key_tile norms must fit.
         const uint64_t budget = r.limits().maxComputeSharedMemorySize;
         while (key_tile > 1 && (2 * key_tile * static_cast<uint64_t>(head_dim) + key_tile) * sizeof(float) > budget) key_tile /= 2;
     }
     const uint32_t queries = kv.attention_queries;
-    std::vector<uint32_t> spec{queries, 1, 1, static_cast<uint32_t>(head_dim), kv.attention_shared ? 1u : 0u, key_tile,
-                               p.cosine ? 1u : 0u, p.has_head_scale ? 1u : 0u, p.causal ? 1u : 0u};
+    std::vector<uint32_t> spec{queries, 1, 1, static_cast<uint32_t>(head_dim), static_cast<uint32_t>(kv.attention_mode), key_tile,
+                               p.cosine ? 1u : 0u, p.has_head_scale ? 1u : 0u, p.causal ? 1u : 0u, kv.subgroup_size};
     const Grid grid{static_cast<uint32_t>(ceil_div(static_cast<uint64_t>(q_len), queries)), static_cast<uint32_t>(p.heads),
                     static_cast<uint32_t>(batch)};
     r.dispatch(a, {Recording::shader("attention", a.output.dtype), std::move(spec)},

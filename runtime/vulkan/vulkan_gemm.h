@@ -7,7 +7,7 @@
 
 namespace cliprt::vk {
 
-// Constants 0..9 of linear.comp and conv2d.comp: local size, activation, tile, epilogue inputs.
+// Constants 0..10 of linear.comp and conv2d.comp: local size, activation, tile, epilogue inputs.
 std::vector<uint32_t> gemm_spec(const KernelVariants& v, Activation act, bool has_bias, bool has_residual);
 // Workgroups covering an m x n output.
 Grid gemm_grid(const KernelVariants& v, int64_t m, int64_t n);

@@ -48,6 +48,14 @@ uint64_t PhysicalDevice::device_local_bytes() const {
     return total;
 }
 
+bool PhysicalDevice::has_fixed_subgroup_broadcast() const {
+    const bool compute = subgroup.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT;
+    const bool ballot = subgroup.supportedOperations & VK_SUBGROUP_FEATURE_BALLOT_BIT;
+    const bool fixed = subgroup_size_control.minSubgroupSize != 0 &&
+                       subgroup_size_control.minSubgroupSize == subgroup_size_control.maxSubgroupSize;
+    return compute && ballot && fixed && subgroup.subgroupSize >= 1 && subgroup.subgroupSize <= 64;
+}
+
 std::optional<std::string> PhysicalDevice::unusable_reason() const {
     if (properties.apiVersion < VK_API_VERSION_1_2)
         return "supports Vulkan " + version_string(properties.apiVersion) + ", cliprt needs 1.2";
@@ -71,11 +79,15 @@ std::vector<PhysicalDevice> enumerate_physical_devices(const Instance& instance)
             d.maintenance3.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MAINTENANCE_3_PROPERTIES;
             d.driver.pNext = &d.subgroup;
             d.subgroup.pNext = &d.maintenance3;
+            if (d.properties.apiVersion >= VK_API_VERSION_1_3) {
+                d.subgroup_size_control.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_SIZE_CONTROL_PROPERTIES;
+                d.maintenance3.pNext = &d.subgroup_size_control;
+            }
             VkPhysicalDeviceProperties2 props2{};
             props2.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2;
             props2.pNext = &d.driver;
             api.vkGetPhysicalDeviceProperties2(handle, &props2);
-            d.driver.pNext = d.subgroup.pNext = d.maintenance3.pNext = nullptr;
+            d.driver.pNext = d.subgroup.pNext = d.maintenance3.pNext = d.subgroup_size_control.pNext = nullptr;
 
             VkPhysicalDeviceVulkan11Features f11{};
             f11.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES;

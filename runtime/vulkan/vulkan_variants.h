@@ -11,12 +11,16 @@
 
 namespace cliprt::vk {
 
+// How gemm.glsl feeds its accumulators (its MODE constant).
+enum class GemmMode : uint32_t { Registers = 0, Shared = 1, Subgroup = 2 };
+
 struct KernelVariants {
-    bool cpu_style = false;  // register blocking, a row per invocation, no shared memory
+    bool cpu_style = false;  // no shared memory or barriers, a row per invocation
 
     // GEMM (linear and implicit-GEMM conv2d): each invocation computes tm x tn outputs; a
-    // workgroup of wg_m x wg_n invocations. With shared tiles, bk is the depth of a k tile.
-    bool gemm_shared = true;
+    // workgroup of wg_m x wg_n invocations. With shared tiles, bk is the depth of a k tile; with
+    // subgroup broadcast, the workgroup is one subgroup of wg_n lanes sharing tm rows.
+    GemmMode gemm_mode = GemmMode::Shared;
     uint32_t gemm_tm = 4, gemm_tn = 4, gemm_wg_m = 16, gemm_wg_n = 16, gemm_bk = 16;
 
     // Row ops (layer norm, softmax, l2 normalize): a workgroup per row, or a row per invocation.
@@ -26,18 +30,18 @@ struct KernelVariants {
     // Elementwise and layout kernels.
     uint32_t elementwise_wg = 256;
 
-    // Attention: an invocation per query row, queries_per_wg rows of one head per workgroup;
-    // keys staged key_tile at a time in shared memory when attention_shared.
-    bool attention_shared = true;
-    uint32_t attention_queries = 64, attention_key_tile = 32;
+    // Attention: an invocation per query row, attention_queries rows of one head per workgroup,
+    // keys attention_key_tile at a time; MODE as for the GEMM (subgroup: one subgroup per workgroup).
+    GemmMode attention_mode = GemmMode::Shared;
+    uint32_t attention_queries = 64, attention_key_tile = 32, subgroup_size = 32;
 
     std::string describe() const;
 };
 
-// style "cpu" or "gpu" forces one style (tests run both); "auto" consults CLIPRT_VULKAN_KERNELS,
-// then picks by device type.
+// style "cpu", "registers" (cpu without subgroup broadcast) or "gpu" forces a style (tests run
+// each); "auto" consults CLIPRT_VULKAN_KERNELS, then picks by device type.
 KernelVariants choose_variants(const PhysicalDevice& device, const std::string& style);
-KernelVariants cpu_style_variants();
+KernelVariants cpu_style_variants(const PhysicalDevice& device, bool subgroup_broadcast);
 KernelVariants gpu_style_variants(const PhysicalDevice& device);
 
 }  // namespace cliprt::vk

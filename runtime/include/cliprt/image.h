@@ -16,13 +16,13 @@ namespace cliprt {
 // open_clip resizes before converting to RGB, so the mode decides how an image is resampled:
 // P and 1 with NEAREST, RGBA and LA with premultiplied alpha, I16 in 16 bits.
 enum class PixelMode {
-    One,   // bilevel, stored 0 / 255 in one channel
-    L,     // 8-bit gray
-    LA,    // gray + alpha
-    P,     // palette; stored as the RGB colors of its entries
+    One,  // bilevel, stored 0 / 255 in one channel
+    L,    // 8-bit gray
+    LA,   // gray + alpha
+    P,    // palette; stored as the RGB colors of its entries
     RGB,
     RGBA,
-    I16,   // 16-bit gray; converts to RGB by clipping at 255, as Pillow's I;16 -> RGB does
+    I16,  // 16-bit gray; converts to RGB by clipping at 255, as Pillow's I;16 -> RGB does
 };
 
 int pixel_mode_channels(PixelMode mode);

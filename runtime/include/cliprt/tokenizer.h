@@ -65,8 +65,8 @@ private:
     };
     void encode_word(const std::string& word, std::vector<int32_t>& out) const;
 
-    std::array<int32_t, 256> byte_id_{};      // a byte inside a word
-    std::array<int32_t, 256> byte_end_id_{};  // a byte ending a word ("</w>")
+    std::array<int32_t, 256> byte_id_{};          // a byte inside a word
+    std::array<int32_t, 256> byte_end_id_{};      // a byte ending a word ("</w>")
     std::unordered_map<uint64_t, Merge> merges_;  // key: (left id << 32) | right id
     int32_t start_of_text_ = 0;
     int32_t end_of_text_ = 0;
