@@ -103,6 +103,18 @@ Facts inspect_png(const Bytes& b) {
     return facts;
 }
 
+// A DHT segment's tables may define at most 256 codes each; stb_image 2.27 does not check that and
+// writes past its table for forged files.
+void check_huffman_tables(const Bytes& b, size_t pos, size_t end) {
+    while (pos < end) {
+        b.need(pos, 17);
+        size_t codes = 0;
+        for (size_t i = 1; i <= 16; ++i) codes += b.u8(pos + i);
+        if (codes > 256 || pos + 17 + codes > end) b.unsupported("corrupt Huffman table");
+        pos += 17 + codes;
+    }
+}
+
 // Walks the JPEG markers to the end of the image: the component count decides the mode, and a
 // stream without its EOI marker is truncated (Pillow refuses those; stb would decode garbage).
 Facts inspect_jpeg(const Bytes& b) {
@@ -123,6 +135,7 @@ Facts inspect_jpeg(const Bytes& b) {
         if (marker == 0xD9) break;  // EOI
         uint32_t length = b.be16(pos + 2);
         b.need(pos + 2, length);
+        if (marker == 0xC4) check_huffman_tables(b, pos + 4, pos + 2 + length);
         bool sof = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
         if (sof && components == 0) {
             facts.height = b.be16(pos + 5);
@@ -325,9 +338,10 @@ Facts inspect(Format format, const uint8_t* data, size_t size, const std::string
         fail(name, ": the image has zero size (", facts.width, "x", facts.height, ")");
     }
     // Checked before decoding, so that a forged header cannot make the decoder allocate.
-    if (facts.width * facts.height > kMaxImagePixels) {
-        fail(name, ": the image is ", facts.width, "x", facts.height, " = ", facts.width * facts.height,
-             " pixels, more than the limit of ", kMaxImagePixels);
+    if (facts.width > kMaxImagePixels || facts.height > kMaxImagePixels ||
+        facts.width * facts.height > kMaxImagePixels) {
+        fail(name, ": the image is ", facts.width, "x", facts.height, " pixels, more than the limit of ",
+             kMaxImagePixels);
     }
     return facts;
 }
