@@ -1,0 +1,430 @@
+#include "models/clip_embedder.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "cliprt/backends.h"
+#include "cliprt/error.h"
+#include "cliprt/safetensors.h"
+#include "models/hf_clip.h"
+#include "models/model_loader.h"
+
+namespace cliprt {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+std::string read_text(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) fail("cannot read ", path.string());
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+json parse_json(const std::string& text, const std::string& source) {
+    try {
+        return json::parse(text);
+    } catch (const json::exception& e) {
+        fail(source, ": invalid JSON: ", e.what());
+    }
+}
+
+// A fast, stable 64-bit content hash (four multiply-xorshift lanes over little-endian words, then
+// the tail and the length). Not cryptographic: it tells models apart, it does not authenticate them.
+class Hasher {
+public:
+    void bytes(const void* data, size_t size) {
+        const auto* p = static_cast<const unsigned char*>(data);
+        uint64_t lanes[4] = {0x9e3779b97f4a7c15ull, 0xc2b2ae3d27d4eb4full, 0x165667b19e3779f9ull, 0xd6e8feb86659fd93ull};
+        size_t i = 0;
+        for (; i + 32 <= size; i += 32) {
+            for (int l = 0; l < 4; ++l) lanes[l] = mix(lanes[l] ^ load(p + i + 8 * l));
+        }
+        uint64_t tail = 0x27d4eb2f165667c5ull;
+        for (; i < size; ++i) tail = mix(tail ^ p[i]);
+        for (uint64_t lane : lanes) word(lane);
+        word(tail);
+        word(size);
+    }
+    void text(const std::string& s) { bytes(s.data(), s.size()); }
+    void word(uint64_t w) { state_ = mix(state_ ^ w); }
+    std::string hex() const {
+        char buf[17];
+        std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(state_));
+        return buf;
+    }
+
+private:
+    static uint64_t load(const unsigned char* p) {
+        uint64_t w = 0;
+        for (int b = 7; b >= 0; --b) w = (w << 8) | p[b];  // little-endian regardless of the host
+        return w;
+    }
+    static uint64_t mix(uint64_t x) {  // splitmix64 finalizer
+        x += 0x9e3779b97f4a7c15ull;
+        x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+        x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+        return x ^ (x >> 31);
+    }
+    uint64_t state_ = 0x6a09e667f3bcc908ull;
+};
+
+void hash_file(Hasher& hasher, const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY);
+    if (fd < 0) fail("cannot read ", path);
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) {
+        ::close(fd);
+        fail("cannot stat ", path);
+    }
+    const size_t size = static_cast<size_t>(st.st_size);
+    if (size == 0) {
+        ::close(fd);
+        hasher.bytes(nullptr, 0);
+        return;
+    }
+    void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+    ::close(fd);
+    if (map == MAP_FAILED) fail("cannot map ", path);
+    hasher.bytes(map, size);
+    ::munmap(map, size);
+}
+
+// Every field of the config that changes what the graph computes, in a fixed order; the config's
+// name (a path for files) is left out so that moving a model directory keeps its identity.
+std::string describe_config(const ClipConfig& c) {
+    std::ostringstream s;
+    s.precision(17);
+    auto block = [&](const BlockConfig& b) {
+        s << "act=" << static_cast<int>(b.act) << " eps=" << b.ln_eps << " ls=" << (b.ls_init_value ? *b.ls_init_value : -1.0)
+          << " qk=" << b.qk_norm << b.scaled_cosine_attn << b.scale_heads << b.scale_attn_inner << b.scale_attn << b.scale_fc;
+    };
+    const VisionConfig& v = c.vision;
+    const TextConfig& t = c.text;
+    s << "embed=" << c.embed_dim << " qg=" << c.quick_gelu << " ct=" << c.custom_text << " nls=" << c.nonscalar_logit_scale
+      << " lb=" << c.has_logit_bias << "|vision resnet=" << v.resnet << " rl=";
+    for (int l : v.resnet_layers) s << l << ",";
+    s << " layers=" << v.layers << " width=" << v.width << " hw=" << v.head_width << " mlp=" << v.mlp_ratio
+      << " patch=" << v.patch_size << " size=" << v.image_size << "x" << v.image_width << " ap=" << v.attentional_pool
+      << " apq=" << v.attn_pooler_queries << " aph=" << v.attn_pooler_heads << " noln=" << v.no_ln_pre
+      << " flap=" << v.final_ln_after_pool << " pool=" << v.pool_type << " se=" << v.use_se << " ";
+    block(v.block);
+    s << "|text ctx=" << t.context_length << " vocab=" << t.vocab_size << " width=" << t.width << " heads=" << t.heads
+      << " layers=" << t.layers << " mlp=" << t.mlp_ratio << " nocm=" << t.no_causal_mask << " pad=" << t.pad_id
+      << " eos=" << t.eos_id << " pool=" << t.pool_type << " pb=" << t.proj_bias << " pt=" << t.proj_type << " ";
+    block(t.block);
+    return s.str();
+}
+
+std::string describe_preprocess(const PreprocessConfig& p) {
+    std::ostringstream s;
+    s.precision(9);
+    s << p.height << "x" << p.width << " mean=" << p.mean[0] << "," << p.mean[1] << "," << p.mean[2] << " std=" << p.std[0]
+      << "," << p.std[1] << "," << p.std[2] << " interp=" << static_cast<int>(p.interpolation)
+      << " resize=" << static_cast<int>(p.resize_mode) << " fill=" << p.fill_color;
+    return s.str();
+}
+
+// open_clip_config.json's preprocess_cfg; a missing "size" means the model's image size, as
+// open_clip merges the model's own preprocess_cfg under the hub's.
+PreprocessConfig open_clip_preprocess(const json& hub, const ClipConfig& config, const std::string& source) {
+    PreprocessConfig p;
+    if (hub.contains("preprocess_cfg") && !hub["preprocess_cfg"].is_null()) {
+        try {
+            p = PreprocessConfig::from_json(hub["preprocess_cfg"].dump());
+        } catch (const Error& e) {
+            fail(source, ": ", e.what());
+        }
+        if (!hub["preprocess_cfg"].contains("size")) {
+            p.height = config.vision.image_size;
+            p.width = config.vision.image_width;
+        }
+    } else {
+        p.height = config.vision.image_size;
+        p.width = config.vision.image_width;
+    }
+    return p;
+}
+
+// A transformers CLIPImageProcessor config, mapped onto open_clip's transform: resize the shortest
+// side to the crop size and center-crop, or squash to {height, width} without a crop. cliprt uses
+// torchvision's crop offset rounding (round half to even of (h - crop) / 2); transformers floors
+// it, so when the surplus d is odd and floor(d / 2) is odd the crop sits one pixel apart.
+PreprocessConfig hf_preprocess(const fs::path& path) {
+    const std::string where = path.string();
+    const json j = parse_json(read_text(path), where);
+    if (!j.is_object()) fail(where, ": must be a JSON object");
+    PreprocessConfig p;
+    auto flag = [&](const char* key, bool fallback) {
+        if (!j.contains(key) || j[key].is_null()) return fallback;
+        if (!j[key].is_boolean()) fail(where, ": '", key, "' must be true or false");
+        return j[key].get<bool>();
+    };
+    auto hw = [&](const json& v, const char* key, int& h, int& w, int& shortest) {
+        h = w = shortest = 0;
+        if (v.is_number_integer()) {
+            h = w = v.get<int>();
+        } else if (v.is_object() && v.contains("shortest_edge")) {
+            shortest = v["shortest_edge"].get<int>();
+        } else if (v.is_object() && v.contains("height") && v.contains("width")) {
+            h = v["height"].get<int>();
+            w = v["width"].get<int>();
+        } else {
+            fail(where, ": '", key, "' must be an integer, {\"shortest_edge\": n} or {\"height\", \"width\"}, got ", v.dump());
+        }
+    };
+    try {
+        const bool resize = flag("do_resize", true);
+        const bool crop = flag("do_center_crop", true);
+        if (!resize) fail(where, ": do_resize false is not supported (the model needs a fixed input size)");
+        int sh = 0, sw = 0, shortest = 0, ch = 0, cw = 0, unused = 0;
+        if (!j.contains("size")) fail(where, ": missing 'size'");
+        hw(j["size"], "size", sh, sw, shortest);
+        if (crop) {
+            if (!j.contains("crop_size")) fail(where, ": missing 'crop_size'");
+            hw(j["crop_size"], "crop_size", ch, cw, unused);
+            if (unused) fail(where, ": crop_size must give height and width");
+            const int target = shortest ? shortest : (sh == sw ? sh : -1);
+            if (ch != cw || target != ch)
+                fail(where, ": resize to ", j["size"].dump(), " then crop to ", j["crop_size"].dump(),
+                     " is not supported (cliprt resizes the shortest side to the crop size)");
+            p.height = p.width = ch;
+            p.resize_mode = ResizeMode::Shortest;
+        } else {
+            if (shortest) fail(where, ": shortest_edge without a center crop gives no fixed size");
+            p.height = sh;
+            p.width = sw;
+            p.resize_mode = ResizeMode::Squash;
+        }
+        const int resample = j.value("resample", 3);
+        if (resample == 3) {
+            p.interpolation = Interpolation::Bicubic;
+        } else if (resample == 2) {
+            p.interpolation = Interpolation::Bilinear;
+        } else {
+            fail(where, ": resample ", resample, " is not supported (3 bicubic, 2 bilinear)");
+        }
+        if (flag("do_rescale", true)) {
+            const double factor = j.value("rescale_factor", 1.0 / 255.0);
+            if (std::abs(factor * 255.0 - 1.0) > 1e-6) fail(where, ": rescale_factor ", factor, " is not supported (1/255)");
+        } else {
+            fail(where, ": do_rescale false is not supported");
+        }
+        if (flag("do_normalize", true)) {
+            for (const char* key : {"image_mean", "image_std"}) {
+                if (!j.contains(key)) continue;
+                const json& v = j[key];
+                if (!v.is_array() || v.size() != 3) fail(where, ": '", key, "' must be three numbers");
+                auto& out = std::string(key) == "image_mean" ? p.mean : p.std;
+                for (int c = 0; c < 3; ++c) out[c] = static_cast<float>(v[c].get<double>());
+            }
+        } else {
+            p.mean = {0.0f, 0.0f, 0.0f};
+            p.std = {1.0f, 1.0f, 1.0f};
+        }
+    } catch (const json::exception& e) {
+        fail(where, ": ", e.what());
+    }
+    if (p.height < 1 || p.width < 1) fail(where, ": sizes must be positive");
+    return p;
+}
+
+}  // namespace
+
+struct ClipEmbedder::State {
+    EmbedderOptions options;
+    std::shared_ptr<ClipModel> model;
+    std::unique_ptr<Backend> backend;
+    std::unique_ptr<ClipSession> session;
+    PreprocessConfig preprocess;
+    std::unique_ptr<ClipTokenizer> own_tokenizer;  // from a directory's vocab.json + merges.txt
+    const ClipTokenizer* tokenizer = nullptr;
+    int context_length = ClipTokenizer::kDefaultContextLength;
+    // What identity() hashes, besides the config and the preprocessing.
+    std::vector<std::string> weight_files;  // empty: synthetic weights
+    std::vector<std::string> tokenizer_files;
+    mutable std::once_flag identity_once;
+    mutable std::string identity;
+};
+
+ClipEmbedder::ClipEmbedder() : state_(std::make_unique<State>()) {}
+ClipEmbedder::~ClipEmbedder() = default;
+
+std::unique_ptr<ClipEmbedder> ClipEmbedder::open(const EmbedderOptions& options, std::string* note) {
+    if (options.batch < 1) fail("batch size must be >= 1, got ", options.batch);
+    std::unique_ptr<ClipEmbedder> embedder(new ClipEmbedder());
+    State& s = *embedder->state_;
+    s.options = options;
+    s.model = load_clip_model(options.model, options.weights);
+    const ClipConfig& config = s.model->config();
+    s.context_length = config.text.context_length;
+    s.tokenizer = &ClipTokenizer::builtin();
+    s.preprocess.height = config.vision.image_size;
+    s.preprocess.width = config.vision.image_width;
+
+    // Which files hold the weights (for identity), mirroring load_clip_model's choices.
+    const bool is_dir = fs::is_directory(options.model);
+    if (!options.weights.empty()) {
+        if (options.weights != "synthetic") s.weight_files.push_back(options.weights);
+    }
+    if (is_dir) {
+        const fs::path dir(options.model);
+        if (fs::exists(dir / "open_clip_config.json")) {
+            const fs::path path = dir / "open_clip_config.json";
+            s.preprocess = open_clip_preprocess(parse_json(read_text(path), path.string()), config, path.string());
+            if (options.weights.empty()) s.weight_files.push_back((dir / "open_clip_model.safetensors").string());
+        } else {
+            if (fs::exists(dir / "preprocessor_config.json")) s.preprocess = hf_preprocess(dir / "preprocessor_config.json");
+            const fs::path vocab = dir / "vocab.json", merges = dir / "merges.txt";
+            if (fs::exists(vocab) && fs::exists(merges)) {
+                s.own_tokenizer = std::make_unique<ClipTokenizer>(ClipTokenizer::from_files(vocab.string(), merges.string()));
+                s.tokenizer = s.own_tokenizer.get();
+                s.tokenizer_files = {vocab.string(), merges.string()};
+            }
+            if (options.weights.empty()) {
+                for (const auto& file : open_hf_safetensors(options.model)) s.weight_files.push_back(file->path());
+            }
+        }
+    } else if (options.model.size() > 5 && options.model.substr(options.model.size() - 5) == ".json") {
+        // A config file: an open_clip_config.json may carry a preprocess_cfg too.
+        const json j = parse_json(read_text(options.model), options.model);
+        if (j.is_object() && j.contains("model_cfg")) s.preprocess = open_clip_preprocess(j, config, options.model);
+    }
+    if (s.preprocess.height != config.vision.image_size || s.preprocess.width != config.vision.image_width) {
+        fail("the preprocessing of '", options.model, "' makes ", s.preprocess.height, "x", s.preprocess.width,
+             " images but the model takes ", config.vision.image_size, "x", config.vision.image_width);
+    }
+    if (s.tokenizer->vocab_size() > config.text.vocab_size) {
+        fail("the tokenizer of '", options.model, "' has ", s.tokenizer->vocab_size(), " ids but the model's vocabulary has ",
+             config.text.vocab_size);
+    }
+
+    BackendOptions backend_options;
+    backend_options.device = options.device;
+    backend_options.dtype = parse_dtype(options.dtype);
+    s.backend = create_backend(options.backend, backend_options, note);
+    s.session = std::make_unique<ClipSession>(s.model, *s.backend);
+    return embedder;
+}
+
+int ClipEmbedder::dim() const { return state_->model->config().embed_dim; }
+const PreprocessConfig& ClipEmbedder::preprocess() const { return state_->preprocess; }
+const ClipTokenizer& ClipEmbedder::tokenizer() const { return *state_->tokenizer; }
+int ClipEmbedder::context_length() const { return state_->context_length; }
+std::string ClipEmbedder::backend_name() const { return state_->backend->name(); }
+ClipSession& ClipEmbedder::session() { return *state_->session; }
+float ClipEmbedder::logit_scale() { return state_->model->logit_scale(); }
+
+// identity = "<vit|resnet>-<image size>-<embed dim>-<16 hex digits>", the digits hashing: the
+// model config (every field that shapes the graph, not its name or path), the preprocessing
+// (size, mean/std, interpolation, resize mode, fill), the context length, the bytes of every
+// weights file (safetensors header and data; "synthetic" instead for generated weights, so those
+// are fixed per config) and the bytes of vocab.json / merges.txt when the model brings its own
+// tokenizer. Computed on first use: hashing a ViT-B/32 checkpoint reads its 600 MB once more.
+const std::string& ClipEmbedder::identity() const {
+    const State& s = *state_;
+    std::call_once(s.identity_once, [&s] {
+        const ClipConfig& c = s.model->config();
+        Hasher h;
+        h.text("cliprt-identity-v1");
+        h.text(describe_config(c));
+        h.text(describe_preprocess(s.preprocess));
+        h.word(static_cast<uint64_t>(s.context_length));
+        if (s.weight_files.empty()) {
+            h.text("synthetic");
+        } else {
+            for (const std::string& file : s.weight_files) hash_file(h, file);
+        }
+        if (s.tokenizer_files.empty()) {
+            h.text("builtin-bpe");
+        } else {
+            for (const std::string& file : s.tokenizer_files) hash_file(h, file);
+        }
+        std::ostringstream id;
+        id << (c.vision.resnet ? "resnet" : "vit") << "-" << c.vision.image_size << "-" << c.embed_dim << "-" << h.hex();
+        s.identity = id.str();
+    });
+    return s.identity;
+}
+
+Tensor ClipEmbedder::load_image(const std::string& path) const { return preprocess_image_file(path, state_->preprocess); }
+
+namespace {
+
+// Copies rows [N, dim] into out starting at row `at`.
+void put_rows(Tensor& out, int64_t at, const Tensor& rows) {
+    const Tensor f = rows.dtype() == DType::F32 ? rows : rows.to_f32();
+    std::memcpy(out.f32() + at * out.shape()[1], f.f32(), static_cast<size_t>(f.numel()) * sizeof(float));
+}
+
+Tensor slice_batch(const Tensor& t, int64_t begin, int64_t count) {
+    Shape shape = t.shape();
+    const int64_t row = t.numel() / shape[0];
+    shape[0] = count;
+    Tensor out(shape, t.dtype());
+    const size_t elem = t.nbytes() / static_cast<size_t>(t.numel());
+    std::memcpy(out.data(), static_cast<const unsigned char*>(t.data()) + static_cast<size_t>(begin * row) * elem,
+                static_cast<size_t>(count * row) * elem);
+    return out;
+}
+
+}  // namespace
+
+Tensor ClipEmbedder::embed_images(const Tensor& images, bool normalize) {
+    const State& s = *state_;
+    const Shape& shape = images.shape();
+    if (images.dtype() != DType::F32 || shape.rank() != 4 || shape[1] != 3 || shape[2] != s.preprocess.height ||
+        shape[3] != s.preprocess.width) {
+        fail("images must be f32 [N, 3, ", s.preprocess.height, ", ", s.preprocess.width, "], got ", shape);
+    }
+    const int64_t n = shape[0];
+    Tensor out(Shape{n, dim()}, DType::F32);
+    for (int64_t begin = 0; begin < n; begin += s.options.batch) {
+        const int64_t count = std::min<int64_t>(s.options.batch, n - begin);
+        const Tensor chunk = count == n ? images : slice_batch(images, begin, count);
+        put_rows(out, begin, state_->session->encode_image(chunk, normalize));
+    }
+    return out;
+}
+
+Tensor ClipEmbedder::embed_image_files(const std::vector<std::string>& paths, bool normalize) {
+    const State& s = *state_;
+    const int64_t n = static_cast<int64_t>(paths.size());
+    Tensor out(Shape{n, dim()}, DType::F32);
+    // Decode one batch at a time so that many files never sit in memory together.
+    for (int64_t begin = 0; begin < n; begin += s.options.batch) {
+        const int64_t count = std::min<int64_t>(s.options.batch, n - begin);
+        std::vector<Tensor> images;
+        for (int64_t i = begin; i < begin + count; ++i) images.push_back(load_image(paths[static_cast<size_t>(i)]));
+        put_rows(out, begin, state_->session->encode_image(stack_images(images), normalize));
+    }
+    return out;
+}
+
+Tensor ClipEmbedder::embed_texts(const std::vector<std::string>& texts, bool normalize) {
+    const State& s = *state_;
+    const int64_t n = static_cast<int64_t>(texts.size());
+    Tensor out(Shape{n, dim()}, DType::F32);
+    for (int64_t begin = 0; begin < n; begin += s.options.batch) {
+        const int64_t count = std::min<int64_t>(s.options.batch, n - begin);
+        const std::vector<std::string> chunk(texts.begin() + begin, texts.begin() + begin + count);
+        put_rows(out, begin, state_->session->encode_text(s.tokenizer->tokenize(chunk, s.context_length), normalize));
+    }
+    return out;
+}
+
+}  // namespace cliprt

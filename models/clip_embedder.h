@@ -1,0 +1,57 @@
+// What the apps use: a model loaded from what the user named, on one backend, with the tokenizer
+// and the preprocessing that belong to it (from the model directory, or open_clip's defaults).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cliprt/backend.h"
+#include "cliprt/image.h"
+#include "cliprt/tensor.h"
+#include "cliprt/tokenizer.h"
+#include "models/clip_model.h"
+
+namespace cliprt {
+
+struct EmbedderOptions {
+    std::string model;             // built-in name, config file, open_clip or HF directory
+    std::string weights;           // "synthetic", a .safetensors file, or empty for a directory
+    std::string backend = "auto";  // cpu | vulkan | cuda | auto
+    std::string dtype = "f32";     // f32 | f16 (GPU backends)
+    int device = -1;
+    int batch = 8;                 // largest batch per forward
+};
+
+class ClipEmbedder {
+public:
+    // Throws Error with a readable message. `note` receives backend fallback notes, if any.
+    static std::unique_ptr<ClipEmbedder> open(const EmbedderOptions& options, std::string* note = nullptr);
+    ~ClipEmbedder();
+
+    int dim() const;                        // embed_dim
+    const PreprocessConfig& preprocess() const;
+    const ClipTokenizer& tokenizer() const;
+    int context_length() const;
+    // Stable identity of config + weight contents: an index made with one model refuses another.
+    const std::string& identity() const;
+    std::string backend_name() const;
+
+    // The eval transform of one file: f32 [3, H, W]; throws Error for unreadable/corrupt files.
+    Tensor load_image(const std::string& path) const;
+    // images f32 [N, 3, H, W] (any N; split into forwards of at most options.batch) -> f32 [N, dim]
+    Tensor embed_images(const Tensor& images, bool normalize = true);
+    Tensor embed_image_files(const std::vector<std::string>& paths, bool normalize = true);
+    // texts -> f32 [N, dim]; throws Error on invalid UTF-8.
+    Tensor embed_texts(const std::vector<std::string>& texts, bool normalize = true);
+    float logit_scale();  // already exp'd
+
+    ClipSession& session();
+
+private:
+    ClipEmbedder();
+    struct State;
+    std::unique_ptr<State> state_;
+};
+
+}  // namespace cliprt
