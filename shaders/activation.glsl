@@ -7,6 +7,10 @@
 #define ACT_QUICK_GELU 4u
 #define ACT_SIGMOID 5u
 
+// Epilogue inputs of linear and conv2d (a push-constant bit mask).
+#define EPILOGUE_BIAS 1u
+#define EPILOGUE_RESIDUAL 2u
+
 // erf as a rational approximation on [-4, 4] (beyond it erf is +-1 in f32); a few ulp of error.
 float erf_approx(float a) {
     float x = clamp(a, -4.0, 4.0);

@@ -1,39 +1,39 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
+// cliprt-variants: texel
 // Fused multi-head attention with online softmax: out = softmax(s * q k^T) v per head, never
 // materializing the score matrix. A workgroup owns Q consecutive queries of one (batch, head); each
 // invocation owns one query row, its running max, running sum and D accumulators, and walks the
-// keys KT at a time. Keys and values reach the invocations in one of three ways (MODE):
+// keys KT at a time. Keys and values reach the invocations in one of two ways (MODE):
 //   MODE_SHARED:    the workgroup stages each key/value tile in shared memory (GPUs);
-//   MODE_REGISTERS: every invocation reads whole key and value rows itself;
-//   MODE_SUBGROUP:  the workgroup is one subgroup of SG lanes; each lane loads every SG-th element
-//                   of a key or value row and subgroupBroadcast shares them, so each element is
-//                   loaded once per workgroup (CPU devices, where loads dominate).
+//   MODE_REGISTERS: every invocation reads whole key and value rows itself, four elements per
+//                   load; with texel-buffer loads (inputs.glsl) the kernel for CPU devices.
 //
-// Scaled-cosine attention (COSINE) l2-normalizes q and k per head and uses logit_mult[h] as the
-// score multiplier; HEAD_SCALE multiplies each head's output by head_scale[h]. CAUSAL lets query i
-// see keys 0..i. q may be broadcast over the batch (q_batch_stride 0); packed qkv is the same buffer
-// bound three times with column offsets.
+// Scaled-cosine attention (ATTENTION_COSINE) l2-normalizes q and k per head and uses logit_mult[h]
+// as the score multiplier; ATTENTION_HEAD_SCALE multiplies each head's output by head_scale[h];
+// ATTENTION_CAUSAL lets query i see keys 0..i. q may be broadcast over the batch (q_batch_stride
+// 0); packed qkv is the same buffer bound three times with column offsets.
 #include "common.glsl"
+#include "inputs.glsl"
 
 #define MODE_REGISTERS 0u
 #define MODE_SHARED 1u
-#define MODE_SUBGROUP 2u
 
 layout(constant_id = 3) const uint D = 64;  // head dim
 layout(constant_id = 4) const uint MODE = MODE_REGISTERS;
 layout(constant_id = 5) const uint KT = 8;  // keys per tile
-layout(constant_id = 6) const bool COSINE = false;
-layout(constant_id = 7) const bool HEAD_SCALE = false;
-layout(constant_id = 8) const bool CAUSAL = false;
-layout(constant_id = 9) const uint SG = 8;  // subgroup size (MODE_SUBGROUP: also the workgroup size)
+layout(constant_id = 6) const bool VEC4 = false;  // texel views of q, k, v hold 4 floats (D % 4 == 0)
+
+// Options in push constants (flags), so one pipeline per head dim serves every attention of a model.
+#define ATTENTION_CAUSAL 1u
+#define ATTENTION_COSINE 2u
+#define ATTENTION_HEAD_SCALE 4u
 
 const bool USE_SHARED = MODE == MODE_SHARED;
-const uint CHUNKS = (D + SG - 1u) / SG;  // MODE_SUBGROUP: elements of a row each lane loads
 
-layout(std430, binding = 0) readonly buffer Q { ftype q[]; };
-layout(std430, binding = 1) readonly buffer K { ftype k[]; };
-layout(std430, binding = 2) readonly buffer V { ftype v[]; };
+FLOAT_INPUT(0, q)
+FLOAT_INPUT(1, k)
+FLOAT_INPUT(2, v)
 layout(std430, binding = 3) readonly buffer LogitMult { ftype logit_mult[]; };  // bound to q when unused
 layout(std430, binding = 4) readonly buffer HeadScale { ftype head_scale[]; };  // bound to q when unused
 layout(std430, binding = 5) writeonly buffer Out { ftype out_[]; };
@@ -51,6 +51,7 @@ layout(push_constant) uniform Params {
     uint v_row_stride;
     uint v_col;
     float scale;
+    uint flags;
 } p;
 
 const float NEG_BIG = -3.402823466e38;  // finite "minus infinity": exp of differences stays defined
@@ -62,32 +63,60 @@ shared float k_inv_norm[USE_SHARED ? KT : 1u];
 float qv[D];
 float o[D];
 
+// q . k[base .. base + D) (q already scaled), four elements per load where possible.
+float dot_row(uint base) {
+    float sum = 0.0;
+    uint d = 0u;
+    [[unroll]] for (; d + 4u <= D; d += 4u) {
+        vec4 kk = LOAD4(k, base + d, VEC4);
+        sum = fma(qv[d], kk.x, fma(qv[d + 1u], kk.y, fma(qv[d + 2u], kk.z, fma(qv[d + 3u], kk.w, sum))));
+    }
+    for (; d < D; ++d) sum = fma(qv[d], LOAD1(k, base + d, VEC4), sum);
+    return sum;
+}
+
+// o += pr * v[base .. base + D).
+void accumulate_row(uint base, float pr) {
+    uint d = 0u;
+    [[unroll]] for (; d + 4u <= D; d += 4u) {
+        vec4 vv = LOAD4(v, base + d, VEC4);
+        o[d] = fma(pr, vv.x, o[d]);
+        o[d + 1u] = fma(pr, vv.y, o[d + 1u]);
+        o[d + 2u] = fma(pr, vv.z, o[d + 2u]);
+        o[d + 3u] = fma(pr, vv.w, o[d + 3u]);
+    }
+    for (; d < D; ++d) o[d] = fma(pr, LOAD1(v, base + d, VEC4), o[d]);
+}
+
 float inv_norm_of_k(uint base) {
     float squares = 0.0;
     for (uint d = 0u; d < D; ++d) {
-        float x = float(k[base + d]);
+        float x = LOAD1(k, base + d, VEC4);
         squares += x * x;
     }
     return 1.0 / max(sqrt(squares), 1e-12);
 }
 
 void main() {
+    bool causal = (p.flags & ATTENTION_CAUSAL) != 0u;
+    bool cosine = (p.flags & ATTENTION_COSINE) != 0u;
+    bool scale_heads = (p.flags & ATTENTION_HEAD_SCALE) != 0u;
     uint h = gl_WorkGroupID.y;
     uint b = gl_WorkGroupID.z;
     uint i = gl_WorkGroupID.x * gl_WorkGroupSize.x + gl_LocalInvocationID.x;
     bool valid = i < p.q_len;
     uint qi = min(i, p.q_len - 1u);
-    uint keys = CAUSAL ? qi + 1u : p.kv_len;
+    uint keys = causal ? qi + 1u : p.kv_len;
 
     uint q_base = b * p.q_batch_stride + qi * p.q_row_stride + p.q_col + h * D;
     float squares = 0.0;
     for (uint d = 0u; d < D; ++d) {
-        qv[d] = float(q[q_base + d]);
+        qv[d] = LOAD1(q, q_base + d, VEC4);
         squares += qv[d] * qv[d];
         o[d] = 0.0;
     }
     // Fold the score multiplier (and q's normalization) into q once.
-    float mult = COSINE ? float(logit_mult[h]) / max(sqrt(squares), 1e-12) : p.scale;
+    float mult = cosine ? float(logit_mult[h]) / max(sqrt(squares), 1e-12) : p.scale;
     for (uint d = 0u; d < D; ++d) qv[d] *= mult;
 
     uint k_base = b * p.k_batch_stride + p.k_col + h * D;
@@ -98,10 +127,9 @@ void main() {
 
     // The tiles every invocation of the workgroup walks (uniform, for the barriers).
     uint last_query = min(gl_WorkGroupID.x * gl_WorkGroupSize.x + gl_WorkGroupSize.x, p.q_len) - 1u;
-    uint group_keys = CAUSAL ? min(last_query + 1u, p.kv_len) : p.kv_len;
-    // Shared and subgroup modes need every invocation on every tile (barriers, broadcasts).
-    uint walk = MODE == MODE_REGISTERS ? keys : group_keys;
-    uint lane = gl_SubgroupInvocationID;
+    uint group_keys = causal ? min(last_query + 1u, p.kv_len) : p.kv_len;
+    // The shared mode needs every invocation on every tile (barriers).
+    uint walk = USE_SHARED ? group_keys : keys;
 
     for (uint j0 = 0u; j0 < walk; j0 += KT) {
         if (USE_SHARED) {
@@ -109,10 +137,10 @@ void main() {
                 uint t = e / D;
                 uint d = e - t * D;
                 uint j = min(j0 + t, p.kv_len - 1u);
-                k_tile[e] = float(k[k_base + j * p.k_row_stride + d]);
-                v_tile[e] = float(v[v_base + j * p.v_row_stride + d]);
+                k_tile[e] = LOAD1(k, k_base + j * p.k_row_stride + d, VEC4);
+                v_tile[e] = LOAD1(v, v_base + j * p.v_row_stride + d, VEC4);
             }
-            if (COSINE) {
+            if (cosine) {
                 for (uint t = gl_LocalInvocationID.x; t < KT; t += gl_WorkGroupSize.x) {
                     k_inv_norm[t] = inv_norm_of_k(k_base + min(j0 + t, p.kv_len - 1u) * p.k_row_stride);
                 }
@@ -123,35 +151,15 @@ void main() {
         [[unroll]] for (uint t = 0u; t < KT; ++t) {
             uint j = j0 + t;
             s[t] = NEG_BIG;
-            if (MODE == MODE_SUBGROUP) {
-                // Every lane takes part in the broadcasts, visible key or not.
-                uint kr = k_base + min(j, p.kv_len - 1u) * p.k_row_stride;
-                float dot_qk = 0.0;
-                float squares_k = 0.0;
-                [[unroll]] for (uint c = 0u; c < CHUNKS; ++c) {
-                    float part = float(k[kr + min(c * SG + lane, D - 1u)]);
-                    [[unroll]] for (uint e = 0u; e < SG; ++e) {
-                        if (c * SG + e < D) {
-                            float kd = subgroupBroadcast(part, e);
-                            dot_qk = fma(qv[c * SG + e], kd, dot_qk);
-                            squares_k = fma(kd, kd, squares_k);
-                        }
-                    }
-                }
-                if (COSINE) dot_qk /= max(sqrt(squares_k), 1e-12);
-                if (j < keys) {
-                    s[t] = dot_qk;
-                    tile_max = max(tile_max, dot_qk);
-                }
-            } else if (j < keys) {
+            if (j < keys) {
                 float dot_qk = 0.0;
                 if (USE_SHARED) {
                     for (uint d = 0u; d < D; ++d) dot_qk = fma(qv[d], k_tile[t * D + d], dot_qk);
-                    if (COSINE) dot_qk *= k_inv_norm[t];
+                    if (cosine) dot_qk *= k_inv_norm[t];
                 } else {
                     uint kr = k_base + j * p.k_row_stride;
-                    for (uint d = 0u; d < D; ++d) dot_qk = fma(qv[d], float(k[kr + d]), dot_qk);
-                    if (COSINE) dot_qk *= inv_norm_of_k(kr);
+                    dot_qk = dot_row(kr);
+                    if (cosine) dot_qk *= inv_norm_of_k(kr);
                 }
                 s[t] = dot_qk;
                 tile_max = max(tile_max, dot_qk);
@@ -163,24 +171,14 @@ void main() {
         for (uint d = 0u; d < D; ++d) o[d] *= correction;
         [[unroll]] for (uint t = 0u; t < KT; ++t) {
             uint j = j0 + t;
-            if (MODE == MODE_SUBGROUP) {
-                float pr = j < keys ? exp(s[t] - m_new) : 0.0;
-                l += pr;
-                uint vr = v_base + min(j, p.kv_len - 1u) * p.v_row_stride;
-                [[unroll]] for (uint c = 0u; c < CHUNKS; ++c) {
-                    float part = float(v[vr + min(c * SG + lane, D - 1u)]);
-                    [[unroll]] for (uint e = 0u; e < SG; ++e) {
-                        if (c * SG + e < D) o[c * SG + e] = fma(pr, subgroupBroadcast(part, e), o[c * SG + e]);
-                    }
-                }
-            } else if (j < keys) {
+            if (j < keys) {
                 float pr = exp(s[t] - m_new);
                 l += pr;
                 if (USE_SHARED) {
                     for (uint d = 0u; d < D; ++d) o[d] = fma(pr, v_tile[t * D + d], o[d]);
                 } else {
                     uint vr = v_base + j * p.v_row_stride;
-                    for (uint d = 0u; d < D; ++d) o[d] = fma(pr, float(v[vr + d]), o[d]);
+                    accumulate_row(vr, pr);
                 }
             }
         }
@@ -189,7 +187,7 @@ void main() {
     }
 
     if (!valid) return;
-    float out_scale = (HEAD_SCALE ? float(head_scale[h]) : 1.0) / l;
+    float out_scale = (scale_heads ? float(head_scale[h]) : 1.0) / l;
     uint out_base = (b * p.q_len + i) * p.width + h * D;
     for (uint d = 0u; d < D; ++d) out_[out_base + d] = ftype(o[d] * out_scale);
 }

@@ -2,8 +2,6 @@
 // the linear index of a workgroup in a grid that the host splits over x and y when it has more
 // than maxComputeWorkGroupCount[0] groups.
 #extension GL_EXT_control_flow_attributes : enable
-#extension GL_KHR_shader_subgroup_basic : enable
-#extension GL_KHR_shader_subgroup_ballot : enable
 
 #ifdef STORAGE_F16
 // f16 storage, f32 arithmetic: values are converted on load and rounded once on store.

@@ -2,30 +2,29 @@
 //
 // A workgroup of WG_N x WG_M invocations (local size x, y) owns a BM x BN tile of C; invocation
 // (tx, ty) owns the TM x TN outputs at rows m0 + ty + i * WG_M and columns n0 + tx + j * WG_N
-// (interleaved, so neighbouring invocations touch neighbouring addresses). Three ways to feed it:
+// (interleaved, so neighbouring invocations touch neighbouring addresses). Two ways to feed it:
 //   MODE_SHARED:    k tiles of depth BK staged in shared memory (padded rows) between barriers: GPUs.
-//   MODE_REGISTERS: each invocation reads its rows and columns straight from memory.
-//   MODE_SUBGROUP:  CPU devices (lavapipe), where every buffer load costs about as much per lane
-//                   as dozens of FMAs and barriers are slow: the workgroup is one subgroup of SG
-//                   lanes (WG_N = SG, WG_M = 1) sharing all TM rows; lane l loads rows l, l + SG, ...
-//                   and subgroupBroadcast hands each value to every lane, so every element of A and
-//                   B is loaded once per workgroup and k.
+//   MODE_REGISTERS: each invocation reads its rows and columns straight from memory, four k at a
+//                   time into vec4 accumulators (then a scalar tail when K % 4 != 0). With
+//                   texel-buffer loads (inputs.glsl) this is the kernel for CPU devices such as
+//                   lavapipe, where barriers are slow and a vec4 texel fetch costs about what one
+//                   scalar storage-buffer load does.
 //
 // The includer defines, before including this file:
 //   GEMM_LOAD_A(m, k)          A at an in-range (m, k)
-//   GEMM_LOAD_B(n, k)          B at an in-range (n, k) (shared variant)
-//   GEMM_B_SETUP(j, n)         per-invocation setup of column slot j holding column n (other variants)
-//   GEMM_LOAD_B_REG(j, n, k)   B for column slot j (other variants)
+//   GEMM_LOAD_B(n, k)          B at an in-range (n, k) (shared mode)
+//   GEMM_B_SETUP(j, n)         per-invocation setup of column slot j holding column n
+//   GEMM_LOAD_B_REG(j, n, k)   B for column slot j
+//   GEMM_LOAD_A4(m, k)         A at (m, k..k+3), k a multiple of 4
+//   GEMM_LOAD_B4(j, n, k)      B for column slot j at k..k+3
 //   GEMM_STORE(m, n, value)    the epilogue for an in-range (m, n)
 #define MODE_REGISTERS 0u
 #define MODE_SHARED 1u
-#define MODE_SUBGROUP 2u
 
-layout(constant_id = 4) const uint TM = 4;
-layout(constant_id = 5) const uint TN = 4;
-layout(constant_id = 6) const uint MODE = MODE_REGISTERS;
-layout(constant_id = 7) const uint BK = 16;
-layout(constant_id = 8) const uint SG = 8;  // subgroup size, MODE_SUBGROUP only (TM a multiple of it)
+layout(constant_id = 3) const uint TM = 4;
+layout(constant_id = 4) const uint TN = 4;
+layout(constant_id = 5) const uint MODE = MODE_REGISTERS;
+layout(constant_id = 6) const uint BK = 16;
 
 const bool USE_SHARED = MODE == MODE_SHARED;
 
@@ -38,6 +37,7 @@ shared float tile_a[USE_SHARED ? BK * (BM + 1u) : 1u];
 shared float tile_b[USE_SHARED ? BK * (BN + 1u) : 1u];
 
 float acc[TM * TN];
+vec4 acc4[USE_SHARED ? 1u : TM * TN];
 
 void gemm(uint M, uint N, uint K) {
     uint tx = gl_LocalInvocationID.x;
@@ -77,27 +77,6 @@ void gemm(uint M, uint N, uint K) {
             }
             barrier();
         }
-    } else if (MODE == MODE_SUBGROUP) {
-        uint lane = gl_SubgroupInvocationID;
-        uint my_rows[TM / SG];  // the rows this lane loads for the whole subgroup
-        uint cols[TN];
-        [[unroll]] for (uint r = 0u; r < TM / SG; ++r) my_rows[r] = min(m0 + r * SG + lane, M - 1u);
-        [[unroll]] for (uint j = 0u; j < TN; ++j) {
-            cols[j] = min(n0 + tx + j * WG_N, N - 1u);
-            GEMM_B_SETUP(j, cols[j]);
-        }
-        for (uint k = 0u; k < K; ++k) {
-            [[unroll]] for (uint j = 0u; j < TN; ++j) b[j] = GEMM_LOAD_B_REG(j, cols[j], k);
-            [[unroll]] for (uint r = 0u; r < TM / SG; ++r) {
-                float mine = GEMM_LOAD_A(my_rows[r], k);
-                [[unroll]] for (uint s = 0u; s < SG; ++s) {
-                    float av = subgroupBroadcast(mine, s);
-                    [[unroll]] for (uint j = 0u; j < TN; ++j) {
-                        acc[(r * SG + s) * TN + j] = fma(av, b[j], acc[(r * SG + s) * TN + j]);
-                    }
-                }
-            }
-        }
     } else {
         // Out-of-range rows and columns are clamped to the last one: loads stay in bounds without
         // branches, and their results are never stored.
@@ -108,7 +87,19 @@ void gemm(uint M, uint N, uint K) {
             cols[j] = min(n0 + tx + j * WG_N, N - 1u);
             GEMM_B_SETUP(j, cols[j]);
         }
-        for (uint k = 0u; k < K; ++k) {
+        [[unroll]] for (uint i = 0u; i < TM * TN; ++i) acc4[i] = vec4(0.0);
+        vec4 a4[TM];
+        vec4 b4[TN];
+        uint k = 0u;
+        for (; k + 4u <= K; k += 4u) {
+            [[unroll]] for (uint i = 0u; i < TM; ++i) a4[i] = GEMM_LOAD_A4(rows[i], k);
+            [[unroll]] for (uint j = 0u; j < TN; ++j) b4[j] = GEMM_LOAD_B4(j, cols[j], k);
+            [[unroll]] for (uint i = 0u; i < TM; ++i) {
+                [[unroll]] for (uint j = 0u; j < TN; ++j) acc4[i * TN + j] = fma(a4[i], b4[j], acc4[i * TN + j]);
+            }
+        }
+        [[unroll]] for (uint i = 0u; i < TM * TN; ++i) acc[i] = (acc4[i].x + acc4[i].y) + (acc4[i].z + acc4[i].w);
+        for (; k < K; ++k) {
             [[unroll]] for (uint i = 0u; i < TM; ++i) a[i] = GEMM_LOAD_A(rows[i], k);
             [[unroll]] for (uint j = 0u; j < TN; ++j) b[j] = GEMM_LOAD_B_REG(j, cols[j], k);
             [[unroll]] for (uint i = 0u; i < TM; ++i) {

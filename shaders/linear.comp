@@ -1,16 +1,17 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
+// cliprt-variants: texel
 // y[m, n] = act(x[m, :] . w[n, :] + bias[n] + residual[m, n]): a GEMM (gemm.glsl) with the bias,
 // residual and activation fused into its epilogue. x [M, K], w [N, K]; w may be an activation.
 #include "common.glsl"
 #include "activation.glsl"
+#include "inputs.glsl"
 
-layout(constant_id = 3) const uint ACT = 0;
-layout(constant_id = 9) const bool HAS_BIAS = false;
-layout(constant_id = 10) const bool HAS_RESIDUAL = false;
+// Constants 3..6 are gemm.glsl's.
+layout(constant_id = 7) const bool VEC4 = false;  // texel views of x and w hold 4 floats (K % 4 == 0)
 
-layout(std430, binding = 0) readonly buffer X { ftype x[]; };
-layout(std430, binding = 1) readonly buffer W { ftype w[]; };
+FLOAT_INPUT(0, x)
+FLOAT_INPUT(1, w)
 layout(std430, binding = 2) readonly buffer Bias { ftype bias[]; };          // bound to x when unused
 layout(std430, binding = 3) readonly buffer Residual { ftype residual[]; };  // bound to x when unused
 layout(std430, binding = 4) writeonly buffer Y { ftype y[]; };
@@ -18,18 +19,22 @@ layout(push_constant) uniform Params {
     uint M;
     uint N;
     uint K;
+    uint act;    // cliprt::Activation
+    uint flags;  // EPILOGUE_BIAS | EPILOGUE_RESIDUAL
 } p;
 
 void store(uint m, uint n, float v) {
-    if (HAS_BIAS) v += float(bias[n]);
-    if (HAS_RESIDUAL) v += float(residual[m * p.N + n]);
-    y[m * p.N + n] = ftype(activate(v, ACT));
+    if ((p.flags & EPILOGUE_BIAS) != 0u) v += float(bias[n]);
+    if ((p.flags & EPILOGUE_RESIDUAL) != 0u) v += float(residual[m * p.N + n]);
+    y[m * p.N + n] = ftype(activate(v, p.act));
 }
 
-#define GEMM_LOAD_A(m, k) float(x[(m) * p.K + (k)])
-#define GEMM_LOAD_B(n, k) float(w[(n) * p.K + (k)])
+#define GEMM_LOAD_A(m, k) LOAD1(x, (m) * p.K + (k), VEC4)
+#define GEMM_LOAD_B(n, k) LOAD1(w, (n) * p.K + (k), VEC4)
 #define GEMM_B_SETUP(j, n)
 #define GEMM_LOAD_B_REG(j, n, k) GEMM_LOAD_B(n, k)
+#define GEMM_LOAD_A4(m, k) LOAD4(x, (m) * p.K + (k), VEC4)
+#define GEMM_LOAD_B4(j, n, k) LOAD4(w, (n) * p.K + (k), VEC4)
 #define GEMM_STORE(m, n, v) store(m, n, v)
 #include "gemm.glsl"
 

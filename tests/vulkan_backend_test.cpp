@@ -91,7 +91,7 @@ TEST(VulkanBackend, DescribesTheDevice) {
 
 TEST(VulkanBackend, DeviceSelectionErrorsAreClear) {
     std::string why;
-    if (!vulkan_test::shared_backend(DType::F32, "cpu", &why)) GTEST_SKIP() << "no Vulkan device: " << why;
+    if (!vulkan_test::shared_backend(DType::F32, "cpu", &why)) CLIPRT_VULKAN_UNAVAILABLE(why);
     VulkanOptions options;
     options.device = 99;
     options.pipeline_cache = "";
@@ -137,7 +137,7 @@ TEST(VulkanBackend, OneSubmitAndBarriersOnlyBetweenDependentDispatches) {
 TEST(VulkanBackend, StagingTransfersMatchMappedOnes) {
     std::string why;
     VulkanBackend* mapped = vulkan_test::shared_backend(DType::F32, "cpu", &why);
-    if (!mapped) GTEST_SKIP() << "no Vulkan device: " << why;
+    if (!mapped) CLIPRT_VULKAN_UNAVAILABLE(why);
     VulkanOptions options;
     options.kernels = "cpu";
     options.validation = true;
@@ -162,7 +162,7 @@ TEST(VulkanBackend, StagingTransfersMatchMappedOnes) {
 
 TEST(VulkanBackend, PipelineCacheRoundTripAndRejection) {
     std::string why;
-    if (!vulkan_test::shared_backend(DType::F32, "cpu", &why)) GTEST_SKIP() << "no Vulkan device: " << why;
+    if (!vulkan_test::shared_backend(DType::F32, "cpu", &why)) CLIPRT_VULKAN_UNAVAILABLE(why);
     const std::string path = temp_path("pipelines.bin");
     fs::remove(path);
     VulkanOptions options;
@@ -235,7 +235,7 @@ TEST(VulkanBackend, UnsupportedNodesAreNamed) {
 
 TEST(VulkanBackend, BuffersMayOutliveTheBackend) {
     std::string why;
-    if (!vulkan_test::shared_backend(DType::F32, "cpu", &why)) GTEST_SKIP() << "no Vulkan device: " << why;
+    if (!vulkan_test::shared_backend(DType::F32, "cpu", &why)) CLIPRT_VULKAN_UNAVAILABLE(why);
     VulkanOptions options;
     options.pipeline_cache = "";
     auto backend = make_vulkan_backend(options);
@@ -250,7 +250,7 @@ TEST(VulkanBackend, BuffersMayOutliveTheBackend) {
 // The debug messenger really records what the layer reports: a buffer with no usage is invalid.
 TEST(VulkanBackend, ValidationMessagesAreCaught) {
     std::string why;
-    if (!vulkan_test::shared_backend(DType::F32, "cpu", &why)) GTEST_SKIP() << "no Vulkan device: " << why;
+    if (!vulkan_test::shared_backend(DType::F32, "cpu", &why)) CLIPRT_VULKAN_UNAVAILABLE(why);
     vk::Instance instance(true);
     const std::vector<vk::PhysicalDevice> devices = vk::enumerate_physical_devices(instance);
     const vk::PhysicalDevice& physical = vk::choose_physical_device(devices, -1);

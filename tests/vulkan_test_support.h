@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <string>
@@ -53,6 +54,12 @@ inline VulkanBackend* shared_backend(DType dtype, const std::string& kernels, st
     return it->second.backend.get();
 }
 
+// Set by the ctest entry: a machine meant to run the Vulkan tests must not skip them.
+inline bool vulkan_required() {
+    const char* value = std::getenv("CLIPRT_REQUIRE_VULKAN");
+    return value && std::string(value) == "1";
+}
+
 // Fails the current test on any validation message since the last call, then clears them.
 inline void expect_no_validation_messages(VulkanBackend& backend) {
     for (const std::string& message : backend.validation_messages()) ADD_FAILURE() << message;
@@ -61,9 +68,17 @@ inline void expect_no_validation_messages(VulkanBackend& backend) {
 
 }  // namespace cliprt::vulkan_test
 
+// Ends the test: skipped with the reason, or failed where CLIPRT_REQUIRE_VULKAN=1.
+#define CLIPRT_VULKAN_UNAVAILABLE(why)                                                           \
+    do {                                                                                          \
+        if (::cliprt::vulkan_test::vulkan_required())                                             \
+            FAIL() << "no Vulkan device (CLIPRT_REQUIRE_VULKAN=1): " << (why);                    \
+        GTEST_SKIP() << "no Vulkan device: " << (why);                                            \
+    } while (0)
+
 // In a test body: `VulkanBackend* backend` for (dtype, kernels), or skip with the reason.
 #define CLIPRT_VULKAN_BACKEND_OR_SKIP(backend, dtype, kernels)                                   \
     std::string cliprt_vulkan_why_;                                                               \
     ::cliprt::VulkanBackend* backend = ::cliprt::vulkan_test::shared_backend(dtype, kernels, &cliprt_vulkan_why_); \
-    if (!backend) GTEST_SKIP() << "no Vulkan device: " << cliprt_vulkan_why_;                    \
+    if (!backend) CLIPRT_VULKAN_UNAVAILABLE(cliprt_vulkan_why_);                                 \
     backend->clear_validation_messages()

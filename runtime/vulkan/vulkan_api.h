@@ -26,6 +26,7 @@ namespace cliprt::vk {
     X(vkGetPhysicalDeviceProperties2)            \
     X(vkGetPhysicalDeviceFeatures2)              \
     X(vkGetPhysicalDeviceMemoryProperties)       \
+    X(vkGetPhysicalDeviceFormatProperties)       \
     X(vkGetPhysicalDeviceQueueFamilyProperties)  \
     X(vkEnumerateDeviceExtensionProperties)      \
     X(vkCreateDevice)                            \
@@ -49,6 +50,8 @@ namespace cliprt::vk {
     X(vkFlushMappedMemoryRanges)             \
     X(vkCreateBuffer)                        \
     X(vkDestroyBuffer)                       \
+    X(vkCreateBufferView)                    \
+    X(vkDestroyBufferView)                   \
     X(vkGetBufferMemoryRequirements)         \
     X(vkBindBufferMemory)                    \
     X(vkCreateFence)                         \
@@ -82,7 +85,12 @@ namespace cliprt::vk {
     X(vkCmdDispatch)                         \
     X(vkCmdPipelineBarrier)                  \
     X(vkCmdCopyBuffer)                       \
-    X(vkCmdFillBuffer)
+    X(vkCmdFillBuffer)                       \
+    X(vkCreateQueryPool)                     \
+    X(vkDestroyQueryPool)                    \
+    X(vkCmdResetQueryPool)                   \
+    X(vkCmdWriteTimestamp)                   \
+    X(vkGetQueryPoolResults)
 
 #define CLIPRT_VK_DECLARE(name) PFN_##name name = nullptr;
 

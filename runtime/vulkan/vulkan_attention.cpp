@@ -43,23 +43,29 @@ void record_attention(Recording& r, const NodeArgs& a) {
         push.u(kv_len * width).u(width).u(0).u(kv_len * width).u(width).u(0);
     }
     push.f(p.scale);
+    // ATTENTION_CAUSAL, ATTENTION_COSINE and ATTENTION_HEAD_SCALE of attention.comp.
+    push.u((p.causal ? 1u : 0u) | (p.cosine ? 2u : 0u) | (p.has_head_scale ? 4u : 0u));
     const TensorArg& logit_mult = p.cosine ? a.inputs[next++] : *q;
     const TensorArg& head_scale = p.has_head_scale ? a.inputs[next++] : *q;
 
     const KernelVariants& kv = r.variants();
     uint32_t key_tile = kv.attention_key_tile;
-    if (kv.attention_mode == GemmMode::Shared) {
+    if (kv.attention_mode == AttentionMode::Shared) {
         // Two key/value tiles of key_tile x head_dim floats and key_tile norms must fit.
         const uint64_t budget = r.limits().maxComputeSharedMemorySize;
         while (key_tile > 1 && (2 * key_tile * static_cast<uint64_t>(head_dim) + key_tile) * sizeof(float) > budget) key_tile /= 2;
     }
     const uint32_t queries = kv.attention_queries;
+    // Rows of q, k and v start at multiples of the head dim: four floats per texel when it allows.
+    const bool vec4 = head_dim % 4 == 0;
+    const bool texel = r.texel_ok(*q, vec4) && r.texel_ok(*k, vec4) && r.texel_ok(*v, vec4);
     std::vector<uint32_t> spec{queries, 1, 1, static_cast<uint32_t>(head_dim), static_cast<uint32_t>(kv.attention_mode), key_tile,
-                               p.cosine ? 1u : 0u, p.has_head_scale ? 1u : 0u, p.causal ? 1u : 0u, kv.subgroup_size};
+                               texel && vec4 ? 1u : 0u};
     const Grid grid{static_cast<uint32_t>(ceil_div(static_cast<uint64_t>(q_len), queries)), static_cast<uint32_t>(p.heads),
                     static_cast<uint32_t>(batch)};
-    r.dispatch(a, {Recording::shader("attention", a.output.dtype), std::move(spec)},
-               {r.read(*q), r.read(*k), r.read(*v), r.read(logit_mult), r.read(head_scale), r.write(a.output)}, push, grid);
+    auto input = [&](const TensorArg& t) { return texel ? r.texel(t, vec4) : r.read(t); };
+    r.dispatch(a, {Recording::shader("attention", a.output.dtype, texel), std::move(spec)},
+               {input(*q), input(*k), input(*v), r.read(logit_mult), r.read(head_scale), r.write(a.output)}, push, grid);
 }
 
 }  // namespace cliprt::vk

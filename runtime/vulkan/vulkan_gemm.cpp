@@ -10,10 +10,14 @@ constexpr uint32_t kMaxTn = 16;  // conv2d.comp keeps one decoded pixel per colu
 
 }  // namespace
 
-std::vector<uint32_t> gemm_spec(const KernelVariants& v, Activation act, bool has_bias, bool has_residual) {
+std::vector<uint32_t> gemm_spec(const KernelVariants& v) {
     if (v.gemm_tn > kMaxTn) fail("vulkan: gemm tile width ", v.gemm_tn, " exceeds ", kMaxTn);
-    return {v.gemm_wg_n, v.gemm_wg_m, 1, static_cast<uint32_t>(act), v.gemm_tm, v.gemm_tn, static_cast<uint32_t>(v.gemm_mode),
-            v.gemm_bk, v.gemm_wg_n, has_bias ? 1u : 0u, has_residual ? 1u : 0u};
+    return {v.gemm_wg_n, v.gemm_wg_m, 1, v.gemm_tm, v.gemm_tn, static_cast<uint32_t>(v.gemm_mode), v.gemm_bk};
+}
+
+void push_epilogue(Push& push, Activation act, bool has_bias, bool has_residual) {
+    // EPILOGUE_BIAS and EPILOGUE_RESIDUAL of activation.glsl.
+    push.u(static_cast<uint32_t>(act)).u((has_bias ? 1u : 0u) | (has_residual ? 2u : 0u));
 }
 
 Grid gemm_grid(const KernelVariants& v, int64_t m, int64_t n) {

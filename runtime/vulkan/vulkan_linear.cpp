@@ -16,9 +16,18 @@ void record_linear(Recording& r, const NodeArgs& a) {
     const TensorArg& bias = p.has_bias ? a.inputs[next++] : x;
     const TensorArg& residual = p.has_residual ? a.inputs[next++] : x;
     const KernelVariants& v = r.variants();
-    r.dispatch(a, {Recording::shader("linear", a.output.dtype), gemm_spec(v, p.act, p.has_bias, p.has_residual)},
-               {r.read(x), r.read(w), r.read(bias), r.read(residual), r.write(a.output)}, Push().u(m).u(n).u(k),
-               gemm_grid(v, m, n));
+    // x and w rows are K-contiguous: four k per texel when rows start on texel boundaries.
+    const bool vec4 = k % 4 == 0;
+    const bool texel = r.texel_ok(x, vec4) && r.texel_ok(w, vec4);
+    std::vector<uint32_t> spec = gemm_spec(v);
+    spec.push_back(texel && vec4 ? 1u : 0u);
+    Push push;
+    push.u(m).u(n).u(k);
+    push_epilogue(push, p.act, p.has_bias, p.has_residual);
+    r.dispatch(a, {Recording::shader("linear", a.output.dtype, texel), std::move(spec)},
+               {texel ? r.texel(x, vec4) : r.read(x), texel ? r.texel(w, vec4) : r.read(w), r.read(bias), r.read(residual),
+                r.write(a.output)},
+               push, gemm_grid(v, m, n));
 }
 
 }  // namespace cliprt::vk

@@ -186,11 +186,13 @@ void Allocator::release(const Allocation& a) {
 
 VulkanBuffer::VulkanBuffer(std::shared_ptr<void> keep_alive, const Device& device, Allocator& allocator, uint64_t bytes,
                            MemoryUse use)
-    : keep_alive_(std::move(keep_alive)), device_(device), allocator_(allocator), size_(bytes) {
+    : keep_alive_(std::move(keep_alive)), device_(device), allocator_(allocator), size_(bytes),
+      capacity_(align_up(std::max<uint64_t>(bytes, 4), kMinAlignment)) {
     VkBufferCreateInfo info{};
     info.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO;
-    info.size = std::max<uint64_t>(bytes, 4);
-    info.usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT;
+    info.size = capacity_;
+    info.usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_UNIFORM_TEXEL_BUFFER_BIT |
+                 VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT;
     info.sharingMode = VK_SHARING_MODE_EXCLUSIVE;
     const DeviceApi& api = device.api();
     check(api.vkCreateBuffer(device.handle(), &info, nullptr, &buffer_), "vkCreateBuffer");

@@ -71,6 +71,9 @@ public:
     VulkanBuffer& operator=(const VulkanBuffer&) = delete;
 
     uint64_t size() const override { return size_; }
+    // The VkBuffer's size: size() rounded up to 256 bytes, so texel views of the last tensor in a
+    // buffer may round their range up to whole texels.
+    uint64_t capacity() const { return capacity_; }
     VkBuffer handle() const { return buffer_; }
     unsigned char* mapped() const { return allocation_.mapped; }  // null unless host-visible
 
@@ -79,6 +82,7 @@ private:
     const Device& device_;
     Allocator& allocator_;
     uint64_t size_;
+    uint64_t capacity_;
     VkBuffer buffer_ = VK_NULL_HANDLE;
     Allocation allocation_;
 };

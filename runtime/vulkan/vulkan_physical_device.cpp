@@ -48,12 +48,9 @@ uint64_t PhysicalDevice::device_local_bytes() const {
     return total;
 }
 
-bool PhysicalDevice::has_fixed_subgroup_broadcast() const {
-    const bool compute = subgroup.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT;
-    const bool ballot = subgroup.supportedOperations & VK_SUBGROUP_FEATURE_BALLOT_BIT;
-    const bool fixed = subgroup_size_control.minSubgroupSize != 0 &&
-                       subgroup_size_control.minSubgroupSize == subgroup_size_control.maxSubgroupSize;
-    return compute && ballot && fixed && subgroup.subgroupSize >= 1 && subgroup.subgroupSize <= 64;
+VkFormat PhysicalDevice::texel_format(DType dtype, bool vec4) {
+    if (dtype == DType::F16) return vec4 ? VK_FORMAT_R16G16B16A16_SFLOAT : VK_FORMAT_R16_SFLOAT;
+    return vec4 ? VK_FORMAT_R32G32B32A32_SFLOAT : VK_FORMAT_R32_SFLOAT;
 }
 
 std::optional<std::string> PhysicalDevice::unusable_reason() const {
@@ -79,15 +76,11 @@ std::vector<PhysicalDevice> enumerate_physical_devices(const Instance& instance)
             d.maintenance3.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MAINTENANCE_3_PROPERTIES;
             d.driver.pNext = &d.subgroup;
             d.subgroup.pNext = &d.maintenance3;
-            if (d.properties.apiVersion >= VK_API_VERSION_1_3) {
-                d.subgroup_size_control.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_SIZE_CONTROL_PROPERTIES;
-                d.maintenance3.pNext = &d.subgroup_size_control;
-            }
             VkPhysicalDeviceProperties2 props2{};
             props2.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2;
             props2.pNext = &d.driver;
             api.vkGetPhysicalDeviceProperties2(handle, &props2);
-            d.driver.pNext = d.subgroup.pNext = d.maintenance3.pNext = d.subgroup_size_control.pNext = nullptr;
+            d.driver.pNext = d.subgroup.pNext = d.maintenance3.pNext = nullptr;
 
             VkPhysicalDeviceVulkan11Features f11{};
             f11.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES;
@@ -102,6 +95,14 @@ std::vector<PhysicalDevice> enumerate_physical_devices(const Instance& instance)
             d.float16 = f12.shaderFloat16 == VK_TRUE;
         }
         api.vkGetPhysicalDeviceMemoryProperties(handle, &d.memory);
+        d.texel_views = true;
+        for (DType dtype : {DType::F32, DType::F16}) {
+            for (bool vec4 : {false, true}) {
+                VkFormatProperties format{};
+                api.vkGetPhysicalDeviceFormatProperties(handle, PhysicalDevice::texel_format(dtype, vec4), &format);
+                d.texel_views = d.texel_views && (format.bufferFeatures & VK_FORMAT_FEATURE_UNIFORM_TEXEL_BUFFER_BIT);
+            }
+        }
         uint32_t families = 0;
         api.vkGetPhysicalDeviceQueueFamilyProperties(handle, &families, nullptr);
         std::vector<VkQueueFamilyProperties> props(families);

@@ -18,17 +18,17 @@ struct PhysicalDevice {
     VkPhysicalDeviceDriverProperties driver{};
     VkPhysicalDeviceSubgroupProperties subgroup{};
     VkPhysicalDeviceMaintenance3Properties maintenance3{};
-    VkPhysicalDeviceSubgroupSizeControlProperties subgroup_size_control{};  // Vulkan 1.3 devices
     VkPhysicalDeviceMemoryProperties memory{};
     bool storage_16bit = false;  // storageBuffer16BitAccess
     bool float16 = false;        // shaderFloat16
+    bool texel_views = false;    // uniform texel buffers of R32, RGBA32, R16 and RGBA16 floats
     int compute_queue_family = -1;
 
     const char* type_name() const;
     bool is_cpu() const { return properties.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU; }
     bool supports_f16() const { return storage_16bit && float16; }
-    // Compute shaders can broadcast within a subgroup whose size is always subgroup.subgroupSize.
-    bool has_fixed_subgroup_broadcast() const;
+    // The view format of float data stored as `dtype` (F32 or F16), one or four per texel.
+    static VkFormat texel_format(DType dtype, bool vec4);
     uint64_t device_local_bytes() const;  // sum of device-local heaps
     // Empty if cliprt can run on this device; otherwise why not.
     std::optional<std::string> unusable_reason() const;

@@ -19,13 +19,14 @@ PipelineRegistry::~PipelineRegistry() {
     }
 }
 
-const PipelineRegistry::Layout& PipelineRegistry::layout(uint32_t binding_count) {
-    auto it = layouts_.find(binding_count);
+const PipelineRegistry::Layout& PipelineRegistry::layout(const std::vector<VkDescriptorType>& types) {
+    auto it = layouts_.find(types);
     if (it != layouts_.end()) return it->second;
+    const auto binding_count = static_cast<uint32_t>(types.size());
     std::vector<VkDescriptorSetLayoutBinding> bindings(binding_count);
     for (uint32_t i = 0; i < binding_count; ++i) {
         bindings[i].binding = i;
-        bindings[i].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
+        bindings[i].descriptorType = types[i];
         bindings[i].descriptorCount = 1;
         bindings[i].stageFlags = VK_SHADER_STAGE_COMPUTE_BIT;
     }
@@ -44,10 +45,10 @@ const PipelineRegistry::Layout& PipelineRegistry::layout(uint32_t binding_count)
     info.pushConstantRangeCount = 1;
     info.pPushConstantRanges = &push;
     check(device_.api().vkCreatePipelineLayout(device_.handle(), &info, nullptr, &l.layout), "vkCreatePipelineLayout");
-    return layouts_.emplace(binding_count, l).first->second;
+    return layouts_.emplace(types, l).first->second;
 }
 
-VkShaderModule PipelineRegistry::module(const std::string& shader, uint32_t* binding_count) {
+VkShaderModule PipelineRegistry::module(const std::string& shader, std::vector<VkDescriptorType>* bindings) {
     auto it = modules_.find(shader);
     if (it == modules_.end()) {
         const SpirvModule& spirv = find_spirv(shader);
@@ -57,9 +58,9 @@ VkShaderModule PipelineRegistry::module(const std::string& shader, uint32_t* bin
         info.pCode = spirv.words;
         VkShaderModule m = VK_NULL_HANDLE;
         check(device_.api().vkCreateShaderModule(device_.handle(), &info, nullptr, &m), "vkCreateShaderModule");
-        it = modules_.emplace(shader, std::make_pair(m, spirv_binding_count(spirv))).first;
+        it = modules_.emplace(shader, std::make_pair(m, spirv_descriptor_types(spirv))).first;
     }
-    *binding_count = it->second.second;
+    *bindings = it->second.second;
     return it->second.first;
 }
 
@@ -67,8 +68,8 @@ const Pipeline& PipelineRegistry::get(const PipelineKey& key) {
     auto it = pipelines_.find(key);
     if (it != pipelines_.end()) return it->second;
     Pipeline p;
-    VkShaderModule m = module(key.shader, &p.binding_count);
-    const Layout& l = layout(p.binding_count);
+    VkShaderModule m = module(key.shader, &p.bindings);
+    const Layout& l = layout(p.bindings);
     p.layout = l.layout;
     p.set_layout = l.set_layout;
 

@@ -1,6 +1,7 @@
 // Compute pipelines, created lazily on first use and kept in a registry keyed by (shader variant,
-// specialization constants). Every shader uses descriptor set 0 with storage buffers at bindings
-// 0..n-1 and up to kPushConstantBytes of push constants, so layouts are shared by binding count.
+// specialization constants). Every shader uses descriptor set 0 with storage buffers or uniform
+// texel buffers at bindings 0..n-1 and up to kPushConstantBytes of push constants, so layouts are
+// shared by the list of descriptor types.
 #pragma once
 
 #include <map>
@@ -26,7 +27,7 @@ struct Pipeline {
     VkPipeline pipeline = VK_NULL_HANDLE;
     VkPipelineLayout layout = VK_NULL_HANDLE;
     VkDescriptorSetLayout set_layout = VK_NULL_HANDLE;
-    uint32_t binding_count = 0;
+    std::vector<VkDescriptorType> bindings;  // the type of each binding
 };
 
 class PipelineRegistry {
@@ -45,13 +46,13 @@ private:
         VkDescriptorSetLayout set_layout = VK_NULL_HANDLE;
         VkPipelineLayout layout = VK_NULL_HANDLE;
     };
-    const Layout& layout(uint32_t binding_count);
-    VkShaderModule module(const std::string& shader, uint32_t* binding_count);
+    const Layout& layout(const std::vector<VkDescriptorType>& bindings);
+    VkShaderModule module(const std::string& shader, std::vector<VkDescriptorType>* bindings);
 
     const Device& device_;
     PipelineCache cache_;
-    std::map<uint32_t, Layout> layouts_;
-    std::map<std::string, std::pair<VkShaderModule, uint32_t>> modules_;
+    std::map<std::vector<VkDescriptorType>, Layout> layouts_;
+    std::map<std::string, std::pair<VkShaderModule, std::vector<VkDescriptorType>>> modules_;
     std::map<PipelineKey, Pipeline> pipelines_;
 };
 

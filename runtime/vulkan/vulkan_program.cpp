@@ -1,8 +1,12 @@
 #include "vulkan/vulkan_program.h"
 
+#include <algorithm>
+#include <cstdio>
 #include <cstring>
+#include <map>
 
 #include "cliprt/error.h"
+#include "vulkan/vulkan_instance.h"
 
 namespace cliprt::vk {
 
@@ -57,6 +61,10 @@ void VulkanProgram::release() {
     const DeviceApi& api = device.api();
     if (cmd_) api.vkFreeCommandBuffers(device.handle(), device.command_pool(), 1, &cmd_);
     if (pool_) api.vkDestroyDescriptorPool(device.handle(), pool_, nullptr);
+    for (VkBufferView view : views_) api.vkDestroyBufferView(device.handle(), view, nullptr);
+    views_.clear();
+    if (timestamps_) api.vkDestroyQueryPool(device.handle(), timestamps_, nullptr);
+    timestamps_ = VK_NULL_HANDLE;
     if (fence_) api.vkDestroyFence(device.handle(), fence_, nullptr);
     cmd_ = VK_NULL_HANDLE;
     pool_ = VK_NULL_HANDLE;
@@ -72,24 +80,30 @@ void VulkanProgram::record(const std::vector<Dispatch>& dispatches) {
 
     // Pipelines first (created lazily, shared with other programs), then one set per dispatch.
     std::vector<const Pipeline*> pipelines;
-    uint32_t descriptors = 0;
+    std::map<VkDescriptorType, uint32_t> descriptors;
     for (const Dispatch& dispatch : dispatches) {
         const Pipeline& p = registry.get(dispatch.key);
-        if (p.binding_count != dispatch.bindings.size()) {
+        if (p.bindings.size() != dispatch.bindings.size()) {
             fail("vulkan: node '", dispatch.node, "' binds ", dispatch.bindings.size(), " buffers to shader ", dispatch.key.shader,
-                 " which has ", p.binding_count);
+                 " which has ", p.bindings.size());
+        }
+        for (size_t b = 0; b < p.bindings.size(); ++b) {
+            const bool texel = dispatch.bindings[b].texel_format != VK_FORMAT_UNDEFINED;
+            if (texel != (p.bindings[b] == VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER))
+                fail("vulkan: node '", dispatch.node, "' binding ", b, " of shader ", dispatch.key.shader, " has the wrong kind");
+            ++descriptors[p.bindings[b]];
         }
         pipelines.push_back(&p);
-        descriptors += p.binding_count;
     }
     std::vector<VkDescriptorSet> sets(dispatches.size());
     if (!dispatches.empty()) {
-        const VkDescriptorPoolSize size{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, std::max<uint32_t>(descriptors, 1)};
+        std::vector<VkDescriptorPoolSize> sizes;
+        for (const auto& [type, count] : descriptors) sizes.push_back(VkDescriptorPoolSize{type, count});
         VkDescriptorPoolCreateInfo pool_info{};
         pool_info.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO;
         pool_info.maxSets = static_cast<uint32_t>(dispatches.size());
-        pool_info.poolSizeCount = 1;
-        pool_info.pPoolSizes = &size;
+        pool_info.poolSizeCount = static_cast<uint32_t>(sizes.size());
+        pool_info.pPoolSizes = sizes.data();
         check(api.vkCreateDescriptorPool(d, &pool_info, nullptr, &pool_), "vkCreateDescriptorPool");
         std::vector<VkDescriptorSetLayout> layouts;
         for (const Pipeline* p : pipelines) layouts.push_back(p->set_layout);
@@ -100,20 +114,37 @@ void VulkanProgram::record(const std::vector<Dispatch>& dispatches) {
         alloc.pSetLayouts = layouts.data();
         check(api.vkAllocateDescriptorSets(d, &alloc, sets.data()), "vkAllocateDescriptorSets");
 
+        size_t total = 0;
+        for (const auto& [type, count] : descriptors) total += count;
         std::vector<VkDescriptorBufferInfo> infos;
-        infos.reserve(descriptors);
+        infos.reserve(total);  // writes point into these vectors: no reallocation
+        views_.reserve(total);
         std::vector<VkWriteDescriptorSet> writes;
         for (size_t i = 0; i < dispatches.size(); ++i) {
             for (size_t b = 0; b < dispatches[i].bindings.size(); ++b) {
                 const Binding& binding = dispatches[i].bindings[b];
-                infos.push_back(VkDescriptorBufferInfo{binding.buffer, binding.offset, binding.bytes});
                 VkWriteDescriptorSet w{};
                 w.sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET;
                 w.dstSet = sets[i];
                 w.dstBinding = static_cast<uint32_t>(b);
                 w.descriptorCount = 1;
-                w.descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
-                w.pBufferInfo = &infos.back();
+                if (binding.texel_format != VK_FORMAT_UNDEFINED) {
+                    VkBufferViewCreateInfo view_info{};
+                    view_info.sType = VK_STRUCTURE_TYPE_BUFFER_VIEW_CREATE_INFO;
+                    view_info.buffer = binding.buffer;
+                    view_info.format = binding.texel_format;
+                    view_info.offset = binding.offset;
+                    view_info.range = binding.bytes;
+                    VkBufferView view = VK_NULL_HANDLE;
+                    check(api.vkCreateBufferView(d, &view_info, nullptr, &view), "vkCreateBufferView");
+                    views_.push_back(view);
+                    w.descriptorType = VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER;
+                    w.pTexelBufferView = &views_.back();
+                } else {
+                    infos.push_back(VkDescriptorBufferInfo{binding.buffer, binding.offset, binding.bytes});
+                    w.descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
+                    w.pBufferInfo = &infos.back();
+                }
                 writes.push_back(w);
             }
         }
@@ -130,12 +161,22 @@ void VulkanProgram::record(const std::vector<Dispatch>& dispatches) {
     begin.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO;
     check(api.vkBeginCommandBuffer(cmd_, &begin), "vkBeginCommandBuffer");
 
+    if (env_flag("CLIPRT_VULKAN_PROFILE") && device.limits().timestampComputeAndGraphics && !dispatches.empty()) {
+        VkQueryPoolCreateInfo query_info{};
+        query_info.sType = VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO;
+        query_info.queryType = VK_QUERY_TYPE_TIMESTAMP;
+        query_info.queryCount = static_cast<uint32_t>(dispatches.size() + 1);
+        check(api.vkCreateQueryPool(d, &query_info, nullptr, &timestamps_), "vkCreateQueryPool");
+        api.vkCmdResetQueryPool(cmd_, timestamps_, 0, query_info.queryCount);
+        for (const Dispatch& dispatch : dispatches) dispatch_names_.push_back(dispatch.node + " [" + dispatch.key.shader + "]");
+    }
     if (status_) api.vkCmdFillBuffer(cmd_, status_->handle(), 0, VK_WHOLE_SIZE, kNoBadRow);
     // Inputs were written by the host or by transfer copies before the submit.
     memory_barrier(api, cmd_, VK_PIPELINE_STAGE_HOST_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
                    VK_ACCESS_HOST_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
                    VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
 
+    if (timestamps_) api.vkCmdWriteTimestamp(cmd_, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, timestamps_, 0);
     std::vector<Touch> pending;  // memory touched since the last barrier
     VkPipeline bound = VK_NULL_HANDLE;
     std::vector<uint32_t> push(kPushConstantBytes / sizeof(uint32_t));
@@ -161,6 +202,9 @@ void VulkanProgram::record(const std::vector<Dispatch>& dispatches) {
         std::copy(dispatch.push.begin(), dispatch.push.end(), push.begin());
         api.vkCmdPushConstants(cmd_, p.layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, kPushConstantBytes, push.data());
         api.vkCmdDispatch(cmd_, dispatch.groups[0], dispatch.groups[1], dispatch.groups[2]);
+        if (timestamps_) {
+            api.vkCmdWriteTimestamp(cmd_, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, timestamps_, static_cast<uint32_t>(i + 1));
+        }
     }
     // Outputs are read by the host or by transfer copies after the fence; the next run's uploads
     // must not overwrite inputs still being read.
@@ -178,7 +222,31 @@ void VulkanProgram::run() {
     submit.pCommandBuffers = &cmd_;
     check(device.api().vkQueueSubmit(device.queue(), 1, &submit, fence_), "vkQueueSubmit");
     wait_fence(device.api(), device.handle(), fence_, "a forward");
+    if (timestamps_) print_profile();
     if (!id_checks_.empty()) check_ids();
+}
+
+void VulkanProgram::print_profile() const {
+    const Device& device = *context_->device;
+    std::vector<uint64_t> ticks(dispatch_count_ + 1);
+    const VkResult result = device.api().vkGetQueryPoolResults(
+        device.handle(), timestamps_, 0, static_cast<uint32_t>(ticks.size()), ticks.size() * sizeof(uint64_t), ticks.data(),
+        sizeof(uint64_t), VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WAIT_BIT);
+    if (result != VK_SUCCESS) return;
+    const double ms_per_tick = device.limits().timestampPeriod * 1e-6;
+    std::map<std::string, double> by_shader;
+    std::vector<std::pair<double, std::string>> rows;
+    for (size_t i = 0; i < dispatch_count_; ++i) {
+        const double ms = static_cast<double>(ticks[i + 1] - ticks[i]) * ms_per_tick;
+        rows.emplace_back(ms, dispatch_names_[i]);
+        const std::string& name = dispatch_names_[i];
+        by_shader[name.substr(name.rfind('[') + 1, name.size() - name.rfind('[') - 2)] += ms;
+    }
+    const double total = static_cast<double>(ticks.back() - ticks.front()) * ms_per_tick;
+    std::fprintf(stderr, "vulkan profile: %zu dispatches, %.2f ms\n", dispatch_count_, total);
+    for (const auto& [shader, ms] : by_shader) std::fprintf(stderr, "  %-24s %9.2f ms %5.1f%%\n", shader.c_str(), ms, 100 * ms / total);
+    std::sort(rows.rbegin(), rows.rend());
+    for (size_t i = 0; i < std::min<size_t>(rows.size(), 8); ++i) std::fprintf(stderr, "  %9.2f ms  %s\n", rows[i].first, rows[i].second.c_str());
 }
 
 void VulkanProgram::check_ids() const {

@@ -1,5 +1,6 @@
 // A recorded forward: every dispatch in one command buffer, descriptor sets allocated and written
-// once, a barrier only where a dispatch depends on an earlier one, and one submit per run.
+// once, a barrier only where a dispatch depends on an earlier one, and one submit per run. With
+// CLIPRT_VULKAN_PROFILE=1 each run prints the time of every dispatch (timestamp queries) to stderr.
 #pragma once
 
 #include <memory>
@@ -26,13 +27,17 @@ private:
     void record(const std::vector<Dispatch>& dispatches);
     void check_ids() const;
     void release();
+    void print_profile() const;
 
     std::shared_ptr<Context> context_;
     std::unique_ptr<VulkanBuffer> status_;
     std::vector<IdCheck> id_checks_;
     VkDescriptorPool pool_ = VK_NULL_HANDLE;
+    std::vector<VkBufferView> views_;  // texel views of the bindings that read through one
     VkCommandBuffer cmd_ = VK_NULL_HANDLE;
     VkFence fence_ = VK_NULL_HANDLE;
+    VkQueryPool timestamps_ = VK_NULL_HANDLE;  // CLIPRT_VULKAN_PROFILE=1: one after each dispatch
+    std::vector<std::string> dispatch_names_;
     size_t dispatch_count_ = 0;
     int barrier_count_ = 0;
 };

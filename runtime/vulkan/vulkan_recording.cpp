@@ -31,8 +31,8 @@ Recording::Recording(std::shared_ptr<Context> context, int id_checks) : context_
     }
 }
 
-std::string Recording::shader(const char* stem, DType dtype) {
-    return std::string(stem) + (dtype_size(dtype) == 2 ? "_f16" : "_f32");
+std::string Recording::shader(const char* stem, DType dtype, bool texel) {
+    return std::string(stem) + (texel ? "_texel" : "") + (dtype_size(dtype) == 2 ? "_f16" : "_f32");
 }
 
 Binding Recording::bind(const TensorArg& arg, Access access) const {
@@ -57,6 +57,26 @@ Binding Recording::bind(const TensorArg& arg, Access access) const {
 }
 
 Binding Recording::read(const TensorArg& arg) const { return bind(arg, Access::Read); }
+
+bool Recording::texel_ok(const TensorArg& arg, bool vec4) const {
+    if (!variants().texel_loads || !context_->physical.texel_views || arg.dtype == DType::I32) return false;
+    const VkPhysicalDeviceLimits& l = limits();
+    const uint64_t texel = dtype_size(arg.dtype) * (vec4 ? 4 : 1);
+    const uint64_t bytes = static_cast<uint64_t>(arg.shape.numel()) * dtype_size(arg.dtype);
+    const uint64_t range = (bytes + texel - 1) / texel * texel;
+    const VulkanBuffer& buffer = vulkan_buffer(*arg.buffer);
+    return arg.offset % l.minTexelBufferOffsetAlignment == 0 && range / texel <= l.maxTexelBufferElements &&
+           arg.offset + range <= buffer.capacity() && bytes > 0;
+}
+
+Binding Recording::texel(const TensorArg& arg, bool vec4) const {
+    if (!texel_ok(arg, vec4)) fail("vulkan: tensor ", arg.shape, " cannot be read through a texel view");
+    Binding b = bind(arg, Access::Read);
+    const uint64_t texel = dtype_size(arg.dtype) * (vec4 ? 4 : 1);
+    b.bytes = (b.bytes + texel - 1) / texel * texel;  // whole texels; the tail is never read
+    b.texel_format = PhysicalDevice::texel_format(arg.dtype, vec4);
+    return b;
+}
 Binding Recording::write(const TensorArg& arg) const { return bind(arg, Access::Write); }
 
 uint32_t Recording::add_id_check(IdCheck check) {

@@ -20,6 +20,7 @@ struct Binding {
     uint64_t offset = 0;
     uint64_t bytes = 0;
     Access access = Access::Read;
+    VkFormat texel_format = VK_FORMAT_UNDEFINED;  // a uniform texel buffer view of this format, else a storage buffer
 };
 
 // Push constant words in the order of the shader's push_constant block (32-bit fields only).
@@ -65,11 +66,17 @@ public:
     const KernelVariants& variants() const { return context_->variants; }
     const VkPhysicalDeviceLimits& limits() const { return context_->device->limits(); }
 
-    // "<stem>_f32" or "<stem>_f16" for data stored as `dtype` (4-byte data uses the f32 variant).
-    static std::string shader(const char* stem, DType dtype);
+    // "<stem>_f32" or "<stem>_f16" for data stored as `dtype` (4-byte data uses the f32 variant);
+    // "<stem>_texel_f32" and "<stem>_texel_f16" for the texel-buffer variants.
+    static std::string shader(const char* stem, DType dtype, bool texel = false);
     // Bindings of a tensor's bytes; check alignment, size limits and that the buffer is ours.
     Binding read(const TensorArg& arg) const;
     Binding write(const TensorArg& arg) const;
+    // Whether a float tensor can be read through a texel view (one or four floats per texel): the
+    // device supports the views, the kernels want them, and the tensor fits the device's limits.
+    bool texel_ok(const TensorArg& arg, bool vec4) const;
+    // A read through a texel view; requires texel_ok.
+    Binding texel(const TensorArg& arg, bool vec4) const;
     // The slot an embedding records its first bad row in, and the binding of the slot buffer.
     uint32_t add_id_check(IdCheck check);
     Binding id_status() const;

@@ -5,6 +5,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
+
+#include "vulkan/vulkan_api.h"
 
 namespace cliprt::vk {
 
@@ -17,7 +20,8 @@ struct SpirvModule {
 // Throws Error naming the shader when it was not built into the library.
 const SpirvModule& find_spirv(const std::string& name);
 
-// The number of descriptor bindings of set 0 (highest Binding decoration + 1).
-uint32_t spirv_binding_count(const SpirvModule& module);
+// The descriptor type of each binding of set 0, in binding order: uniform texel buffers (sampled
+// images of dimension Buffer) and storage buffers (everything else cliprt's shaders declare).
+std::vector<VkDescriptorType> spirv_descriptor_types(const SpirvModule& module);
 
 }  // namespace cliprt::vk

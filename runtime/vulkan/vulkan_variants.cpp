@@ -8,42 +8,26 @@
 
 namespace cliprt::vk {
 
-KernelVariants cpu_style_variants(const PhysicalDevice& device, bool subgroup_broadcast) {
+KernelVariants cpu_style_variants(const PhysicalDevice& device, bool fast_loads) {
     KernelVariants v;
     v.cpu_style = true;
-    // Measured on lavapipe (ViT-B-32 sized GEMMs): every buffer load costs as much per lane as
-    // dozens of FMAs, so the kernel that loads each element once per workgroup wins: 64 rows
-    // broadcast across an 8-lane subgroup x 8 columns per lane ran ~10x faster than 4x4 register
-    // blocks, and 2x faster than the best plain register block (16x16 per invocation).
-    const bool broadcast = subgroup_broadcast && device.has_fixed_subgroup_broadcast();
-    if (broadcast) {
-        const uint32_t sg = device.subgroup.subgroupSize;
-        v.gemm_mode = GemmMode::Subgroup;
-        v.gemm_wg_n = sg;
-        v.gemm_wg_m = 1;
-        v.gemm_tm = sg * std::max<uint32_t>(1, 64 / sg);
-        v.gemm_tn = 8;
-    } else {
-        v.gemm_mode = GemmMode::Registers;
-        v.gemm_wg_n = 8;
-        v.gemm_wg_m = 1;
-        v.gemm_tm = 16;
-        v.gemm_tn = 16;
-    }
+    // Measured on lavapipe (Mesa 22.3, ViT-B-32 sized GEMMs): a storage-buffer load costs as much
+    // per element and lane as dozens of FMAs, a vec4 texel fetch about as much as one of them, and
+    // barriers are slow. Best: 8x8 outputs per invocation fed by vec4 texel fetches (~6 GFLOP/s,
+    // against ~1.2 for the best storage-buffer kernel and ~0.2 for 4x4 register blocks).
+    v.texel_loads = fast_loads && device.texel_views;
+    v.gemm_mode = GemmMode::Registers;
+    v.gemm_wg_n = 8;
+    v.gemm_wg_m = 1;
+    v.gemm_tm = 8;
+    v.gemm_tn = 8;
     v.gemm_bk = 1;
     v.row_per_workgroup = false;
     v.row_wg = 64;
     v.elementwise_wg = 256;
-    if (broadcast) {
-        v.attention_mode = GemmMode::Subgroup;
-        v.attention_queries = device.subgroup.subgroupSize;
-        v.attention_key_tile = 4;
-    } else {
-        v.attention_mode = GemmMode::Registers;
-        v.attention_queries = 16;
-        v.attention_key_tile = 8;
-    }
-    v.subgroup_size = device.subgroup.subgroupSize;
+    v.attention_mode = AttentionMode::Registers;
+    v.attention_queries = 16;
+    v.attention_key_tile = 4;
     return v;
 }
 
@@ -58,7 +42,6 @@ KernelVariants gpu_style_variants(const PhysicalDevice& device) {
         v.attention_queries = 32;
     }
     v.elementwise_wg = std::min<uint32_t>(256, l.maxComputeWorkGroupSize[0]);
-    v.subgroup_size = std::max<uint32_t>(1, device.subgroup.subgroupSize);
     return v;
 }
 
@@ -80,10 +63,10 @@ KernelVariants choose_variants(const PhysicalDevice& device, const std::string& 
 std::string KernelVariants::describe() const {
     std::ostringstream out;
     switch (gemm_mode) {
-        case GemmMode::Subgroup:
-            out << "gemm " << gemm_tm << "x" << gemm_tn * gemm_wg_n << " tiles by subgroup broadcast (" << gemm_wg_n << " lanes)";
+        case GemmMode::Registers:
+            out << "register-blocked gemm, " << gemm_tm << "x" << gemm_tn << " per invocation"
+                << (texel_loads ? ", texel-buffer loads" : "");
             break;
-        case GemmMode::Registers: out << "register-blocked gemm, " << gemm_tm << "x" << gemm_tn << " per invocation"; break;
         case GemmMode::Shared:
             out << "shared-memory gemm tiles " << gemm_tm * gemm_wg_m << "x" << gemm_tn * gemm_wg_n << "x" << gemm_bk;
             break;

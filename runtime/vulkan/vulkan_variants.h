@@ -12,14 +12,19 @@
 namespace cliprt::vk {
 
 // How gemm.glsl feeds its accumulators (its MODE constant).
-enum class GemmMode : uint32_t { Registers = 0, Shared = 1, Subgroup = 2 };
+enum class GemmMode : uint32_t { Registers = 0, Shared = 1 };
+// How attention.comp gets keys and values to its invocations (its MODE constant).
+enum class AttentionMode : uint32_t { Registers = 0, Shared = 1 };
 
 struct KernelVariants {
     bool cpu_style = false;  // no shared memory or barriers, a row per invocation
 
+    // Read-only inputs of the GEMM shaders through uniform texel buffers (the "texel" shader
+    // variants) where the tensor fits the device's texel limits.
+    bool texel_loads = false;
+
     // GEMM (linear and implicit-GEMM conv2d): each invocation computes tm x tn outputs; a
-    // workgroup of wg_m x wg_n invocations. With shared tiles, bk is the depth of a k tile; with
-    // subgroup broadcast, the workgroup is one subgroup of wg_n lanes sharing tm rows.
+    // workgroup of wg_m x wg_n invocations. With shared tiles, bk is the depth of a k tile.
     GemmMode gemm_mode = GemmMode::Shared;
     uint32_t gemm_tm = 4, gemm_tn = 4, gemm_wg_m = 16, gemm_wg_n = 16, gemm_bk = 16;
 
@@ -31,17 +36,18 @@ struct KernelVariants {
     uint32_t elementwise_wg = 256;
 
     // Attention: an invocation per query row, attention_queries rows of one head per workgroup,
-    // keys attention_key_tile at a time; MODE as for the GEMM (subgroup: one subgroup per workgroup).
-    GemmMode attention_mode = GemmMode::Shared;
-    uint32_t attention_queries = 64, attention_key_tile = 32, subgroup_size = 32;
+    // keys attention_key_tile at a time, staged in shared memory or read by each invocation.
+    AttentionMode attention_mode = AttentionMode::Shared;
+    uint32_t attention_queries = 64, attention_key_tile = 16;
 
     std::string describe() const;
 };
 
-// style "cpu", "registers" (cpu without subgroup broadcast) or "gpu" forces a style (tests run
-// each); "auto" consults CLIPRT_VULKAN_KERNELS, then picks by device type.
+// style "cpu", "registers" (cpu with plain storage-buffer loads only) or "gpu" forces a style
+// (tests run each); "auto" consults CLIPRT_VULKAN_KERNELS, then picks by device type.
 KernelVariants choose_variants(const PhysicalDevice& device, const std::string& style);
-KernelVariants cpu_style_variants(const PhysicalDevice& device, bool subgroup_broadcast);
+// fast_loads: texel-buffer loads where the device has them.
+KernelVariants cpu_style_variants(const PhysicalDevice& device, bool fast_loads);
 KernelVariants gpu_style_variants(const PhysicalDevice& device);
 
 }  // namespace cliprt::vk

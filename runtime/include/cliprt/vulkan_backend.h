@@ -17,8 +17,8 @@ struct VulkanOptions {
     DType dtype = DType::F32;   // F16: f16 storage of activations and weights, f32 accumulation
     bool validation = false;    // Khronos validation layer; also on with CLIPRT_VULKAN_VALIDATION=1
     bool force_staging = false; // copy through staging buffers even where device memory is mapped
-    // "cpu" (no shared memory; subgroup broadcast where the device allows), "registers" (cpu without
-    // subgroup operations), "gpu" (shared-memory tiles) or "auto" (by device type)
+    // "cpu" (register blocks, no shared memory, texel-buffer loads), "registers" (cpu with
+    // storage-buffer loads only), "gpu" (shared-memory tiles) or "auto" (by device type)
     std::string kernels = "auto";
     std::optional<std::string> pipeline_cache;  // cache file; unset: the default path; "": none
 };
