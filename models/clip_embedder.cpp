@@ -245,18 +245,43 @@ PreprocessConfig hf_preprocess(const fs::path& path) {
 
 }  // namespace
 
+ModelText model_text(const std::string& model) {
+    ModelText text;
+    // The built-in tokenizer lives for the whole program: share it without owning it.
+    text.tokenizer = std::shared_ptr<const ClipTokenizer>(&ClipTokenizer::builtin(), [](const ClipTokenizer*) {});
+    ClipConfig config;
+    if (fs::is_directory(model)) {
+        const fs::path dir(model);
+        if (fs::exists(dir / "open_clip_config.json")) {
+            config = parse_model_config(read_text(dir / "open_clip_config.json"), (dir / "open_clip_config.json").string());
+        } else if (is_hf_clip_directory(model)) {
+            config = parse_hf_clip_config(read_text(dir / "config.json"), (dir / "config.json").string());
+            const fs::path vocab = dir / "vocab.json", merges = dir / "merges.txt";
+            if (fs::exists(vocab) && fs::exists(merges)) {
+                text.tokenizer = std::make_shared<const ClipTokenizer>(ClipTokenizer::from_files(vocab.string(), merges.string()));
+                text.files = {vocab.string(), merges.string()};
+            }
+        } else {
+            fail("'", model, "' is neither an open_clip model directory (open_clip_config.json) nor a transformers CLIPModel directory (config.json with model_type clip)");
+        }
+    } else if (model.size() > 5 && model.substr(model.size() - 5) == ".json") {
+        config = parse_model_config(read_text(model), model);
+    } else {
+        config = builtin_model_config(model);
+    }
+    text.context_length = config.text.context_length;
+    return text;
+}
+
 struct ClipEmbedder::State {
     EmbedderOptions options;
     std::shared_ptr<ClipModel> model;
     std::unique_ptr<Backend> backend;
     std::unique_ptr<ClipSession> session;
     PreprocessConfig preprocess;
-    std::unique_ptr<ClipTokenizer> own_tokenizer;  // from a directory's vocab.json + merges.txt
-    const ClipTokenizer* tokenizer = nullptr;
-    int context_length = ClipTokenizer::kDefaultContextLength;
-    // What identity() hashes, besides the config and the preprocessing.
+    ModelText text;
+    // What identity() hashes, besides the config, the preprocessing and text.files.
     std::vector<std::string> weight_files;  // empty: synthetic weights
-    std::vector<std::string> tokenizer_files;
     mutable std::once_flag identity_once;
     mutable std::string identity;
 };
@@ -271,8 +296,8 @@ std::unique_ptr<ClipEmbedder> ClipEmbedder::open(const EmbedderOptions& options,
     s.options = options;
     s.model = load_clip_model(options.model, options.weights);
     const ClipConfig& config = s.model->config();
-    s.context_length = config.text.context_length;
-    s.tokenizer = &ClipTokenizer::builtin();
+    s.text = model_text(options.model);
+    s.text.context_length = config.text.context_length;
     s.preprocess.height = config.vision.image_size;
     s.preprocess.width = config.vision.image_width;
 
@@ -289,12 +314,6 @@ std::unique_ptr<ClipEmbedder> ClipEmbedder::open(const EmbedderOptions& options,
             if (options.weights.empty()) s.weight_files.push_back((dir / "open_clip_model.safetensors").string());
         } else {
             if (fs::exists(dir / "preprocessor_config.json")) s.preprocess = hf_preprocess(dir / "preprocessor_config.json");
-            const fs::path vocab = dir / "vocab.json", merges = dir / "merges.txt";
-            if (fs::exists(vocab) && fs::exists(merges)) {
-                s.own_tokenizer = std::make_unique<ClipTokenizer>(ClipTokenizer::from_files(vocab.string(), merges.string()));
-                s.tokenizer = s.own_tokenizer.get();
-                s.tokenizer_files = {vocab.string(), merges.string()};
-            }
             if (options.weights.empty()) {
                 for (const auto& file : open_hf_safetensors(options.model)) s.weight_files.push_back(file->path());
             }
@@ -308,10 +327,6 @@ std::unique_ptr<ClipEmbedder> ClipEmbedder::open(const EmbedderOptions& options,
         fail("the preprocessing of '", options.model, "' makes ", s.preprocess.height, "x", s.preprocess.width,
              " images but the model takes ", config.vision.image_size, "x", config.vision.image_width);
     }
-    if (s.tokenizer->vocab_size() > config.text.vocab_size) {
-        fail("the tokenizer of '", options.model, "' has ", s.tokenizer->vocab_size(), " ids but the model's vocabulary has ",
-             config.text.vocab_size);
-    }
 
     BackendOptions backend_options;
     backend_options.device = options.device;
@@ -323,8 +338,8 @@ std::unique_ptr<ClipEmbedder> ClipEmbedder::open(const EmbedderOptions& options,
 
 int ClipEmbedder::dim() const { return state_->model->config().embed_dim; }
 const PreprocessConfig& ClipEmbedder::preprocess() const { return state_->preprocess; }
-const ClipTokenizer& ClipEmbedder::tokenizer() const { return *state_->tokenizer; }
-int ClipEmbedder::context_length() const { return state_->context_length; }
+const ClipTokenizer& ClipEmbedder::tokenizer() const { return *state_->text.tokenizer; }
+int ClipEmbedder::context_length() const { return state_->text.context_length; }
 std::string ClipEmbedder::backend_name() const { return state_->backend->name(); }
 ClipSession& ClipEmbedder::session() { return *state_->session; }
 float ClipEmbedder::logit_scale() { return state_->model->logit_scale(); }
@@ -343,16 +358,16 @@ const std::string& ClipEmbedder::identity() const {
         h.text("cliprt-identity-v1");
         h.text(describe_config(c));
         h.text(describe_preprocess(s.preprocess));
-        h.word(static_cast<uint64_t>(s.context_length));
+        h.word(static_cast<uint64_t>(s.text.context_length));
         if (s.weight_files.empty()) {
             h.text("synthetic");
         } else {
             for (const std::string& file : s.weight_files) hash_file(h, file);
         }
-        if (s.tokenizer_files.empty()) {
+        if (s.text.files.empty()) {
             h.text("builtin-bpe");
         } else {
-            for (const std::string& file : s.tokenizer_files) hash_file(h, file);
+            for (const std::string& file : s.text.files) hash_file(h, file);
         }
         std::ostringstream id;
         id << (c.vision.resnet ? "resnet" : "vit") << "-" << c.vision.image_size << "-" << c.embed_dim << "-" << h.hex();
@@ -422,7 +437,15 @@ Tensor ClipEmbedder::embed_texts(const std::vector<std::string>& texts, bool nor
     for (int64_t begin = 0; begin < n; begin += s.options.batch) {
         const int64_t count = std::min<int64_t>(s.options.batch, n - begin);
         const std::vector<std::string> chunk(texts.begin() + begin, texts.begin() + begin + count);
-        put_rows(out, begin, state_->session->encode_text(s.tokenizer->tokenize(chunk, s.context_length), normalize));
+        const Tensor ids = s.text.tokenizer->tokenize(chunk, s.text.context_length);
+        // A model with a smaller vocabulary than the tokenizer (a test-sized model) cannot embed every text.
+        const int32_t vocab = s.model->config().text.vocab_size;
+        for (int64_t i = 0; i < ids.numel(); ++i) {
+            if (ids.i32()[i] >= vocab)
+                fail("text '", chunk[static_cast<size_t>(i / s.text.context_length)], "' has token id ", ids.i32()[i],
+                     " but the model's vocabulary has ", vocab, " ids");
+        }
+        put_rows(out, begin, state_->session->encode_text(ids, normalize));
     }
     return out;
 }

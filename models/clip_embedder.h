@@ -23,6 +23,16 @@ struct EmbedderOptions {
     int batch = 8;                 // largest batch per forward
 };
 
+// The tokenizer and context length of a model, found without loading its weights (for
+// `cliprt tokenize --model`): a directory's vocab.json + merges.txt, else the built-in BPE; the
+// text config's context_length.
+struct ModelText {
+    std::shared_ptr<const ClipTokenizer> tokenizer;
+    int context_length = ClipTokenizer::kDefaultContextLength;
+    std::vector<std::string> files;  // the tokenizer files, empty for the built-in BPE
+};
+ModelText model_text(const std::string& model);
+
 class ClipEmbedder {
 public:
     // Throws Error with a readable message. `note` receives backend fallback notes, if any.
