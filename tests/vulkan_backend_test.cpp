@@ -118,6 +118,19 @@ TEST(VulkanBackend, DeviceSelectionErrorsAreClear) {
     }
     options.device = 0;
     EXPECT_EQ(make_vulkan_backend(options)->name(), "vulkan");
+    // "auto" takes a Vulkan GPU, but passes over a Vulkan device that is a CPU (lavapipe) for the
+    // CPU backend, except for f16, which only the Vulkan backend computes.
+    std::string note;
+    auto chosen = create_backend("auto", BackendOptions{}, &note);
+    if (make_vulkan_backend(options)->device_info().type == "cpu") {
+        EXPECT_EQ(chosen->name(), "cpu");
+        EXPECT_NE(note.find("is a CPU device"), std::string::npos) << note;
+        BackendOptions f16;
+        f16.dtype = DType::F16;
+        EXPECT_EQ(create_backend("auto", f16)->name(), "vulkan");
+    } else {
+        EXPECT_EQ(chosen->name(), "vulkan");
+    }
 }
 
 TEST(VulkanBackend, OneSubmitAndBarriersOnlyBetweenDependentDispatches) {

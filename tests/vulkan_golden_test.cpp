@@ -8,6 +8,7 @@
 
 #include <cctype>
 
+#include "cliprt/cpu_backend.h"
 #include "cliprt/parity.h"
 #include "vulkan_test_support.h"
 
@@ -47,6 +48,18 @@ TEST_P(VulkanGolden, F16) { run_case(GetParam(), DType::F16, "auto"); }
 TEST_P(VulkanGolden, F32SharedMemoryKernels) {
     if (is_full_size(GetParam())) GTEST_SKIP() << "full-size cases run with the device's own kernels only";
     run_case(GetParam(), DType::F32, "gpu");
+}
+
+// `cliprt parity --against`: the model on Vulkan compared with the same model on the CPU backend.
+TEST(VulkanGoldenAgainst, CpuBackend) {
+    CLIPRT_VULKAN_BACKEND_OR_SKIP(backend, DType::F32, "auto");
+    auto cpu = make_cpu_backend(0);
+    const ParityResult r = run_golden_case_against(goldens_dir() + "/small_clip_logits", *backend, *cpu, ParityTolerance{});
+    EXPECT_TRUE(r.error.empty()) << r.error;
+    EXPECT_TRUE(r.pass) << r.cosine_min << " " << r.nmse;
+    EXPECT_EQ(r.backend, "vulkan vs cpu");
+    EXPECT_GT(r.nmse, 0.0);  // two different devices' arithmetic: the outputs really were compared
+    vulkan_test::expect_no_validation_messages(*backend);
 }
 
 std::string case_name(const ::testing::TestParamInfo<std::string>& info) {

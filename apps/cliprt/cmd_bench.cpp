@@ -20,7 +20,8 @@ struct BenchOptions {
     std::string backends = "cpu";
     std::string batches = "1";
     std::string towers = "image,text";
-    std::string dtype = "f32";
+    std::string dtypes = "f32";
+    int device = -1;
     double min_seconds = 2.0;
     int threads = 0;
     bool json = false;
@@ -35,6 +36,16 @@ std::vector<std::string> split(const std::string& text) {
     return parts;
 }
 
+// Every (backend, dtype) pair, backends outermost.
+std::vector<std::pair<std::string, std::string>> combinations(const std::vector<std::string>& backends,
+                                                              const std::vector<std::string>& dtypes) {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const std::string& b : backends) {
+        for (const std::string& d : dtypes) out.emplace_back(b, d);
+    }
+    return out;
+}
+
 }  // namespace
 
 Command add_bench_command(CLI::App& app) {
@@ -45,7 +56,8 @@ Command add_bench_command(CLI::App& app) {
     cmd->add_option("--backend", o->backends, "Comma-separated backends, e.g. cpu,vulkan")->capture_default_str();
     cmd->add_option("--batch", o->batches, "Comma-separated batch sizes, e.g. 1,8")->capture_default_str();
     cmd->add_option("--tower", o->towers, "image, text or image,text")->capture_default_str();
-    cmd->add_option("--dtype", o->dtype, "f32 or f16 (GPU backends)")->capture_default_str();
+    cmd->add_option("--dtype", o->dtypes, "Comma-separated: f32, f16 (f16 on GPU backends only)")->capture_default_str();
+    cmd->add_option("--device", o->device, "Device index of the GPU backends (-1: best)")->capture_default_str();
     cmd->add_option("--min-seconds", o->min_seconds, "Measure each configuration for at least this long")
         ->capture_default_str()->check(CLI::PositiveNumber);
     cmd->add_option("--threads", o->threads, "CPU threads (0 = all cores)")->capture_default_str();
@@ -59,10 +71,15 @@ Command add_bench_command(CLI::App& app) {
             std::printf("%-8s %-6s %-5s %6s %12s %12s %10s %8s\n", "backend", "tower", "dtype", "batch", "items/s",
                         "ms/forward", "dispatches", "submits");
         }
-        for (const std::string& backend_name : split(o->backends)) {
+        for (const auto& [backend_name, dtype_text] : combinations(split(o->backends), split(o->dtypes))) {
             BackendOptions options;
-            options.dtype = parse_dtype(o->dtype);
+            options.dtype = parse_dtype(dtype_text);
             options.threads = o->threads;
+            options.device = o->device;
+            if (backend_name == "cpu" && options.dtype != DType::F32) {
+                std::cerr << "cliprt: skipping cpu " << dtype_text << " (the cpu backend computes in f32 only)\n";
+                continue;
+            }
             auto backend = create_backend(backend_name, options);
             ClipSession session(model, *backend);
             for (const std::string& tower : split(o->towers)) {

@@ -1,6 +1,7 @@
 // cliprt parity: run the open_clip golden cases on a backend and report how close they are.
 #include <cstdio>
 #include <iostream>
+#include <memory>
 #include <nlohmann/json.hpp>
 
 #include "cliprt/backends.h"
@@ -15,6 +16,8 @@ struct ParityOptions {
     std::string goldens = "tests/goldens";
     std::string backend = "cpu";
     std::string dtype = "f32";
+    int device = -1;
+    std::string against;  // compare with this backend instead of the stored outputs
     bool json = false;
 };
 
@@ -26,23 +29,34 @@ Command add_parity_command(CLI::App& app) {
     cmd->add_option("--goldens", o->goldens, "Directory of golden cases (or one case)")->capture_default_str();
     cmd->add_option("--backend", o->backend, "cpu, vulkan, cuda or auto")->capture_default_str();
     cmd->add_option("--dtype", o->dtype, "f32 or f16")->capture_default_str();
+    cmd->add_option("--device", o->device, "Device index of a GPU backend (-1: best)")->capture_default_str();
+    cmd->add_option("--against", o->against,
+                    "Compare with this backend's outputs (e.g. --backend cuda --against vulkan) instead of the goldens");
     cmd->add_flag("--json", o->json, "Print JSON");
     return [o] {
         BackendOptions options;
         options.dtype = parse_dtype(o->dtype);
+        options.device = o->device;
         std::string note;
         auto backend = create_backend(o->backend, options, &note);
         if (!note.empty()) std::cerr << "cliprt: " << note << "\n";
+        std::unique_ptr<Backend> reference;
+        if (!o->against.empty()) {
+            BackendOptions reference_options = options;
+            if (o->against == "cpu") reference_options.dtype = DType::F32;  // the oracle computes in f32 only
+            reference = create_backend(o->against, reference_options);
+        }
         ParityTolerance tolerance;
         if (options.dtype == DType::F16) tolerance = ParityTolerance{0.999, 1e-3};
         int passed = 0, failed = 0;
         nlohmann::json cases = nlohmann::json::array();
         if (!o->json) {
-            std::printf("%-36s %-7s %-5s %12s %12s %12s %8s %s\n", "case", "backend", "dtype", "cosine_min", "nmse",
+            std::printf("%-36s %-14s %-5s %12s %12s %12s %8s %s\n", "case", "backend", "dtype", "cosine_min", "nmse",
                         "max_abs", "seconds", "result");
         }
         for (const std::string& dir : find_golden_cases(o->goldens)) {
-            const ParityResult r = run_golden_case(dir, *backend, tolerance);
+            const ParityResult r = reference ? run_golden_case_against(dir, *backend, *reference, tolerance)
+                                             : run_golden_case(dir, *backend, tolerance);
             (r.pass ? passed : failed)++;
             if (o->json) {
                 nlohmann::json c{{"name", r.name},         {"backend", r.backend}, {"dtype", r.dtype},
@@ -51,7 +65,7 @@ Command add_parity_command(CLI::App& app) {
                 if (!r.error.empty()) c["error"] = r.error;
                 cases.push_back(c);
             } else {
-                std::printf("%-36s %-7s %-5s %12.9f %12.3e %12.3e %8.2f %s\n", r.name.c_str(), r.backend.c_str(),
+                std::printf("%-36s %-14s %-5s %12.9f %12.3e %12.3e %8.2f %s\n", r.name.c_str(), r.backend.c_str(),
                             r.dtype.c_str(), r.cosine_min, r.nmse, r.max_abs, r.seconds, r.pass ? "pass" : "FAIL");
                 if (!r.error.empty()) std::printf("    error: %s\n", r.error.c_str());
             }

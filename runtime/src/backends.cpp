@@ -40,20 +40,40 @@ BackendStatus vulkan_status() {
 
 }  // namespace
 
-std::unique_ptr<Backend> create_backend(const std::string& name, const BackendOptions& options, std::string* note) {
-    if (name == "cpu" || name == "auto") {
-        std::string reason = "no GPU backend is built into this cliprt";
+// auto: a CUDA device, else a Vulkan GPU, else the CPU backend; `note` says why the earlier choices
+// were passed over. A Vulkan device that is itself a CPU (lavapipe) is passed over: `cliprt bench`
+// measures the CPU backend faster there.
+static std::unique_ptr<Backend> create_auto_backend(const BackendOptions& options, std::string* note) {
+    std::string reasons;
+    try {
+        return create_cuda_backend(options);
+    } catch (const Error& e) {
+        reasons = std::string("cuda: ") + e.what();
+    }
 #ifdef CLIPRT_HAVE_VULKAN
-        if (name == "auto") {
-            try {
-                return make_vulkan_backend(vulkan_options(options));
-            } catch (const Error& e) {
-                reason = e.what();
-            }
+    try {
+        auto backend = make_vulkan_backend(vulkan_options(options));
+        const DeviceInfo& device = backend->device_info();
+        if (device.type != "cpu" || options.dtype != DType::F32) {  // the CPU backend has no f16
+            if (note) *note = "using the vulkan backend on " + device.name + " (" + reasons + ")";
+            return backend;
         }
+        reasons += "; vulkan: " + device.name + " is a CPU device (use --backend vulkan to run it anyway)";
+    } catch (const Error& e) {
+        reasons += std::string("; vulkan: ") + e.what();
+    }
+#else
+    reasons += "; vulkan: not built into this cliprt";
 #endif
+    if (options.dtype != DType::F32) fail("no GPU backend for ", dtype_name(options.dtype), " (", reasons, ")");
+    if (note) *note = "using the cpu backend (" + reasons + ")";
+    return make_cpu_backend(options.threads);
+}
+
+std::unique_ptr<Backend> create_backend(const std::string& name, const BackendOptions& options, std::string* note) {
+    if (name == "auto") return create_auto_backend(options, note);
+    if (name == "cpu") {
         if (options.dtype != DType::F32) fail("the cpu backend computes in f32 only (asked for ", dtype_name(options.dtype), ")");
-        if (name == "auto" && note) *note = "using the cpu backend (" + reason + ")";
         return make_cpu_backend(options.threads);
     }
 #ifdef CLIPRT_HAVE_VULKAN

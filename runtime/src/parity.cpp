@@ -98,20 +98,31 @@ void add_comparison(ParityResult& result, const Comparison& c) {
     result.max_abs = std::max(result.max_abs, c.max_abs);
 }
 
+// What a case's model computed on a backend, next to what the library computed.
+struct CaseOutputs {
+    std::vector<std::string> names;
+    std::vector<Tensor> actual, expected;
+    void add(const std::string& name, Tensor a, Tensor e) {
+        names.push_back(name);
+        actual.push_back(std::move(a));
+        expected.push_back(std::move(e));
+    }
+};
+
 // A model directory as a library saved it, with the library's own outputs in expected.safetensors
 // (tools/make_checkpoint_fixtures.py): pixel_values -> image_features, input_ids -> text_features.
-void run_checkpoint_case(const std::string& case_dir, Backend& backend, ParityResult& result) {
+CaseOutputs run_checkpoint_case(const std::string& case_dir, Backend& backend) {
     ClipSession session(load_clip_model(case_dir, ""), backend);
     auto expected = SafetensorsFile::open((fs::path(case_dir) / "expected.safetensors").string());
-    add_comparison(result, compare_tensors(session.encode_image(expected->read("pixel_values"), false),
-                                           expected->read("image_features")));
-    add_comparison(result, compare_tensors(session.encode_text(expected->read("input_ids"), false),
-                                           expected->read("text_features")));
+    CaseOutputs out;
+    out.add("image_features", session.encode_image(expected->read("pixel_values"), false), expected->read("image_features"));
+    out.add("text_features", session.encode_text(expected->read("input_ids"), false), expected->read("text_features"));
+    return out;
 }
 
 // A case of tools/make_goldens.py: a model_cfg filled with synthetic weights, inputs from the
 // generator or stored token ids, open_clip's outputs.
-void run_synthetic_case(const std::string& case_dir, Backend& backend, ParityResult& result) {
+CaseOutputs run_synthetic_case(const std::string& case_dir, Backend& backend, ParityResult& result) {
     const fs::path manifest_path = fs::path(case_dir) / "manifest.json";
     const nlohmann::json manifest = read_json(manifest_path);
     if (manifest.contains("name")) result.name = manifest["name"].get<std::string>();
@@ -127,6 +138,7 @@ void run_synthetic_case(const std::string& case_dir, Backend& backend, ParityRes
         if (text.dtype() != DType::I32) text = text.to_f32().to_dtype(DType::I32);
     }
     Tensor image_features, text_features;
+    CaseOutputs out;
     for (auto it = manifest.at("outputs").begin(); it != manifest.at("outputs").end(); ++it) {
         const std::string& name = it.key();
         const bool normalized = it.value().value("normalized", false);
@@ -144,25 +156,31 @@ void run_synthetic_case(const std::string& case_dir, Backend& backend, ParityRes
         } else {
             fail(manifest_path.string(), ": unknown output '", name, "'");
         }
-        add_comparison(result, compare_tensors(actual, expected->read(name)));
+        out.add(name, std::move(actual), expected->read(name));
     }
+    return out;
 }
 
-}  // namespace
+CaseOutputs run_case(const std::string& case_dir, Backend& backend, ParityResult& result) {
+    if (fs::exists(fs::path(case_dir) / "manifest.json")) return run_synthetic_case(case_dir, backend, result);
+    return run_checkpoint_case(case_dir, backend);
+}
 
-ParityResult run_golden_case(const std::string& case_dir, Backend& backend, const ParityTolerance& tolerance) {
-    const auto start = std::chrono::steady_clock::now();
+ParityResult new_result(const std::string& case_dir, const Backend& backend) {
     ParityResult result;
     result.name = fs::path(case_dir).filename().string();
     result.backend = backend.name();
     result.dtype = dtype_name(backend.float_storage_dtype());
     result.cosine_min = 1;
+    return result;
+}
+
+// Runs `body` and fills pass, error and seconds around it.
+template <typename Body>
+ParityResult timed(ParityResult result, const ParityTolerance& tolerance, Body body) {
+    const auto start = std::chrono::steady_clock::now();
     try {
-        if (fs::exists(fs::path(case_dir) / "manifest.json")) {
-            run_synthetic_case(case_dir, backend, result);
-        } else {
-            run_checkpoint_case(case_dir, backend, result);
-        }
+        body(result);
         result.pass = result.cosine_min >= tolerance.cosine_min && result.nmse <= tolerance.nmse;
     } catch (const std::exception& e) {
         result.error = e.what();
@@ -170,6 +188,26 @@ ParityResult run_golden_case(const std::string& case_dir, Backend& backend, cons
     }
     result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return result;
+}
+
+}  // namespace
+
+ParityResult run_golden_case(const std::string& case_dir, Backend& backend, const ParityTolerance& tolerance) {
+    return timed(new_result(case_dir, backend), tolerance, [&](ParityResult& result) {
+        const CaseOutputs out = run_case(case_dir, backend, result);
+        for (size_t i = 0; i < out.names.size(); ++i) add_comparison(result, compare_tensors(out.actual[i], out.expected[i]));
+    });
+}
+
+ParityResult run_golden_case_against(const std::string& case_dir, Backend& backend, Backend& reference,
+                                     const ParityTolerance& tolerance) {
+    ParityResult start = new_result(case_dir, backend);
+    start.backend += " vs " + reference.name();
+    return timed(start, tolerance, [&](ParityResult& result) {
+        const CaseOutputs out = run_case(case_dir, backend, result);
+        const CaseOutputs ref = run_case(case_dir, reference, result);
+        for (size_t i = 0; i < out.names.size(); ++i) add_comparison(result, compare_tensors(out.actual[i], ref.actual[i]));
+    });
 }
 
 }  // namespace cliprt

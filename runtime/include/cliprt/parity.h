@@ -29,6 +29,10 @@ struct ParityResult {
 // Case directories (those holding manifest.json) under `dir`, sorted by name; `dir` may be a case itself.
 std::vector<std::string> find_golden_cases(const std::string& dir);
 ParityResult run_golden_case(const std::string& case_dir, Backend& backend, const ParityTolerance& tolerance);
+// The case's model on `backend` compared with the same model on `reference` (e.g. CUDA against
+// Vulkan) rather than with the stored outputs.
+ParityResult run_golden_case_against(const std::string& case_dir, Backend& backend, Backend& reference,
+                                     const ParityTolerance& tolerance);
 
 // Row-wise comparison of two tensors of the same shape (rows = last dimension).
 struct Comparison {
