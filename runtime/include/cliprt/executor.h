@@ -54,6 +54,9 @@ public:
     const Graph& graph() const { return *graph_; }
     const MemoryPlan& memory_plan() const { return plan_; }
     const Program& program() const { return *program_; }
+    // The recorded forward itself: run() repeats it on the inputs of the last run(inputs), with no
+    // host transfers (for benchmarks).
+    Program& program() { return *program_; }
 
 private:
     std::shared_ptr<const Graph> graph_;
