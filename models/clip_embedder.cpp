@@ -270,6 +270,14 @@ ModelText model_text(const std::string& model) {
         config = builtin_model_config(model);
     }
     text.context_length = config.text.context_length;
+    const std::string& kwargs = config.text.tokenizer_kwargs;
+    if (!config.text.hf_tokenizer_name.empty()) {
+        text.unsupported = "model '" + model + "' uses the tokenizer '" + config.text.hf_tokenizer_name +
+                           "'; cliprt has only open_clip's CLIP BPE";
+    } else if (!kwargs.empty() && kwargs != "{}" && kwargs != R"({"clean":"lower"})") {
+        text.unsupported = "model '" + model + "' asks for tokenizer options " + kwargs +
+                           "; cliprt's CLIP BPE does only clean='lower'";
+    }
     return text;
 }
 
@@ -437,6 +445,7 @@ Tensor ClipEmbedder::embed_texts(const std::vector<std::string>& texts, bool nor
     for (int64_t begin = 0; begin < n; begin += s.options.batch) {
         const int64_t count = std::min<int64_t>(s.options.batch, n - begin);
         const std::vector<std::string> chunk(texts.begin() + begin, texts.begin() + begin + count);
+        if (!s.text.unsupported.empty()) fail(s.text.unsupported);
         const Tensor ids = s.text.tokenizer->tokenize(chunk, s.text.context_length);
         // A model with a smaller vocabulary than the tokenizer (a test-sized model) cannot embed every text.
         const int32_t vocab = s.model->config().text.vocab_size;

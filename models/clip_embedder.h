@@ -30,6 +30,10 @@ struct ModelText {
     std::shared_ptr<const ClipTokenizer> tokenizer;
     int context_length = ClipTokenizer::kDefaultContextLength;
     std::vector<std::string> files;  // the tokenizer files, empty for the built-in BPE
+    // Set when the model's config asks for a tokenizer cliprt does not have (hf_tokenizer_name, e.g.
+    // bert-base-uncased for CLIPA; tokenizer_kwargs other than clean='lower'): why its texts cannot be
+    // tokenized. model_text() returns it so that image-only uses still work; tokenizing fails.
+    std::string unsupported;
 };
 ModelText model_text(const std::string& model);
 

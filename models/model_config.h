@@ -58,6 +58,8 @@ struct TextConfig {
     std::string pool_type = "argmax";  // first, last, argmax, eos
     bool proj_bias = false;
     std::string proj_type = "linear";  // linear, none
+    std::string hf_tokenizer_name;     // set when the model's tokenizer is not open_clip's CLIP BPE
+    std::string tokenizer_kwargs;      // JSON of text_cfg.tokenizer_kwargs, empty when absent
     BlockConfig block;
 };
 

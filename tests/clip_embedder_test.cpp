@@ -215,6 +215,20 @@ TEST(EmbedderModelText, ContextLengthWithoutWeights) {
     EXPECT_EQ(model_text(kSource + "/tests/data/checkpoints/hf_clip_sharded_bf16").context_length, 20);
     EXPECT_TRUE(model_text("ViT-B-32").files.empty());
     EXPECT_THROW(model_text("no-such-model"), Error);
+    // CLIPA's text tower needs bert-base-uncased's WordPiece: said, not silently replaced by the BPE.
+    EXPECT_NE(model_text("ViT-L-14-CLIPA").unsupported.find("bert-base-uncased"), std::string::npos);
+    EXPECT_NE(model_text("ViT-L-14-worldwide").unsupported.find("google/mt5-base"), std::string::npos);
+    // The BPE with another cleaning than 'lower' is not the tokenizer the model was trained with either.
+    Scratch s;
+    std::ifstream in(kSource + "/tests/data/checkpoints/open_clip_f16/open_clip_config.json");
+    json j = json::parse(in);
+    j["model_cfg"]["text_cfg"]["tokenizer_kwargs"] = {{"clean", "canonicalize"}};
+    std::ofstream(s.dir / "canonicalize.json") << j.dump();
+    EXPECT_NE(model_text((s.dir / "canonicalize.json").string()).unsupported.find("canonicalize"), std::string::npos);
+    j["model_cfg"]["text_cfg"]["tokenizer_kwargs"] = {{"clean", "lower"}};
+    std::ofstream(s.dir / "lower.json") << j.dump();
+    EXPECT_TRUE(model_text((s.dir / "lower.json").string()).unsupported.empty());
+    EXPECT_TRUE(model_text("ViT-L-14").unsupported.empty());
 }
 
 }  // namespace

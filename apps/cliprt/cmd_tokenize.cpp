@@ -4,6 +4,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "cliprt/error.h"
 #include "commands.h"
 #include "models/clip_embedder.h"
 
@@ -34,6 +35,7 @@ Command add_tokenize_command(CLI::App& app) {
             text.tokenizer = std::shared_ptr<const ClipTokenizer>(&ClipTokenizer::builtin(), [](const ClipTokenizer*) {});
         } else {
             text = model_text(o->model);
+            if (!text.unsupported.empty()) fail(text.unsupported);
         }
         const int context = o->context ? o->context : text.context_length;
         // Tokenize everything first so that an invalid text prints nothing but the error.
