@@ -51,7 +51,7 @@ std::vector<std::pair<std::string, std::string>> combinations(const std::vector<
 Command add_bench_command(CLI::App& app) {
     CLI::App* cmd = app.add_subcommand("bench", "Measure forwards per second on one or more backends");
     auto o = std::make_shared<BenchOptions>();
-    cmd->add_option("--model", o->model, "Built-in model name, config file or model directory")->capture_default_str();
+    cmd->add_option("--model", o->model, "Comma-separated built-in model names, config files or model directories")->capture_default_str();
     cmd->add_option("--weights", o->weights, "'synthetic' or a .safetensors file")->capture_default_str();
     cmd->add_option("--backend", o->backends, "Comma-separated backends, e.g. cpu,vulkan")->capture_default_str();
     cmd->add_option("--batch", o->batches, "Comma-separated batch sizes, e.g. 1,8")->capture_default_str();
@@ -63,14 +63,15 @@ Command add_bench_command(CLI::App& app) {
     cmd->add_option("--threads", o->threads, "CPU threads (0 = all cores)")->capture_default_str();
     cmd->add_flag("--json", o->json, "Print JSON");
     return [o] {
-        auto model = load_clip_model(o->model, o->weights);
-        const ClipConfig& cfg = model->config();
         nlohmann::json rows = nlohmann::json::array();
         if (!o->json) {
-            std::printf("model %s (%s weights)\n", cfg.name.c_str(), o->weights.c_str());
-            std::printf("%-8s %-6s %-5s %6s %12s %12s %10s %8s\n", "backend", "tower", "dtype", "batch", "items/s",
-                        "ms/forward", "dispatches", "submits");
+            std::printf("%s weights\n", o->weights.c_str());
+            std::printf("%-12s %-8s %-6s %-5s %6s %12s %12s %10s %8s\n", "model", "backend", "tower", "dtype", "batch",
+                        "items/s", "ms/forward", "dispatches", "submits");
         }
+        for (const std::string& model_name : split(o->model)) {
+        auto model = load_clip_model(model_name, o->weights);
+        const ClipConfig& cfg = model->config();
         for (const auto& [backend_name, dtype_text] : combinations(split(o->backends), split(o->dtypes))) {
             BackendOptions options;
             options.dtype = parse_dtype(dtype_text);
@@ -121,18 +122,19 @@ Command add_bench_command(CLI::App& app) {
                     const Program& program = session.last_compiled()->program();
                     const std::string dtype = dtype_name(backend->float_storage_dtype());
                     if (o->json) {
-                        rows.push_back({{"backend", backend_name}, {"device", backend->device_info().name},
+                        rows.push_back({{"model", cfg.name}, {"backend", backend_name}, {"device", backend->device_info().name},
                                         {"tower", tower}, {"dtype", dtype}, {"batch", batch},
                                         {"items_per_second", per_second}, {"ms_per_forward", ms}, {"runs", runs},
                                         {"dispatches", program.dispatch_count()}, {"submits", program.submit_count()}});
                     } else {
-                        std::printf("%-8s %-6s %-5s %6d %12.2f %12.2f %10d %8d\n", backend_name.c_str(), tower.c_str(),
+                        std::printf("%-12s %-8s %-6s %-5s %6d %12.2f %12.2f %10d %8d\n", cfg.name.c_str(), backend_name.c_str(), tower.c_str(),
                                     dtype.c_str(), batch, per_second, ms, program.dispatch_count(), program.submit_count());
                     }
                 }
             }
         }
-        if (o->json) std::cout << nlohmann::json{{"model", cfg.name}, {"weights", o->weights}, {"results", rows}}.dump(2) << "\n";
+        }
+        if (o->json) std::cout << nlohmann::json{{"weights", o->weights}, {"results", rows}}.dump(2) << "\n";
         return 0;
     };
 }
