@@ -15,5 +15,8 @@ Command add_bench_command(CLI::App& app);
 Command add_tokenize_command(CLI::App& app);
 Command add_embed_command(CLI::App& app);
 Command add_classify_command(CLI::App& app);
+Command add_index_command(CLI::App& app);
+Command add_search_command(CLI::App& app);
+Command add_dupes_command(CLI::App& app);
 
 }  // namespace cliprt::app

@@ -19,6 +19,9 @@ int main(int argc, char** argv) {
     add(cliprt::app::add_tokenize_command);
     add(cliprt::app::add_embed_command);
     add(cliprt::app::add_classify_command);
+    add(cliprt::app::add_index_command);
+    add(cliprt::app::add_search_command);
+    add(cliprt::app::add_dupes_command);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

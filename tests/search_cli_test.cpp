@@ -1,0 +1,199 @@
+// The index / search / dupes commands end to end, as child processes, with the tiny open_clip
+// checkpoint of tests/data (32x32 images, dim 24): a corrupt file is reported and skipped, an index
+// SIGKILLed at several points stays consistent and the next run completes it without redoing
+// committed rows, another model is refused, and example-image queries find their own image.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "search/image_index.h"
+#include "search_test_support.h"
+
+namespace cliprt::search {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kSource = CLIPRT_SOURCE_DIR;
+const std::string kModel = kSource + "/tests/data/checkpoints/open_clip_f16";
+const std::string kOtherModel = kSource + "/tests/data/checkpoints/hf_clip_f16";
+
+struct CliRun {
+    int status = 0;
+    std::string out, err;
+    bool killed() const { return WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL; }
+    int code() const { return WIFEXITED(status) ? WEXITSTATUS(status) : -1; }
+};
+
+// Runs the cliprt executable with args; `kill_spec` sets the crash hook CLIPRT_TEST_KILL_INDEX.
+CliRun cliprt(const std::vector<std::string>& args, const std::string& scratch, const std::string& kill_spec = "") {
+    const std::string out_path = scratch + "/stdout", err_path = scratch + "/stderr";
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+        const int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        const int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        ::dup2(out, 1);
+        ::dup2(err, 2);
+        if (!kill_spec.empty()) ::setenv("CLIPRT_TEST_KILL_INDEX", kill_spec.c_str(), 1);
+        ::unsetenv("CLIPRT_MODEL");
+        ::unsetenv("CLIPRT_DB");
+        std::vector<char*> argv{const_cast<char*>(CLIPRT_CLI_PATH)};
+        for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+        argv.push_back(nullptr);
+        ::execv(CLIPRT_CLI_PATH, argv.data());
+        ::_exit(127);
+    }
+    CliRun r;
+    ::waitpid(pid, &r.status, 0);
+    r.out = test::read_file(out_path);
+    r.err = test::read_file(err_path);
+    return r;
+}
+
+// Twelve different real images (several formats) and one truncated PNG that sorts last.
+const std::vector<std::string> kImages = {
+    "camera.png",      "camera_gray.jpg", "chelsea.png",  "coffee_300.png",  "gnome_pixels_progressive.jpg",
+    "gnome_wood.jpg",  "gray_gradient.png", "horse.png",  "logo_200.png",    "no_time_for_that_tiny.gif",
+    "rgba_alpha.png",  "rocket.jpg"};
+
+class SearchCli : public ::testing::Test {
+protected:
+    void SetUp() override {
+        if (!fs::exists(CLIPRT_CLI_PATH)) GTEST_SKIP() << "build the cliprt_cli target first";
+        photos_ = dir_ / "photos";
+        for (size_t i = 0; i < kImages.size(); ++i) {
+            const std::string sub = i % 2 ? "/odd/" : "/";
+            fs::create_directories(photos_ + sub);
+            fs::copy_file(kSource + "/tests/data/images/inputs/" + kImages[i], photos_ + sub + kImages[i]);
+        }
+        fs::copy_file(kSource + "/tests/data/images/bad/truncated.png", photos_ + "/zz_truncated.png");
+        db_ = dir_ / "index.db";
+    }
+    CliRun index(const std::string& kill_spec = "", const std::string& batch = "3") {
+        return cliprt({"index", photos_, "--db", db_, "--model", kModel, "--backend", "cpu", "--batch", batch},
+                      dir_.str(), kill_spec);
+    }
+    std::map<std::string, std::vector<float>> rows() {
+        auto idx = ImageIndex::open(db_, false);
+        EXPECT_EQ(idx->integrity_check(), "ok");
+        std::map<std::string, std::vector<float>> out;
+        for (const FileRecord& f : idx->files()) out[f.path] = *idx->embedding_of(f.path);
+        return out;
+    }
+    nlohmann::json search(const std::vector<std::string>& extra) {
+        std::vector<std::string> args = {"search", "--db", db_, "--json", "--backend", "cpu"};
+        args.insert(args.end(), extra.begin(), extra.end());
+        const CliRun r = cliprt(args, dir_.str());
+        EXPECT_EQ(r.code(), 0) << r.err;
+        return nlohmann::json::parse(r.out);
+    }
+    test::TempDir dir_;
+    std::string photos_, db_;
+};
+
+TEST_F(SearchCli, IndexesReportsTheCorruptFileAndSearches) {
+    CliRun r = index();
+    ASSERT_EQ(r.code(), 0) << r.err;
+    EXPECT_NE(r.out.find("12 added"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("1 failed"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("zz_truncated.png"), std::string::npos) << r.out;
+    EXPECT_EQ(rows().size(), 12u);
+
+    r = index();  // nothing changed: nothing embedded
+    ASSERT_EQ(r.code(), 0) << r.err;
+    EXPECT_NE(r.out.find("12 unchanged, 0 added"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("embedded"), std::string::npos) << r.out;
+
+    // An example image finds itself first with cosine 1 (its stored embedding is the same forward).
+    const std::string chelsea = photos_ + "/chelsea.png";
+    nlohmann::json j = search({"--image", chelsea, "-k", "3"});
+    ASSERT_EQ(j["results"].size(), 3u);
+    EXPECT_EQ(j["results"][0]["path"], chelsea);
+    EXPECT_NEAR(j["results"][0]["score"].get<double>(), 1.0, 1e-5);
+
+    // Text, weighted and negative terms: k results, best first; the search uses the index's model.
+    j = search({"2:a photo of a cat", "a horse", "--not", "a rocket", "--not", "0.5:text", "-k", "5"});
+    ASSERT_EQ(j["results"].size(), 5u);
+    ASSERT_EQ(j["query"].size(), 4u);
+    EXPECT_EQ(j["query"][2]["weight"], -1.0);
+    for (size_t i = 1; i < 5; ++i) EXPECT_GE(j["results"][i - 1]["score"], j["results"][i]["score"]);
+    const nlohmann::json all = search({"a photo of a cat", "-k", "100"});
+    EXPECT_EQ(all["results"].size(), 12u);
+
+    // An exact copy is a duplicate group at cosine 1, found without a forward.
+    fs::copy_file(chelsea, photos_ + "/odd/chelsea_copy.png");
+    r = index();
+    EXPECT_NE(r.out.find("1 copies"), std::string::npos) << r.out;
+    r = cliprt({"dupes", "--db", db_, "--threshold", "0.9999", "--json"}, dir_.str());
+    ASSERT_EQ(r.code(), 0) << r.err;
+    const nlohmann::json groups = nlohmann::json::parse(r.out)["groups"];
+    bool found = false;
+    for (const auto& g : groups) {
+        const auto& f = g["files"];
+        if (std::find(f.begin(), f.end(), chelsea) != f.end()) {
+            found = std::find(f.begin(), f.end(), photos_ + "/odd/chelsea_copy.png") != f.end();
+        }
+    }
+    EXPECT_TRUE(found) << r.out;
+}
+
+TEST_F(SearchCli, AnotherModelIsRefused) {
+    ASSERT_EQ(index().code(), 0);
+    for (const char* command : {"search", "index"}) {
+        std::vector<std::string> args = {command, "--db", db_, "--model", kOtherModel, "--backend", "cpu"};
+        args.push_back(std::string(command) == "search" ? "a cat" : photos_);
+        const CliRun r = cliprt(args, dir_.str());
+        EXPECT_EQ(r.code(), 1) << command;
+        EXPECT_NE(r.err.find("was made by model '" + kModel + "'"), std::string::npos) << r.err;
+        EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    }
+    const CliRun r = cliprt({"search", "--db", dir_ / "none.db", "a cat"}, dir_.str());
+    EXPECT_EQ(r.code(), 1);
+    EXPECT_NE(r.err.find("no index at"), std::string::npos) << r.err;
+}
+
+TEST_F(SearchCli, KilledIndexingLosesNoCommittedRowAndResumes) {
+    // Batches of 3 over 12 good images (sorted by path); the corrupt one sorts last.
+    struct Point {
+        const char* spec;
+        size_t committed_rows;
+    };
+    for (const Point& p : {Point{"commit:1", 3}, Point{"commit:3", 9}, Point{"row:5", 3}, Point{"row:1", 0}}) {
+        SCOPED_TRACE(p.spec);
+        fs::remove(db_);
+        fs::remove(db_ + "-wal");
+        fs::remove(db_ + "-shm");
+        const CliRun killed = index(p.spec);
+        ASSERT_TRUE(killed.killed()) << killed.status << " " << killed.err;
+        const auto before = rows();  // integrity_check inside
+        EXPECT_EQ(before.size(), p.committed_rows);
+        const CliRun resumed = index();
+        ASSERT_EQ(resumed.code(), 0) << resumed.err;
+        EXPECT_NE(resumed.out.find(std::to_string(p.committed_rows) + " unchanged, " +
+                                   std::to_string(12 - p.committed_rows) + " added"),
+                  std::string::npos)
+            << resumed.out;
+        const auto after = rows();
+        EXPECT_EQ(after.size(), 12u);
+        for (const auto& [path, e] : before) EXPECT_EQ(after.at(path), e) << path;
+    }
+    // A kill inside the metadata transaction (two moves) leaves the old rows; the rerun moves them.
+    const auto full = rows();
+    fs::rename(photos_ + "/camera.png", photos_ + "/camera_moved.png");
+    fs::rename(photos_ + "/odd/horse.png", photos_ + "/horse_moved.png");
+    ASSERT_TRUE(index("row:1").killed());
+    EXPECT_EQ(rows(), full);
+    const CliRun resumed = index();
+    EXPECT_NE(resumed.out.find("2 moved"), std::string::npos) << resumed.out;
+    const auto moved = rows();
+    EXPECT_EQ(moved.at(photos_ + "/camera_moved.png"), full.at(photos_ + "/camera.png"));
+    EXPECT_EQ(moved.size(), 12u);
+}
+
+}  // namespace
+}  // namespace cliprt::search
