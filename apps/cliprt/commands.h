@@ -18,5 +18,6 @@ Command add_classify_command(CLI::App& app);
 Command add_index_command(CLI::App& app);
 Command add_search_command(CLI::App& app);
 Command add_dupes_command(CLI::App& app);
+Command add_serve_command(CLI::App& app);
 
 }  // namespace cliprt::app

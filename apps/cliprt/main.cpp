@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
     add(cliprt::app::add_index_command);
     add(cliprt::app::add_search_command);
     add(cliprt::app::add_dupes_command);
+    add(cliprt::app::add_serve_command);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
