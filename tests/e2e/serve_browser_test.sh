@@ -4,7 +4,8 @@
 # protocol with curl + jq: types a query, waits for the grid, checks that the thumbnails appear
 # in the order `cliprt search --json` gives for the same query, opens one full image, clicks
 # "more like this" and checks the grid becomes that image's neighbours (`cliprt search --image`,
-# the image itself left out). Screenshots go to the build directory as test artifacts.
+# the image itself left out), then uploads a sample and checks it finds itself first. Screenshots
+# go to the build directory as test artifacts.
 #
 # usage: serve_browser_test.sh CLIPRT_BINARY SOURCE_DIR OUTPUT_DIR
 # Exit 77 (ctest: skipped) when chromium or chromedriver is not installed.
@@ -169,5 +170,15 @@ EXPECTED2=$("$CLIPRT" search --image "$FIRST_PATH" --db "$DB" --backend cpu --js
 if grep -qx "$FIRST_NAME" <<<"$GOT2"; then fail "more like this lists the image itself"; fi
 log "more like this $FIRST_NAME: $(wc -l <<<"$GOT2") neighbours in cliprt search --image's order, first: $(head -3 <<<"$GOT2" | paste -sd' ')"
 screenshot "$OUT/serve_browser_similar.png"
+
+# 4. Search by an uploaded image: the file input gets the path, as chromedriver uploads files.
+UPLOAD="$SRC/samples/$(sed -n 5p <<<"$GOT2")"
+wd POST "/session/$SESSION/element/$(find_one "#upload")/value" "$(jq -nc --arg t "$UPLOAD" '{text: $t}')" >/dev/null
+wait_grid "image:$(basename "$UPLOAD")"
+GOT3=$(grid_names)
+[ "$(head -1 <<<"$GOT3")" = "$(basename "$UPLOAD")" ] || fail "uploading $(basename "$UPLOAD") did not find it first (got $(head -1 <<<"$GOT3"))"
+TOP=$(js "return document.querySelector('#results figure.result').dataset.score" | jq -r .)
+awk -v s="$TOP" 'BEGIN { exit !(s >= 0.9999) }' || fail "the uploaded image's own score is $TOP, not 1"
+log "upload $(basename "$UPLOAD"): found itself first, score $TOP"
 
 log "PASS"
