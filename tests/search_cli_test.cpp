@@ -155,6 +155,10 @@ TEST_F(SearchCli, AnotherModelIsRefused) {
     const CliRun r = cliprt({"search", "--db", dir_ / "none.db", "a cat"}, dir_.str());
     EXPECT_EQ(r.code(), 1);
     EXPECT_NE(r.err.find("no index at"), std::string::npos) << r.err;
+    // A model that does not open leaves no new index file behind.
+    const CliRun typo = cliprt({"index", photos_, "--db", dir_ / "typo.db", "--model", dir_ / "no_such_model"}, dir_.str());
+    EXPECT_EQ(typo.code(), 1);
+    EXPECT_FALSE(fs::exists(dir_ / "typo.db"));
 }
 
 TEST_F(SearchCli, KilledIndexingLosesNoCommittedRowAndResumes) {

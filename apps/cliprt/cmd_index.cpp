@@ -5,6 +5,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 
 #include "cliprt/error.h"
@@ -65,10 +66,17 @@ Command add_index_command(CLI::App& app) {
         ->capture_default_str()
         ->check(CLI::Range(1, 4096));
     return [a] {
+        for (const std::string& dir : a->dirs) {  // before the slow model load
+            if (!std::filesystem::exists(dir)) fail("no such file or directory: ", dir);
+        }
         const std::string db_path = search::choose_db_path(a->db);
-        std::unique_ptr<search::ImageIndex> index = search::ImageIndex::open(db_path, true);
-        const search::ModelChoice choice = search::choose_model(a->model, a->weights, index->model());
+        // A new index file is created only once the model has opened: a typo leaves no empty file.
+        std::unique_ptr<search::ImageIndex> index;
+        if (std::filesystem::exists(db_path)) index = search::ImageIndex::open(db_path, true);
+        const search::ModelChoice choice =
+            search::choose_model(a->model, a->weights, index ? index->model() : std::nullopt);
         std::unique_ptr<ClipEmbedder> embedder = search::open_embedder(choice, a->backend, a->batch);
+        if (!index) index = search::ImageIndex::open(db_path, true);
         index->bind_model(search::record_of(*embedder, choice));  // refuses an index of another model
 
         search::IndexOptions options;

@@ -75,13 +75,17 @@ std::unique_ptr<ImageIndex> ImageIndex::open(const std::string& path, bool creat
     }
     sqlite3_busy_timeout(index->db_, 10000);  // another cliprt writing the same index: wait, then fail
     // The first statement reads the header: a file that is not SQLite fails here with a clear message.
-    Statement tables(index->db_, "SELECT name FROM sqlite_master WHERE type = 'table'", path);
     bool has_files = false, has_model = false, has_other = false;
-    while (tables.step()) {
-        const std::string name = tables.text(0);
-        if (name == "files") has_files = true;
-        else if (name == "model") has_model = true;
-        else has_other = true;
+    try {
+        Statement tables(index->db_, "SELECT name FROM sqlite_master WHERE type = 'table'", path);
+        while (tables.step()) {
+            const std::string name = tables.text(0);
+            if (name == "files") has_files = true;
+            else if (name == "model") has_model = true;
+            else has_other = true;
+        }
+    } catch (const Error&) {
+        fail(path, " is not a cliprt index (SQLite: ", sqlite3_errmsg(index->db_), ")");
     }
     if (has_other && !(has_files && has_model)) fail(path, " is an SQLite database but not a cliprt index");
     if (!create && !(has_files && has_model)) fail(path, " is not a cliprt index (no model or files table)");
