@@ -30,6 +30,7 @@ ProgressReporter::ProgressReporter(std::ostream& out, bool terminal, double line
     : out_(out), terminal_(terminal), line_interval_(line_interval_seconds) {}
 
 void ProgressReporter::update(size_t done, size_t total) {
+    if (total == 0) return;  // nothing to embed: no bar, no line
     const Clock::time_point now = Clock::now();
     if (done == 0) start_ = now;  // the rate counts embedding time, not the scan before it
     const double elapsed = std::chrono::duration<double>(now - start_).count();
@@ -45,7 +46,6 @@ void ProgressReporter::update(size_t done, size_t total) {
     } else {
         const bool due = !printed_ || std::chrono::duration<double>(now - last_).count() >= line_interval_;
         if (!due && done != total) return;
-        if (done == 0 && total == 0) return;
         out_ << "indexing " << format_progress(done, total, elapsed) << "\n" << std::flush;
     }
     last_ = now;
