@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The main job: index the shipped sample images with the bundled default model, run a few
+# searches (text, weighted, negative, by example image) and a zero-shot classification, and
+# check the open_clip parity of every backend this machine has.
+#   scripts/demo.sh [BUILD_DIR]      (default: build)
+set -euo pipefail
+
+root="$(cd "$(dirname "$0")/.." && pwd)"
+build="$(cd "${1:-$root/build}" && pwd)"
+cliprt="$build/cliprt"
+db="$build/samples.db"
+cd "$root"  # models/default and samples/ are found relative to the repository
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "cliprt info"
+"$cliprt" info
+
+step "index samples/ with the default model (models/default) into $db"
+"$cliprt" index samples --db "$db"
+
+step 'search "a green triangle"'
+"$cliprt" search "a green triangle" -k 5 --db "$db"
+
+step 'search "2:a red circle" "a striped background"'
+"$cliprt" search "2:a red circle" "a striped background" -k 5 --db "$db"
+
+step 'search "a blue square" --not "a noisy background"'
+"$cliprt" search "a blue square" --not "a noisy background" -k 5 --db "$db"
+
+example="$(ls samples/*.png | head -n 1)"
+step "search by example image $example"
+"$cliprt" search --image "$example" -k 5 --db "$db"
+
+step "classify $example"
+"$cliprt" classify --model models/default --image "$example" \
+  --labels "a red circle,a green triangle,a blue square,a yellow star" --templates none
+
+step "open_clip parity on the CPU backend (every golden case)"
+"$cliprt" parity --goldens tests/goldens --backend cpu
