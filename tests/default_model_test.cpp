@@ -1,0 +1,86 @@
+// The shipped default model (models/default) classifies every shipped sample exactly as open_clip
+// does: tests/data/default_model/zero_shot_open_clip.json holds open_clip's per-image predictions
+// and probabilities (tools/eval_default_model.py); cliprt must make the same prediction on every
+// image and match each probability within 1e-4 (the file rounds them to 1e-5), on the CPU backend
+// and on Vulkan (with the validation layer on).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "cliprt/vulkan_backend.h"
+#include "models/clip_embedder.h"
+#include "vulkan_test_support.h"
+
+namespace cliprt {
+namespace {
+
+const std::string kRoot = CLIPRT_SOURCE_DIR;
+
+nlohmann::json expected() {
+    std::ifstream in(kRoot + "/tests/data/default_model/zero_shot_open_clip.json");
+    return nlohmann::json::parse(in);
+}
+
+// Returns the number of images checked.
+size_t check_against_open_clip(ClipEmbedder& embedder) {
+    const nlohmann::json want = expected();
+    std::vector<std::string> paths;
+    for (const auto& image : want.at("images")) paths.push_back(kRoot + "/samples/" + image.at("file").get<std::string>());
+    const Tensor images = embedder.embed_image_files(paths, true);
+    const float scale = embedder.logit_scale();
+    EXPECT_NEAR(scale, want.at("logit_scale").get<double>(), 1e-4);
+    const int64_t dim = embedder.dim();
+    for (const auto& [task, spec] : want.at("tasks").items()) {
+        const auto prompts = spec.at("prompts").get<std::vector<std::string>>();
+        const auto classes = spec.at("classes").get<std::vector<std::string>>();
+        const Tensor texts = embedder.embed_texts(prompts, true);
+        for (size_t i = 0; i < paths.size(); ++i) {
+            const nlohmann::json& row = want["images"][i][task];
+            std::vector<double> logits(prompts.size());
+            double top = -1e30, sum = 0;
+            for (size_t c = 0; c < prompts.size(); ++c) {
+                double dot = 0;
+                for (int64_t d = 0; d < dim; ++d) dot += double(images.f32()[i * dim + d]) * texts.f32()[c * dim + d];
+                logits[c] = scale * dot;
+                top = std::max(top, logits[c]);
+            }
+            for (double& l : logits) sum += (l = std::exp(l - top));
+            size_t best = 0;
+            for (size_t c = 0; c < prompts.size(); ++c) {
+                EXPECT_NEAR(logits[c] / sum, row.at("probs")[c].get<double>(), 1e-4) << paths[i] << " " << task << " " << classes[c];
+                if (logits[c] > logits[best]) best = c;
+            }
+            EXPECT_EQ(classes[best], row.at("prediction").get<std::string>()) << paths[i] << " " << task;
+        }
+    }
+    return paths.size();
+}
+
+TEST(DefaultModel, AgreesWithOpenClipOnEverySample) {
+    EmbedderOptions options;
+    options.model = kRoot + "/models/default";
+    options.backend = "cpu";
+    options.batch = 32;
+    EXPECT_EQ(check_against_open_clip(*ClipEmbedder::open(options)), 224u);
+}
+
+TEST(DefaultModelVulkan, AgreesWithOpenClipOnEverySample) {
+    std::string why;
+    if (!vulkan_test::shared_backend(DType::F32, "cpu", &why)) CLIPRT_VULKAN_UNAVAILABLE(why);
+    setenv("CLIPRT_VULKAN_VALIDATION", "1", 1);  // the embedder creates its own backend
+    EmbedderOptions options;
+    options.model = kRoot + "/models/default";
+    options.backend = "vulkan";
+    options.batch = 32;
+    auto embedder = ClipEmbedder::open(options);
+    unsetenv("CLIPRT_VULKAN_VALIDATION");
+    EXPECT_EQ(check_against_open_clip(*embedder), 224u);
+    auto& backend = dynamic_cast<VulkanBackend&>(embedder->session().backend());
+    for (const std::string& message : backend.validation_messages()) ADD_FAILURE() << message;
+}
+
+}  // namespace
+}  // namespace cliprt
