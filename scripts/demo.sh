@@ -32,9 +32,9 @@ example="$(ls samples/*.png | head -n 1)"
 step "search by example image $example"
 "$cliprt" search --image "$example" -k 5 --db "$db"
 
-step "classify $example"
-"$cliprt" classify --model models/default --image "$example" \
-  --labels "a red circle,a green triangle,a blue square,a yellow star" --templates none
+step "classify $example by colour (what the default model does well; see models/default/MODEL_CARD.md)"
+"$cliprt" classify --model models/default --image "$example" --templates none \
+  --labels "a photo of a red shape,a photo of a green shape,a photo of a blue shape,a photo of a black shape"
 
 step "open_clip parity on the CPU backend (every golden case)"
 "$cliprt" parity --goldens tests/goldens --backend cpu
