@@ -6,12 +6,14 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "cliprt/vulkan_backend.h"
 #include "models/clip_embedder.h"
+#include "search_test_support.h"
 #include "vulkan_test_support.h"
 
 namespace cliprt {
@@ -80,6 +82,55 @@ TEST(DefaultModelVulkan, AgreesWithOpenClipOnEverySample) {
     EXPECT_EQ(check_against_open_clip(*embedder), 224u);
     auto& backend = dynamic_cast<VulkanBackend&>(embedder->session().backend());
     for (const std::string& message : backend.validation_messages()) ADD_FAILURE() << message;
+}
+
+// stdout of a shell command (the paths are ours, without quotes or spaces to escape).
+std::string run(const std::string& command) {
+    std::string out;
+    FILE* pipe = ::popen(command.c_str(), "r");
+    if (!pipe) return out;
+    char buffer[4096];
+    for (size_t n; (n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;) out.append(buffer, n);
+    EXPECT_EQ(::pclose(pipe), 0) << command;
+    return out;
+}
+
+std::vector<std::string> result_names(const std::string& json_text) {
+    std::vector<std::string> names;
+    const nlohmann::json parsed = nlohmann::json::parse(json_text);
+    for (const auto& r : parsed.at("results")) {
+        const std::string path = r.at("path").get<std::string>();
+        names.push_back(path.substr(path.find_last_of('/') + 1));
+    }
+    return names;
+}
+
+// The README's main job: the samples indexed with the default model, searched by text, by a
+// weighted sum, with a negative term and by example image.
+TEST(DefaultModel, SearchesTheSamples) {
+    test::TempDir dir;
+    const std::string cli = std::string(CLIPRT_CLI_PATH) + " ";
+    const std::string db = " --db " + (dir / "samples.db") + " --backend cpu";
+    run(cli + "index " + kRoot + "/samples --model " + kRoot + "/models/default" + db + " 2>/dev/null");
+
+    // Colour is what the model knows best: the five nearest to "a green triangle" are green, the
+    // first one a green triangle (models/default/MODEL_CARD.md: shape is weak).
+    const std::string green_json = run(cli + "search 'a green triangle' -k 5 --json" + db + " 2>&1");
+    const auto green = result_names(green_json);
+    ASSERT_EQ(green.size(), 5u) << green_json;
+    EXPECT_EQ(green[0].rfind("green_triangle_", 0), 0u) << green[0];
+    for (const std::string& name : green) EXPECT_EQ(name.rfind("green_", 0), 0u) << name;
+
+    // A weighted sum leans to the heavier term; a negative term removes what it names.
+    const auto red = result_names(run(cli + "search '3:a red shape' 'a blue shape' -k 5 --json" + db + " 2>/dev/null"));
+    for (const std::string& name : red) EXPECT_EQ(name.rfind("red_", 0), 0u) << name;
+    const auto not_red = result_names(run(cli + "search 'a photo of a shape' --not 'a red shape' -k 20 --json" + db + " 2>/dev/null"));
+    for (const std::string& name : not_red) EXPECT_NE(name.rfind("red_", 0), 0u) << name;
+
+    // An example image finds itself first.
+    const auto same = result_names(run(cli + "search --image " + kRoot + "/samples/blue_star_0120.png -k 3 --json" + db + " 2>/dev/null"));
+    ASSERT_FALSE(same.empty());
+    EXPECT_EQ(same[0], "blue_star_0120.png");
 }
 
 }  // namespace
