@@ -27,14 +27,6 @@ using nlohmann::json;
 
 namespace {
 
-std::string read_text(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) fail("cannot read ", path.string());
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
 json parse_json(const std::string& text, const std::string& source) {
     try {
         return json::parse(text);
@@ -166,7 +158,7 @@ PreprocessConfig open_clip_preprocess(const json& hub, const ClipConfig& config,
 // it, so when the surplus d is odd and floor(d / 2) is odd the crop sits one pixel apart.
 PreprocessConfig hf_preprocess(const fs::path& path) {
     const std::string where = path.string();
-    const json j = parse_json(read_text(path), where);
+    const json j = parse_json(read_text_file(path), where);
     if (!j.is_object()) fail(where, ": must be a JSON object");
     PreprocessConfig p;
     auto flag = [&](const char* key, bool fallback) {
@@ -253,9 +245,9 @@ ModelText model_text(const std::string& model) {
     if (fs::is_directory(model)) {
         const fs::path dir(model);
         if (fs::exists(dir / "open_clip_config.json")) {
-            config = parse_model_config(read_text(dir / "open_clip_config.json"), (dir / "open_clip_config.json").string());
+            config = parse_model_config(read_text_file(dir / "open_clip_config.json"), (dir / "open_clip_config.json").string());
         } else if (is_hf_clip_directory(model)) {
-            config = parse_hf_clip_config(read_text(dir / "config.json"), (dir / "config.json").string());
+            config = parse_hf_clip_config(read_text_file(dir / "config.json"), (dir / "config.json").string());
             const fs::path vocab = dir / "vocab.json", merges = dir / "merges.txt";
             if (fs::exists(vocab) && fs::exists(merges)) {
                 text.tokenizer = std::make_shared<const ClipTokenizer>(ClipTokenizer::from_files(vocab.string(), merges.string()));
@@ -265,7 +257,7 @@ ModelText model_text(const std::string& model) {
             fail("'", model, "' is neither an open_clip model directory (open_clip_config.json) nor a transformers CLIPModel directory (config.json with model_type clip)");
         }
     } else if (model.size() > 5 && model.substr(model.size() - 5) == ".json") {
-        config = parse_model_config(read_text(model), model);
+        config = parse_model_config(read_text_file(model), model);
     } else {
         config = builtin_model_config(model);
     }
@@ -318,7 +310,7 @@ std::unique_ptr<ClipEmbedder> ClipEmbedder::open(const EmbedderOptions& options,
         const fs::path dir(options.model);
         if (fs::exists(dir / "open_clip_config.json")) {
             const fs::path path = dir / "open_clip_config.json";
-            s.preprocess = open_clip_preprocess(parse_json(read_text(path), path.string()), config, path.string());
+            s.preprocess = open_clip_preprocess(parse_json(read_text_file(path), path.string()), config, path.string());
             if (options.weights.empty()) s.weight_files.push_back((dir / "open_clip_model.safetensors").string());
         } else {
             if (fs::exists(dir / "preprocessor_config.json")) s.preprocess = hf_preprocess(dir / "preprocessor_config.json");
@@ -328,7 +320,7 @@ std::unique_ptr<ClipEmbedder> ClipEmbedder::open(const EmbedderOptions& options,
         }
     } else if (options.model.size() > 5 && options.model.substr(options.model.size() - 5) == ".json") {
         // A config file: an open_clip_config.json may carry a preprocess_cfg too.
-        const json j = parse_json(read_text(options.model), options.model);
+        const json j = parse_json(read_text_file(options.model), options.model);
         if (j.is_object() && j.contains("model_cfg")) s.preprocess = open_clip_preprocess(j, config, options.model);
     }
     if (s.preprocess.height != config.vision.image_size || s.preprocess.width != config.vision.image_width) {

@@ -15,14 +15,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string read_text(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) fail("cannot read ", path.string());
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
 std::shared_ptr<WeightSource> open_weights(const std::string& weights) {
     if (weights == "synthetic") return std::make_shared<SyntheticWeights>();
     if (!fs::exists(weights)) fail("weights file '", weights, "' does not exist");
@@ -31,6 +23,14 @@ std::shared_ptr<WeightSource> open_weights(const std::string& weights) {
 
 }  // namespace
 
+std::string read_text_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) fail("cannot read ", path);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
 std::shared_ptr<ClipModel> load_clip_model(const std::string& model, const std::string& weights) {
     ClipConfig config;
     std::string weights_path = weights;
@@ -38,10 +38,10 @@ std::shared_ptr<ClipModel> load_clip_model(const std::string& model, const std::
     if (fs::is_directory(model)) {
         const fs::path config_path = fs::path(model) / "open_clip_config.json";
         if (fs::exists(config_path)) {
-            config = parse_model_config(read_text(config_path), config_path.string());
+            config = parse_model_config(read_text_file(config_path), config_path.string());
             if (weights_path.empty()) weights_path = (fs::path(model) / "open_clip_model.safetensors").string();
         } else if (is_hf_clip_directory(model)) {
-            config = parse_hf_clip_config(read_text(fs::path(model) / "config.json"), (fs::path(model) / "config.json").string());
+            config = parse_hf_clip_config(read_text_file(fs::path(model) / "config.json"), (fs::path(model) / "config.json").string());
             if (weights_path.empty()) {
                 source = std::make_shared<HfClipWeights>(open_hf_safetensors(model));
                 weights_path = source->describe();
@@ -50,7 +50,7 @@ std::shared_ptr<ClipModel> load_clip_model(const std::string& model, const std::
             fail("'", model, "' is neither an open_clip model directory (open_clip_config.json) nor a transformers CLIPModel directory (config.json with model_type clip)");
         }
     } else if (model.size() > 5 && model.substr(model.size() - 5) == ".json") {
-        config = parse_model_config(read_text(model), model);
+        config = parse_model_config(read_text_file(model), model);
     } else {
         config = builtin_model_config(model);
     }

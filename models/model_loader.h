@@ -14,4 +14,7 @@ namespace cliprt {
 // Every tensor of the checkpoint is checked: missing, extra or misshapen tensors are an Error naming them.
 std::shared_ptr<ClipModel> load_clip_model(const std::string& model, const std::string& weights);
 
+// The whole file as text; Error "cannot read PATH" when it cannot be opened.
+std::string read_text_file(const std::string& path);
+
 }  // namespace cliprt

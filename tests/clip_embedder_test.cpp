@@ -13,6 +13,7 @@
 
 #include "cliprt/error.h"
 #include "models/clip_embedder.h"
+#include "zero_shot_goldens.h"
 
 namespace cliprt {
 namespace {
@@ -20,21 +21,9 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-const std::string kSource = CLIPRT_SOURCE_DIR;
-
-const json& goldens() {
-    static const json g = [] {
-        std::ifstream in(kSource + "/tests/data/zero_shot/goldens.json");
-        return json::parse(in);
-    }();
-    return g;
-}
-
-std::vector<std::string> golden_images() {
-    std::vector<std::string> paths;
-    for (const auto& p : goldens()["images"]) paths.push_back(kSource + "/" + p.get<std::string>());
-    return paths;
-}
+using test::golden_images;
+using test::goldens;
+using test::kSource;
 
 std::unique_ptr<ClipEmbedder> open_model(const std::string& model, int batch = 8, const std::string& weights = "") {
     EmbedderOptions o;

@@ -6,13 +6,13 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "cliprt/vulkan_backend.h"
 #include "models/clip_embedder.h"
+#include "cli_runner.h"
 #include "search_test_support.h"
 #include "vulkan_test_support.h"
 
@@ -84,15 +84,11 @@ TEST(DefaultModelVulkan, AgreesWithOpenClipOnEverySample) {
     for (const std::string& message : backend.validation_messages()) ADD_FAILURE() << message;
 }
 
-// stdout of a shell command (the paths are ours, without quotes or spaces to escape).
-std::string run(const std::string& command) {
-    std::string out;
-    FILE* pipe = ::popen(command.c_str(), "r");
-    if (!pipe) return out;
-    char buffer[4096];
-    for (size_t n; (n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;) out.append(buffer, n);
-    EXPECT_EQ(::pclose(pipe), 0) << command;
-    return out;
+// stdout of `cliprt args...`, which must succeed.
+std::string run(const std::vector<std::string>& args, const std::string& scratch) {
+    const test::CliRun r = test::run_cliprt(args, scratch);
+    EXPECT_EQ(r.code(), 0) << r.err;
+    return r.out;
 }
 
 std::vector<std::string> result_names(const std::string& json_text) {
@@ -109,26 +105,28 @@ std::vector<std::string> result_names(const std::string& json_text) {
 // weighted sum, with a negative term and by example image.
 TEST(DefaultModel, SearchesTheSamples) {
     test::TempDir dir;
-    const std::string cli = std::string(CLIPRT_CLI_PATH) + " ";
-    const std::string db = " --db " + (dir / "samples.db") + " --backend cpu";
-    run(cli + "index " + kRoot + "/samples --model " + kRoot + "/models/default" + db + " 2>/dev/null");
+    const std::string db = dir / "samples.db";
+    auto search = [&](std::vector<std::string> args) {
+        for (const char* a : {"--json", "--db", db.c_str(), "--backend", "cpu"}) args.push_back(a);
+        args.insert(args.begin(), "search");
+        return result_names(run(args, dir.str()));
+    };
+    run({"index", kRoot + "/samples", "--model", kRoot + "/models/default", "--db", db, "--backend", "cpu"}, dir.str());
 
     // Colour is what the model knows best: the five nearest to "a green triangle" are green, the
     // first one a green triangle (models/default/MODEL_CARD.md: shape is weak).
-    const std::string green_json = run(cli + "search 'a green triangle' -k 5 --json" + db + " 2>&1");
-    const auto green = result_names(green_json);
-    ASSERT_EQ(green.size(), 5u) << green_json;
+    const auto green = search({"a green triangle", "-k", "5"});
+    ASSERT_EQ(green.size(), 5u);
     EXPECT_EQ(green[0].rfind("green_triangle_", 0), 0u) << green[0];
     for (const std::string& name : green) EXPECT_EQ(name.rfind("green_", 0), 0u) << name;
 
     // A weighted sum leans to the heavier term; a negative term removes what it names.
-    const auto red = result_names(run(cli + "search '3:a red shape' 'a blue shape' -k 5 --json" + db + " 2>/dev/null"));
-    for (const std::string& name : red) EXPECT_EQ(name.rfind("red_", 0), 0u) << name;
-    const auto not_red = result_names(run(cli + "search 'a photo of a shape' --not 'a red shape' -k 20 --json" + db + " 2>/dev/null"));
-    for (const std::string& name : not_red) EXPECT_NE(name.rfind("red_", 0), 0u) << name;
+    for (const std::string& name : search({"3:a red shape", "a blue shape", "-k", "5"})) EXPECT_EQ(name.rfind("red_", 0), 0u) << name;
+    for (const std::string& name : search({"a photo of a shape", "--not", "a red shape", "-k", "20"}))
+        EXPECT_NE(name.rfind("red_", 0), 0u) << name;
 
     // An example image finds itself first.
-    const auto same = result_names(run(cli + "search --image " + kRoot + "/samples/blue_star_0120.png -k 3 --json" + db + " 2>/dev/null"));
+    const auto same = search({"--image", kRoot + "/samples/blue_star_0120.png", "-k", "3"});
     ASSERT_FALSE(same.empty());
     EXPECT_EQ(same[0], "blue_star_0120.png");
 }

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "search/image_index.h"
+#include "cli_runner.h"
 #include "search_test_support.h"
 
 namespace cliprt::search {
@@ -23,36 +24,12 @@ const std::string kSource = CLIPRT_SOURCE_DIR;
 const std::string kModel = kSource + "/tests/data/checkpoints/open_clip_f16";
 const std::string kOtherModel = kSource + "/tests/data/checkpoints/hf_clip_f16";
 
-struct CliRun {
-    int status = 0;
-    std::string out, err;
-    bool killed() const { return WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL; }
-    int code() const { return WIFEXITED(status) ? WEXITSTATUS(status) : -1; }
-};
+using test::CliRun;
 
 // Runs the cliprt executable with args; `kill_spec` sets the crash hook CLIPRT_TEST_KILL_INDEX.
 CliRun cliprt(const std::vector<std::string>& args, const std::string& scratch, const std::string& kill_spec = "") {
-    const std::string out_path = scratch + "/stdout", err_path = scratch + "/stderr";
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-        const int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        const int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        ::dup2(out, 1);
-        ::dup2(err, 2);
-        if (!kill_spec.empty()) ::setenv("CLIPRT_TEST_KILL_INDEX", kill_spec.c_str(), 1);
-        ::unsetenv("CLIPRT_MODEL");
-        ::unsetenv("CLIPRT_DB");
-        std::vector<char*> argv{const_cast<char*>(CLIPRT_CLI_PATH)};
-        for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-        argv.push_back(nullptr);
-        ::execv(CLIPRT_CLI_PATH, argv.data());
-        ::_exit(127);
-    }
-    CliRun r;
-    ::waitpid(pid, &r.status, 0);
-    r.out = test::read_file(out_path);
-    r.err = test::read_file(err_path);
-    return r;
+    if (kill_spec.empty()) return test::run_cliprt(args, scratch);
+    return test::run_cliprt(args, scratch, {{"CLIPRT_TEST_KILL_INDEX", kill_spec}});
 }
 
 // Twelve different real images (several formats) and one truncated PNG that sorts last.

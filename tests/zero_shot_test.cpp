@@ -16,6 +16,8 @@
 
 #include "cliprt/error.h"
 #include "models/zero_shot.h"
+#include "zero_shot_goldens.h"
+#include "cli_runner.h"
 
 namespace cliprt {
 namespace {
@@ -23,21 +25,9 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-const std::string kSource = CLIPRT_SOURCE_DIR;
-
-const json& goldens() {
-    static const json g = [] {
-        std::ifstream in(kSource + "/tests/data/zero_shot/goldens.json");
-        return json::parse(in);
-    }();
-    return g;
-}
-
-std::vector<std::string> golden_images() {
-    std::vector<std::string> paths;
-    for (const auto& p : goldens()["images"]) paths.push_back(kSource + "/" + p.get<std::string>());
-    return paths;
-}
+using test::golden_images;
+using test::goldens;
+using test::kSource;
 
 TEST(ZeroShotTemplates, AreOpenClipsLists) {
     EXPECT_EQ(zero_shot_templates(TemplateSet::OpenAi), goldens()["templates"]["openai"].get<std::vector<std::string>>());
@@ -105,41 +95,13 @@ INSTANTIATE_TEST_SUITE_P(Fixtures, ZeroShotGolden, ::testing::Values(0, 1),
 
 // ---- the executable ------------------------------------------------------------------------
 
-struct CliRun {
-    int code = -1;
-    std::string out, err;
-};
-
-std::string slurp(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
+using test::CliRun;
 
 // Runs cliprt with the arguments as given (bytes, not necessarily UTF-8).
 CliRun cliprt(const std::vector<std::string>& args) {
     const fs::path dir = fs::temp_directory_path() / ("cliprt_zero_shot_" + std::to_string(::getpid()));
     fs::create_directories(dir);
-    const std::string out_path = dir / "stdout", err_path = dir / "stderr";
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-        const int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        const int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        ::dup2(out, 1);
-        ::dup2(err, 2);
-        std::vector<char*> argv{const_cast<char*>(CLIPRT_CLI_PATH)};
-        for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-        argv.push_back(nullptr);
-        ::execv(CLIPRT_CLI_PATH, argv.data());
-        ::_exit(127);
-    }
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    CliRun r;
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.out = slurp(out_path);
-    r.err = slurp(err_path);
+    CliRun r = test::run_cliprt(args, dir.string());
     fs::remove_all(dir);
     return r;
 }
@@ -154,7 +116,7 @@ protected:
 
 // One line on stderr that contains `needle`, nothing on stdout, exit code 1.
 void expect_one_line_error(const CliRun& r, const std::string& needle) {
-    EXPECT_EQ(r.code, 1) << r.err;
+    EXPECT_EQ(r.code(), 1) << r.err;
     EXPECT_EQ(r.out, "");
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
     EXPECT_EQ(r.err.rfind("cliprt: error: ", 0), 0u) << r.err;
@@ -163,7 +125,7 @@ void expect_one_line_error(const CliRun& r, const std::string& needle) {
 
 TEST_F(Cli, TokenizePrintsIds) {
     CliRun r = cliprt({"tokenize", "a photo of a cat"});
-    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.code(), 0) << r.err;
     EXPECT_EQ(r.out, "49406 320 1125 539 320 2368 49407\n");
     r = cliprt({"tokenize", "--context", "9", "a photo of a cat", "x"});
     EXPECT_EQ(r.out, "49406 320 1125 539 320 2368 49407 0 0\n49406 343 49407 0 0 0 0 0 0\n");
@@ -183,7 +145,7 @@ TEST_F(Cli, ClassifyMatchesOpenClip) {
         std::vector<std::string> a = args;
         a.insert(a.begin() + 1, {"--templates", set});
         const CliRun r = cliprt(a);
-        ASSERT_EQ(r.code, 0) << r.err;
+        ASSERT_EQ(r.code(), 0) << r.err;
         const json out = json::parse(r.out);
         ASSERT_EQ(out["results"].size(), golden_images().size());
         for (size_t i = 0; i < golden_images().size(); ++i) {
@@ -197,7 +159,7 @@ TEST_F(Cli, ClassifyMatchesOpenClip) {
 
 TEST_F(Cli, EmbedMatchesTheLibrary) {
     const CliRun r = cliprt({"embed", "--model", model_, "--backend", "cpu", "--json", "--text", "a photo of a cat"});
-    ASSERT_EQ(r.code, 0) << r.err;
+    ASSERT_EQ(r.code(), 0) << r.err;
     const auto got = json::parse(r.out)["embeddings"][0]["embedding"].get<std::vector<double>>();
     const auto want = goldens()["models"][0]["text_embeddings"][0].get<std::vector<double>>();
     ASSERT_EQ(got.size(), want.size());
