@@ -32,7 +32,9 @@ example="$(ls samples/*.png | head -n 1)"
 step "search by example image $example"
 "$cliprt" search --image "$example" -k 5 --db "$db"
 
-step "classify $example by colour (what the default model does well; see models/default/MODEL_CARD.md)"
+step "classify $example by shape and by colour (zero-shot; accuracies in models/default/MODEL_CARD.md)"
+"$cliprt" classify --model models/default --image "$example" --templates none \
+  --labels "a photo of a circle,a photo of a square,a photo of a triangle,a photo of a star,a photo of a hexagon,a photo of a heart,a photo of a cross"
 "$cliprt" classify --model models/default --image "$example" --templates none \
   --labels "a photo of a red shape,a photo of a green shape,a photo of a blue shape,a photo of a black shape"
 

@@ -207,9 +207,10 @@ def position_name(x, y):
 
 def make_caption(attrs, rng):
     count = attrs['count']
+    as_one = count == 1
     words = SHAPE_WORDS[attrs['shape']]
     singular, plural = words[0] if rng.random() < 0.6 else rng.choice(words)
-    noun = singular if count == 1 else plural
+    noun = singular if as_one else plural
     color = attrs['color']
     size = rng.choice(SIZE_WORDS[attrs['size']])
     bg = rng.choice(BACKGROUND_WORDS[attrs['background']])
@@ -226,10 +227,10 @@ def make_caption(attrs, rng):
         else:
             core_head = ' '.join(adjectives + [noun])
     else:
-        thing = rng.choice(['shape', 'object', 'thing']) if count == 1 else rng.choice(['shapes', 'objects'])
+        thing = rng.choice(['shape', 'object', 'thing']) if as_one else rng.choice(['shapes', 'objects'])
         core_head = ' '.join(([size] if use_size else []) + [color, thing])
-    if count == 1 or not use_count:
-        core = with_article(core_head) if count == 1 else rng.choice(['some ', 'several ', '']) + core_head
+    if as_one or not use_count:
+        core = with_article(core_head) if as_one else rng.choice(['some ', 'several ', '']) + core_head
         if count == 1 and rng.random() < 0.2:
             core = rng.choice(COUNT_WORDS[1]) + ' ' + core_head if rng.random() < 0.5 else core
     else:
@@ -246,6 +247,16 @@ def make_caption(attrs, rng):
         suffix = f' in the {pos}' if pos in ('center',) or 'corner' in pos else f' at the {pos}'
     prefix = rng.choice(PREFIXES)
     return (prefix + ' ' if prefix else '') + core + suffix
+
+
+def attributes(seed, index):
+    """The attributes `generate(seed, index)` draws, without drawing the image."""
+    return sample_attributes(random.Random(seed * 1_000_003 + index))
+
+
+def is_easy(attrs):
+    """One medium or large object on a plain or gradient background: the start of the training curriculum."""
+    return attrs['count'] == 1 and attrs['size'] != 'small' and attrs['background'] in ('plain', 'gradient')
 
 
 def generate(seed, index, attrs=None):

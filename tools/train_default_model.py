@@ -1,11 +1,17 @@
 """Trains cliprt's small default CLIP on procedurally generated shapes and writes it as an open_clip hub directory.
 
-    python3 tools/train_default_model.py [--out models/default] [--steps 1500] [--train-images 20000]
+    python3 tools/train_default_model.py [--out models/default] [--steps 7500] [--easy-steps 2000] [--threads 2]
 
 The model is an ordinary open_clip.model.CLIP (ModifiedResNet image tower as in RN50, standard text transformer,
 open_clip's BPE tokenizer and vocabulary) trained with open_clip's ClipLoss, so every CLIP loader,
-including cliprt's, reads it. Everything is seeded and runs on one CPU thread, so a rerun with the
+including cliprt's, reads it. Everything is seeded and the thread count is fixed, so a rerun with the
 same arguments reproduces the same weights (up to the CPU's floating-point library).
+
+Curriculum: color is learned within a few hundred steps, shape much later. Without help, shape was
+still at 20 % (chance 14 %) after 600 steps; drawing the early batches from easy images (one
+medium or large object on a plain or gradient background), falling linearly to none by step
+--easy-steps, made it 30 % at step 600 and 83 % at step 2000. Batches of one color (hard
+negatives for shape) did not help (22 % at step 600).
 
 Data: tools/make_shapes_dataset.py with seed 0 (training); held-out monitoring uses seed 2; the
 shipped samples use seed 1. Images are preprocessed exactly by open_clip's eval image_transform
@@ -115,22 +121,28 @@ def zero_shot(model, tokenizer, images_t, attrs, batch=256):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--out', default=os.path.join(os.path.dirname(__file__), '..', 'models', 'default'))
-    parser.add_argument('--steps', type=int, default=1500)
-    parser.add_argument('--batch', type=int, default=128)
+    parser.add_argument('--steps', type=int, default=7500)
+    parser.add_argument('--batch', type=int, default=64)
     parser.add_argument('--train-images', type=int, default=20000)
     parser.add_argument('--captions-per-image', type=int, default=3)
     parser.add_argument('--heldout-images', type=int, default=448)
     parser.add_argument('--lr', type=float, default=1e-3)
     parser.add_argument('--warmup', type=int, default=100)
     parser.add_argument('--seed', type=int, default=0, help='torch seed for initialisation and batch order')
+    parser.add_argument('--threads', type=int, default=2,
+                        help='torch CPU threads; a rerun reproduces the weights only with the same count')
+    parser.add_argument('--easy-steps', type=int, default=2000,
+                        help='curriculum: the share of batches drawn from easy images (one medium or large object on '
+                             'a plain or gradient background) falls linearly from 1 to 0 over these first steps')
     parser.add_argument('--cache', default='/tmp/cliprt_shapes_cache', help='directory for the generated data')
+    parser.add_argument('--eval-every', type=int, default=500, help='held-out zero-shot accuracy every N steps')
     parser.add_argument('--log', default=None, help='write a JSON training log here')
     args = parser.parse_args()
 
     import open_clip
     from open_clip.push_to_hf_hub import save_for_hf
 
-    torch.set_num_threads(1)  # the build machine's cores are shared; one thread, reproducible reductions
+    torch.set_num_threads(args.threads)  # fixed thread count: reproducible reductions
     torch.manual_seed(args.seed)
     start = time.time()
     size = MODEL_CFG['vision_cfg']['image_size']
@@ -148,6 +160,8 @@ def main():
         print(f'generating {args.train_images} training images', flush=True)
         images, _, captions = make_images(TRAIN_SEED, args.train_images, pil_part, args.captions_per_image)
         np.savez(cache, images=images, captions=np.array(captions, dtype=object))
+    easy = torch.from_numpy(np.flatnonzero([shapes.is_easy(shapes.attributes(TRAIN_SEED, i))
+                                            for i in range(len(images))]))
     tokens = tokenizer([c for caps in captions for c in caps]).view(len(captions), args.captions_per_image, -1)
     held_attrs_in = shapes.balanced_attributes(HELDOUT_SEED, args.heldout_images)
     held_images, held_attrs, _ = make_images(HELDOUT_SEED, args.heldout_images, pil_part, 1, held_attrs_in, 0)
@@ -181,10 +195,14 @@ def main():
     train_start = time.time()
     model.train()
     for step in range(args.steps):
-        if pos + args.batch > len(perm):
-            perm, pos = torch.randperm(len(images), generator=gen), 0
-        idx = perm[pos:pos + args.batch]
-        pos += args.batch
+        roll = torch.rand((), generator=gen).item()
+        if args.easy_steps and roll < 1 - step / args.easy_steps:
+            idx = easy[torch.randperm(len(easy), generator=gen)[:args.batch]]
+        else:
+            if pos + args.batch > len(perm):
+                perm, pos = torch.randperm(len(images), generator=gen), 0
+            idx = perm[pos:pos + args.batch]
+            pos += args.batch
         which = torch.randint(0, args.captions_per_image, (len(idx),), generator=gen)
         x = tensor_part(images[idx.numpy()])
         t = tokens[idx, which]
@@ -202,7 +220,7 @@ def main():
             rate = (step + 1) / (time.time() - train_start)
             entry = {'step': step, 'loss': round(loss.item(), 4), 'lr': lr_at(step),
                      'logit_scale': round(model.logit_scale.exp().item(), 2)}
-            if step % 250 == 0 or step == args.steps - 1:
+            if step % args.eval_every == 0 or step == args.steps - 1:
                 model.eval()
                 entry['heldout'] = zero_shot(model, tokenizer, held_t, held_attrs)
                 model.train()
