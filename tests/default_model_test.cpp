@@ -114,26 +114,29 @@ TEST(DefaultModel, SearchesTheSamples) {
     };
     run({"index", kRoot + "/samples", "--model", kRoot + "/models/default", "--db", db, "--backend", "cpu"}, dir.str());
 
-    // The samples hold six green triangles, three of them single: "a green triangle" finds those
-    // three first and "green triangles" the three pictures of several.
+    // The samples hold six green triangles, three of them single: "a green triangle" finds all six
+    // first, the single ones before the others, and "green triangles" the other three first.
     const auto labels = nlohmann::json::parse(test::read_file(kRoot + "/tests/data/default_model/samples_labels.json"));
-    auto green_triangles = [&](bool single) {
-        std::set<std::string> names;
-        for (const auto& [name, a] : labels.at("images").items())
-            if (a.at("color") == "green" && a.at("shape") == "triangle" && (a.at("count") == 1) == single) names.insert(name);
-        return names;
-    };
-    for (const auto& [query, single] : {std::pair{"a green triangle", true}, std::pair{"green triangles", false}}) {
-        const std::set<std::string> want = green_triangles(single);
-        ASSERT_EQ(want.size(), 3u) << query;
-        const auto got = search({query, "-k", "3"});
-        EXPECT_EQ(std::set<std::string>(got.begin(), got.end()), want) << query;
-    }
+    std::set<std::string> single, several;
+    for (const auto& [name, a] : labels.at("images").items())
+        if (a.at("color") == "green" && a.at("shape") == "triangle") (a.at("count") == 1 ? single : several).insert(name);
+    ASSERT_EQ(single.size(), 3u);
+    ASSERT_EQ(several.size(), 3u);
+    const auto green = search({"a green triangle", "-k", "6"});
+    ASSERT_EQ(green.size(), 6u);
+    for (const std::string& name : green) EXPECT_EQ(name.rfind("green_triangle_", 0), 0u) << name;
+    EXPECT_EQ(std::set<std::string>(green.begin(), green.begin() + 3), single);
+    const auto plural = search({"green triangles", "-k", "3"});
+    EXPECT_EQ(std::set<std::string>(plural.begin(), plural.end()), several);
 
     // A weighted sum leans to the heavier term; a negative term removes what it names.
-    for (const std::string& name : search({"3:a red shape", "a blue shape", "-k", "5"})) EXPECT_EQ(name.rfind("red_", 0), 0u) << name;
+    for (const std::string& name : search({"3:a red circle", "a blue square", "-k", "6"})) EXPECT_EQ(name.rfind("red_circle_", 0), 0u) << name;
     for (const std::string& name : search({"a photo of a shape", "--not", "a red shape", "-k", "20"}))
         EXPECT_NE(name.rfind("red_", 0), 0u) << name;
+    for (const std::string& name : search({"a red shape", "--not", "a circle", "-k", "12"})) {
+        EXPECT_EQ(name.rfind("red_", 0), 0u) << name;
+        EXPECT_EQ(name.find("circle"), std::string::npos) << name;
+    }
 
     // An example image finds itself first.
     const auto same = search({"--image", kRoot + "/samples/blue_star_0097.png", "-k", "3"});

@@ -207,7 +207,10 @@ def position_name(x, y):
 
 def make_caption(attrs, rng):
     count = attrs['count']
-    as_one = count == 1
+    # As people caption photos ("a photo of a dog" with two dogs in it), several objects are sometimes
+    # described in the singular ("one", "a single" and positions stay exact). Without this the article
+    # was a count: "a green triangle" ranked one green square above two green triangles.
+    as_one = count == 1 or rng.random() < 0.25
     words = SHAPE_WORDS[attrs['shape']]
     singular, plural = words[0] if rng.random() < 0.6 else rng.choice(words)
     noun = singular if as_one else plural
