@@ -28,7 +28,8 @@ step 'search "2:a red circle" "a striped background"'
 step 'search "a blue square" --not "a noisy background"'
 "$cliprt" search "a blue square" --not "a noisy background" -k 5 --db "$db"
 
-example="$(ls samples/*.png | head -n 1)"
+samples=(samples/*.png)  # no `ls | head`: with pipefail, ls dies of SIGPIPE when head exits first
+example="${samples[0]}"
 step "search by example image $example"
 "$cliprt" search --image "$example" -k 5 --db "$db"
 
