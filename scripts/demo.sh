@@ -22,11 +22,11 @@ step "index samples/ with the default model (models/default) into $db"
 step 'search "a green triangle"'
 "$cliprt" search "a green triangle" -k 5 --db "$db"
 
-step 'search "2:a red circle" "a striped background"'
-"$cliprt" search "2:a red circle" "a striped background" -k 5 --db "$db"
+step 'search "2:a red shape" "a circle" (weighted: red first, circles among them first)'
+"$cliprt" search "2:a red shape" "a circle" -k 8 --db "$db"
 
-step 'search "a blue square" --not "a noisy background"'
-"$cliprt" search "a blue square" --not "a noisy background" -k 5 --db "$db"
+step 'search "a blue shape" --not "a square"'
+"$cliprt" search "a blue shape" --not "a square" -k 5 --db "$db"
 
 samples=(samples/*.png)  # no `ls | head`: with pipefail, ls dies of SIGPIPE when head exits first
 example="${samples[0]}"

@@ -62,6 +62,25 @@ def classify(model, tokenizer, image_features):
     return out
 
 
+# Attributes the captions name besides colour and shape; measured, not checked against cliprt.
+ATTRIBUTE_PROMPTS = {
+    'size': {s: f'a photo of a {s} shape' for s in shapes.SIZES},
+    'count': {1: 'a photo of one shape', 2: 'a photo of two shapes', 3: 'a photo of three shapes'},
+    'background': {b: f'a shape on a {w} background' for b, w in
+                   [('plain', 'plain'), ('gradient', 'gradient'), ('noise', 'noisy'), ('stripes', 'striped')]},
+}
+
+
+def attribute_accuracy(model, tokenizer, image_features, attrs):
+    out = {}
+    with torch.no_grad():
+        for key, prompts in ATTRIBUTE_PROMPTS.items():
+            text = model.encode_text(tokenizer(list(prompts.values())), normalize=True)
+            pred = (image_features @ text.T).argmax(dim=1).tolist()
+            out[key] = float(np.mean([list(prompts)[p] == a[key] for p, a in zip(pred, attrs)]))
+    return out
+
+
 def accuracy(result, attrs):
     acc = {}
     for name, (classes, _, probs) in result.items():
@@ -119,7 +138,8 @@ def main():
     features = encode_images(model, preprocess, pil)
     result = classify(model, tokenizer, features)
     acc = accuracy(result, attrs)
-    print(f'samples ({len(names)} images): {acc}')
+    print(f'samples ({len(names)} images): {acc}; other attributes: '
+          f'{attribute_accuracy(model, tokenizer, features, attrs)} (prompts: {ATTRIBUTE_PROMPTS})')
 
     images = []
     for i, n in enumerate(names):
@@ -150,8 +170,10 @@ def main():
             img, a, _ = shapes.generate(EXTRA_SEED, i)
             extra_pil.append(img)
             extra_attrs.append(a)
-        res = classify(model, tokenizer, encode_images(model, preprocess, extra_pil))
-        extra = {'images': args.extra, 'seed': EXTRA_SEED, 'accuracy': accuracy(res, extra_attrs)}
+        extra_features = encode_images(model, preprocess, extra_pil)
+        res = classify(model, tokenizer, extra_features)
+        extra = {'images': args.extra, 'seed': EXTRA_SEED, 'accuracy': accuracy(res, extra_attrs),
+                 'other_attributes': attribute_accuracy(model, tokenizer, extra_features, extra_attrs)}
         for key in ('background', 'size', 'count', 'texture', 'color', 'shape'):
             extra['by_' + key] = breakdown(res, extra_attrs, key)
         extra['top_confusions'] = {t: confusions(res, extra_attrs, t) for t in ('color', 'shape')}
