@@ -51,40 +51,33 @@ def encode_images(model, preprocess, pil_images, batch=128):
                                              normalize=True) for i in range(0, len(pil_images), batch)])
 
 
-def classify(model, tokenizer, image_features):
+def classify(model, tokenizer, image_features, task_table=None):
     """{task: (class names, prompts, probabilities [N, classes])}."""
     out = {}
     scale = model.logit_scale.exp()
     with torch.no_grad():
-        for name, (classes, prompts, _) in tasks().items():
+        for name, (classes, prompts, _) in (task_table or tasks()).items():
             text = model.encode_text(tokenizer(prompts), normalize=True)
             out[name] = (classes, prompts, (scale * image_features @ text.T).softmax(dim=-1))
     return out
 
 
-# Attributes the captions name besides colour and shape; measured, not checked against cliprt.
-ATTRIBUTE_PROMPTS = {
-    'size': {s: f'a photo of a {s} shape' for s in shapes.SIZES},
-    'count': {1: 'a photo of one shape', 2: 'a photo of two shapes', 3: 'a photo of three shapes'},
-    'background': {b: f'a shape on a {w} background' for b, w in
-                   [('plain', 'plain'), ('gradient', 'gradient'), ('noise', 'noisy'), ('stripes', 'striped')]},
-}
+def attribute_tasks():
+    """The other attributes the captions name, in the form of tasks(); measured, not checked against cliprt."""
+    backgrounds = [('plain', 'plain'), ('gradient', 'gradient'), ('noise', 'noisy'), ('stripes', 'striped')]
+    return {
+        'size': (shapes.SIZES, [f'a photo of a {s} shape' for s in shapes.SIZES], lambda a: a['size']),
+        'count': ([1, 2, 3], ['a photo of one shape', 'a photo of two shapes', 'a photo of three shapes'],
+                  lambda a: a['count']),
+        'background': ([b for b, _ in backgrounds], [f'a shape on a {w} background' for _, w in backgrounds],
+                       lambda a: a['background']),
+    }
 
 
-def attribute_accuracy(model, tokenizer, image_features, attrs):
-    out = {}
-    with torch.no_grad():
-        for key, prompts in ATTRIBUTE_PROMPTS.items():
-            text = model.encode_text(tokenizer(list(prompts.values())), normalize=True)
-            pred = (image_features @ text.T).argmax(dim=1).tolist()
-            out[key] = float(np.mean([list(prompts)[p] == a[key] for p, a in zip(pred, attrs)]))
-    return out
-
-
-def accuracy(result, attrs):
+def accuracy(result, attrs, task_table=None):
     acc = {}
     for name, (classes, _, probs) in result.items():
-        truth = tasks()[name][2]
+        truth = (task_table or tasks())[name][2]
         pred = probs.argmax(dim=1).tolist()
         acc[name] = float(np.mean([classes[p] == truth(a) for p, a in zip(pred, attrs)]))
     return acc
@@ -138,8 +131,9 @@ def main():
     features = encode_images(model, preprocess, pil)
     result = classify(model, tokenizer, features)
     acc = accuracy(result, attrs)
-    print(f'samples ({len(names)} images): {acc}; other attributes: '
-          f'{attribute_accuracy(model, tokenizer, features, attrs)} (prompts: {ATTRIBUTE_PROMPTS})')
+    other = accuracy(classify(model, tokenizer, features, attribute_tasks()), attrs, attribute_tasks())
+    print(f'samples ({len(names)} images): {acc}; other attributes: {other} '
+          f'(prompts: { {t: p for t, (_, p, _) in attribute_tasks().items()} })')
 
     images = []
     for i, n in enumerate(names):
@@ -173,7 +167,8 @@ def main():
         extra_features = encode_images(model, preprocess, extra_pil)
         res = classify(model, tokenizer, extra_features)
         extra = {'images': args.extra, 'seed': EXTRA_SEED, 'accuracy': accuracy(res, extra_attrs),
-                 'other_attributes': attribute_accuracy(model, tokenizer, extra_features, extra_attrs)}
+                 'other_attributes': accuracy(classify(model, tokenizer, extra_features, attribute_tasks()),
+                                              extra_attrs, attribute_tasks())}
         for key in ('background', 'size', 'count', 'texture', 'color', 'shape'):
             extra['by_' + key] = breakdown(res, extra_attrs, key)
         extra['top_confusions'] = {t: confusions(res, extra_attrs, t) for t in ('color', 'shape')}

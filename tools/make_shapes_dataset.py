@@ -252,9 +252,14 @@ def make_caption(attrs, rng):
     return (prefix + ' ' if prefix else '') + core + suffix
 
 
+def image_rng(seed, index):
+    """The random stream of image `index` of the set with `seed`; its first draws are the attributes."""
+    return random.Random(seed * 1_000_003 + index)
+
+
 def attributes(seed, index):
     """The attributes `generate(seed, index)` draws, without drawing the image."""
-    return sample_attributes(random.Random(seed * 1_000_003 + index))
+    return sample_attributes(image_rng(seed, index))
 
 
 def is_easy(attrs):
@@ -264,7 +269,7 @@ def is_easy(attrs):
 
 def generate(seed, index, attrs=None):
     """The image, attributes and caption number `index` of the set with `seed`."""
-    rng = random.Random(seed * 1_000_003 + index)
+    rng = image_rng(seed, index)
     nprng = np.random.default_rng([seed, index])
     if attrs is None:
         attrs = sample_attributes(rng)
