@@ -24,7 +24,7 @@ std::string fixture(const std::string& name) { return std::string(CLIPRT_SOURCE_
 class CheckpointFixture : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(CheckpointFixture, MatchesTheLibraryThatWroteIt) {
-    auto backend = make_cpu_backend();
+    auto backend = make_cpu_ref_backend();
     const ParityResult r = run_golden_case(fixture(GetParam()), *backend, ParityTolerance{});
     EXPECT_TRUE(r.error.empty()) << r.error;
     EXPECT_GE(r.cosine_min, 0.99999);

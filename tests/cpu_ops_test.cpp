@@ -198,7 +198,7 @@ GraphAndInputs build_case(const Golden& g) {
 }
 
 std::vector<Tensor> run_on_cpu(const GraphAndInputs& b, int threads, int runs = 1) {
-    std::unique_ptr<Backend> backend = make_cpu_backend(threads);
+    std::unique_ptr<Backend> backend = make_cpu_ref_backend(threads);
     WeightCache weights(*backend);
     CompiledGraph compiled(b.graph, *backend, weights);
     std::vector<Tensor> outputs;
@@ -319,7 +319,7 @@ TEST(CpuOps, EmbeddingIdOutOfRangeIsAnErrorNamingTheNode) {
 }
 
 TEST(CpuBackend, DispatchCountSkipsViews) {
-    std::unique_ptr<Backend> backend = make_cpu_backend(2);
+    std::unique_ptr<Backend> backend = make_cpu_ref_backend(2);
     WeightCache weights(*backend);
     auto graph = std::make_shared<Graph>();
     ValueId x = graph->add_input("x", Shape{2, 3, 4}, DType::F32);
@@ -337,18 +337,18 @@ TEST(CpuBackend, DispatchCountSkipsViews) {
 }
 
 TEST(CpuBackend, DeviceInfo) {
-    const DeviceInfo info = make_cpu_backend(3)->device_info();
+    const DeviceInfo info = make_cpu_ref_backend(3)->device_info();
     EXPECT_EQ(info.backend, "cpu");
     EXPECT_EQ(info.type, "cpu");
     EXPECT_FALSE(info.name.empty());
     EXPECT_GT(info.memory_bytes, 0u);
     ASSERT_FALSE(info.details.empty());
     EXPECT_EQ(info.details[0], (std::pair<std::string, std::string>{"threads", "3"}));
-    EXPECT_EQ(make_cpu_backend()->name(), "cpu");
+    EXPECT_EQ(make_cpu_ref_backend()->name(), "cpu");
 }
 
 TEST(CpuBackend, BuffersAreZeroedAlignedAndBoundsChecked) {
-    std::unique_ptr<Backend> backend = make_cpu_backend(1);
+    std::unique_ptr<Backend> backend = make_cpu_ref_backend(1);
     std::unique_ptr<Buffer> buffer = backend->allocate(20);
     EXPECT_EQ(buffer->size(), 20u);
     unsigned char bytes[20];
@@ -367,7 +367,7 @@ TEST(CpuBackend, BuffersAreZeroedAlignedAndBoundsChecked) {
 }
 
 TEST(CpuBackend, UnsupportedDtypesAreReported) {
-    std::unique_ptr<Backend> backend = make_cpu_backend(1);
+    std::unique_ptr<Backend> backend = make_cpu_ref_backend(1);
     Graph graph;
     const ValueId ids = graph.add_input("ids", Shape{2, 3}, DType::I32);
     const ValueId wide = graph.add_input("wide", Shape{2, 3}, DType::I64);

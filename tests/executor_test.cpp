@@ -12,7 +12,7 @@ namespace {
 // Delegates to the CPU backend, counts uploads, and refuses softmax.
 class RecordingBackend : public Backend {
 public:
-    RecordingBackend() : cpu_(make_cpu_backend(1)) {}
+    RecordingBackend() : cpu_(make_cpu_ref_backend(1)) {}
     DeviceInfo device_info() const override {
         DeviceInfo info = cpu_->device_info();
         info.backend = "recording";

@@ -140,7 +140,7 @@ inline std::vector<Tensor> run_guarded(Backend& backend, const Graph& g, const s
 }
 
 inline std::vector<Tensor> run_cpu(const std::shared_ptr<const Graph>& g, const std::vector<Tensor>& inputs) {
-    static const std::unique_ptr<Backend> cpu = make_cpu_backend(0);
+    static const std::unique_ptr<Backend> cpu = make_cpu_ref_backend(0);
     WeightCache weights(*cpu);
     CompiledGraph compiled(g, *cpu, weights);
     return compiled.run(inputs);

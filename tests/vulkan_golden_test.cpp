@@ -53,7 +53,7 @@ TEST_P(VulkanGolden, F32SharedMemoryKernels) {
 // `cliprt parity --against`: the model on Vulkan compared with the same model on the CPU backend.
 TEST(VulkanGoldenAgainst, CpuBackend) {
     CLIPRT_VULKAN_BACKEND_OR_SKIP(backend, DType::F32, "auto");
-    auto cpu = make_cpu_backend(0);
+    auto cpu = make_cpu_ref_backend(0);
     const ParityResult r = run_golden_case_against(goldens_dir() + "/small_clip_logits", *backend, *cpu, ParityTolerance{});
     EXPECT_TRUE(r.error.empty()) << r.error;
     EXPECT_TRUE(r.pass) << r.cosine_min << " " << r.nmse;

@@ -76,12 +76,16 @@ std::unique_ptr<Backend> create_backend(const std::string& name, const BackendOp
         if (options.dtype != DType::F32) fail("the cpu backend computes in f32 only (asked for ", dtype_name(options.dtype), ")");
         return make_cpu_backend(options.threads);
     }
+    if (name == "cpu-ref") {
+        if (options.dtype != DType::F32) fail("the cpu-ref backend computes in f32 only (asked for ", dtype_name(options.dtype), ")");
+        return make_cpu_ref_backend(options.threads);
+    }
 #ifdef CLIPRT_HAVE_VULKAN
     if (name == "vulkan") return make_vulkan_backend(vulkan_options(options));
 #endif
     if (name == "cuda") return create_cuda_backend(options);
     if (name == "vulkan") fail("the ", name, " backend is not built into this cliprt");
-    fail("unknown backend '", name, "' (expected cpu, vulkan, cuda or auto)");
+    fail("unknown backend '", name, "' (expected cpu, cpu-ref, vulkan, cuda or auto)");
 }
 
 std::vector<BackendStatus> backend_statuses() {

@@ -1,5 +1,8 @@
-// The CPU reference backend: plain f32 kernels, multithreaded, the oracle every other backend is
-// tested against.
+// The CPU backends.
+//
+// `cpu-ref` is the reference: plain f32 kernels, bit-reproducible for any thread count, the oracle
+// every other backend (the fast `cpu`, Vulkan, CUDA) is tested against.
+// `cpu` is the default CPU backend (the fast kernels where they have landed).
 #pragma once
 
 #include <memory>
@@ -9,6 +12,7 @@
 namespace cliprt {
 
 // threads = 0 uses std::thread::hardware_concurrency().
+std::unique_ptr<Backend> make_cpu_ref_backend(int threads = 0);
 std::unique_ptr<Backend> make_cpu_backend(int threads = 0);
 
 }  // namespace cliprt
