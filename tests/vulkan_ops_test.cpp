@@ -8,7 +8,7 @@
 
 #include <cstdio>
 
-#include "cliprt/parity.h"
+#include "models/parity.h"
 #include "op_parity_cases.h"
 #include "vulkan_test_support.h"
 
