@@ -104,46 +104,19 @@ void attention(ThreadPool& pool, const AttentionParams& params, const AttentionL
 }
 
 Step record_attention(const NodeArgs& args) {
-    const AttentionParams p = args.node.get<AttentionParams>();
-    AttentionLayout l;
-    const float* q = nullptr;
-    const float* k = nullptr;
-    const float* v = nullptr;
-    size_t next = 0;
-    if (p.packed_qkv) {
-        const Shape& s = args.inputs[next].shape;  // [B, L, 3W]: q, k, v side by side in each row
-        const float* qkv = f32_data(args.inputs[next++]);
-        const int64_t width = s[2] / 3;
-        l.batch = s[0];
-        l.q_len = s[1];
-        l.kv_len = s[1];
-        l.q_batch_stride = l.k_batch_stride = l.v_batch_stride = s[1] * s[2];
-        l.q_row_stride = l.k_row_stride = l.v_row_stride = s[2];
-        q = qkv;
-        k = qkv + width;
-        v = qkv + 2 * width;
-    } else {
-        const Shape& qs = args.inputs[0].shape;
-        const Shape& ks = args.inputs[1].shape;
-        q = f32_data(args.inputs[0]);
-        k = f32_data(args.inputs[1]);
-        v = f32_data(args.inputs[2]);
-        next = 3;
-        l.batch = ks[0];
-        l.q_len = qs[1];
-        l.kv_len = ks[1];
-        l.q_batch_stride = qs[0] == 1 ? 0 : qs[1] * qs[2];
-        l.q_row_stride = qs[2];
-        l.k_batch_stride = l.v_batch_stride = ks[1] * ks[2];
-        l.k_row_stride = l.v_row_stride = ks[2];
-    }
-    l.head_dim = args.output.shape[2] / p.heads;
-    const float* logit_mult = p.cosine ? f32_data(args.inputs[next++]) : nullptr;
-    const float* head_scale = p.has_head_scale ? f32_data(args.inputs[next++]) : nullptr;
+    const AttentionView v = attention_view(args);
+    const AttentionLayout l{v.batch,          v.q_len,          v.kv_len,         v.head_dim,
+                            v.q.batch_stride, v.q.row_stride,   v.k.batch_stride, v.k.row_stride,
+                            v.v.batch_stride, v.v.row_stride};
+    const float* q = f32_data(*v.q.arg) + v.q.offset;
+    const float* k = f32_data(*v.k.arg) + v.k.offset;
+    const float* val = f32_data(*v.v.arg) + v.v.offset;
+    const float* logit_mult = v.logit_mult ? f32_data(*v.logit_mult) : nullptr;
+    const float* head_scale = v.head_scale ? f32_data(*v.head_scale) : nullptr;
     float* out = f32_data(args.output);
     ThreadPool& pool = args.pool;
-    return [&pool, p, l, q, k, v, logit_mult, head_scale, out] {
-        attention(pool, p, l, q, k, v, logit_mult, head_scale, out);
+    return [&pool, p = v.params, l, q, k, val, logit_mult, head_scale, out] {
+        attention(pool, p, l, q, k, val, logit_mult, head_scale, out);
     };
 }
 

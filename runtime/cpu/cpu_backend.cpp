@@ -121,8 +121,7 @@ std::unique_ptr<Program> CpuBackend::record(const Graph& graph, const std::vecto
         fail("cpu backend: ", args.size(), " tensor arguments for a graph of ", graph.values().size(), " values");
     std::vector<Step> steps;
     for (const Node& node : graph.nodes()) {
-        NodeArgs node_args{node, {}, args.at(static_cast<size_t>(node.output)), pool_};
-        for (ValueId in : node.inputs) node_args.inputs.push_back(args.at(static_cast<size_t>(in)));
+        NodeArgs node_args{gather_node_args(node, args), pool_};
         if (node.op == OpKind::Reshape) {
             // A view: the executor must have given it its input's storage.
             const TensorArg& in = node_args.inputs[0];

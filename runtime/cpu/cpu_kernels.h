@@ -78,6 +78,9 @@ void concat(const std::vector<const float*>& inputs, const std::vector<Shape>& s
             const Shape& out_shape);
 // y = x with axes permuted (output axis i is input axis perm[i]); 4-byte elements of any type.
 void permute(const void* x, const Shape& x_shape, const std::vector<int>& perm, void* y);
+
+// ---- pooling (cpu_pooling.cpp) ----
+
 // The token each batch row pools for First/Last/Argmax/Eos (ids [batch, len], null for First/Last).
 std::vector<int64_t> pool_positions(const TokenPoolParams& params, const int32_t* ids, int64_t batch, int64_t len);
 // y [batch, width]: the token at positions[b] of x [batch, len, width], or for Mean the average of

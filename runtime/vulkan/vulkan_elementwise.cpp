@@ -24,7 +24,7 @@ void record_binary(Recording& r, const NodeArgs& a) {
         if (bs[i] != 1) b_strides[static_cast<size_t>(i + as.rank() - bs.rank())] = stride;
         stride *= bs[i];
     }
-    const StridedLoop loop = merge_dims(as.dims(), {contiguous_strides(as), b_strides});
+    const StridedLoop loop = merge_dims(as.dims(), {row_major_strides(as), b_strides});
     if (static_cast<int>(loop.dims.size()) > kMaxStridedRank)
         fail("vulkan: binary '", a.node.name, "': broadcast of ", bs, " to ", as, " needs more than ", kMaxStridedRank, " dimensions");
     Push push;

@@ -44,13 +44,13 @@ void record_embedding(Recording& r, const NodeArgs& a) {
 
 void record_concat(Recording& r, const NodeArgs& a) {
     const int axis = a.output.shape.normalize_axis(a.node.get<ConcatParams>().axis);
-    const std::vector<int64_t> out_strides = contiguous_strides(a.output.shape);
+    const std::vector<int64_t> out_strides = row_major_strides(a.output.shape);
     int64_t offset = 0;
     for (const TensorArg& in : a.inputs) {
         // The slice of the output this input fills; broadcast dimensions read with stride 0.
         std::vector<int64_t> dims = a.output.shape.dims();
         dims[static_cast<size_t>(axis)] = in.shape[axis];
-        std::vector<int64_t> src_strides = contiguous_strides(in.shape);
+        std::vector<int64_t> src_strides = row_major_strides(in.shape);
         for (int d = 0; d < in.shape.rank(); ++d) {
             if (in.shape[d] == 1 && dims[static_cast<size_t>(d)] != 1) src_strides[static_cast<size_t>(d)] = 0;
         }
@@ -61,10 +61,10 @@ void record_concat(Recording& r, const NodeArgs& a) {
 
 void record_permute(Recording& r, const NodeArgs& a) {
     const std::vector<int>& perm = a.node.get<PermuteParams>().perm;
-    const std::vector<int64_t> in_strides = contiguous_strides(a.inputs[0].shape);
+    const std::vector<int64_t> in_strides = row_major_strides(a.inputs[0].shape);
     std::vector<int64_t> src_strides;
     for (int p : perm) src_strides.push_back(in_strides[static_cast<size_t>(p)]);
-    strided_copy(r, a, a.inputs[0], a.output.shape.dims(), src_strides, contiguous_strides(a.output.shape), 0);
+    strided_copy(r, a, a.inputs[0], a.output.shape.dims(), src_strides, row_major_strides(a.output.shape), 0);
 }
 
 std::optional<std::string> strided_unsupported(const Graph& graph, const Node& node) {
@@ -73,10 +73,10 @@ std::optional<std::string> strided_unsupported(const Graph& graph, const Node& n
     std::vector<std::vector<int64_t>> strides;
     const Shape& out = graph.shape(node.output);
     if (node.op == OpKind::Permute) {
-        const std::vector<int64_t> in = contiguous_strides(graph.shape(node.inputs[0]));
+        const std::vector<int64_t> in = row_major_strides(graph.shape(node.inputs[0]));
         std::vector<int64_t> src;
         for (int p : node.get<PermuteParams>().perm) src.push_back(in[static_cast<size_t>(p)]);
-        strides = {src, contiguous_strides(out)};
+        strides = {src, row_major_strides(out)};
     } else {
         return "tensors of rank " + std::to_string(out.rank()) + " (the shaders handle up to " + std::to_string(kMaxStridedRank) + ")";
     }

@@ -6,15 +6,13 @@
 namespace cliprt::vk {
 
 void record_linear(Recording& r, const NodeArgs& a) {
-    const LinearParams& p = a.node.get<LinearParams>();
-    const TensorArg& x = a.inputs[0];
-    const TensorArg& w = a.inputs[1];
-    const int64_t k = w.shape[1];
-    const int64_t n = w.shape[0];
-    const int64_t m = k > 0 ? x.shape.numel() / k : 0;
-    size_t next = 2;
-    const TensorArg& bias = p.has_bias ? a.inputs[next++] : x;
-    const TensorArg& residual = p.has_residual ? a.inputs[next++] : x;
+    const LinearView l = linear_view(a);
+    const LinearParams& p = l.params;
+    const TensorArg& x = l.x;
+    const TensorArg& w = l.w;
+    const int64_t m = l.m, n = l.n, k = l.k;
+    const TensorArg& bias = l.bias ? *l.bias : x;  // unused bindings get x
+    const TensorArg& residual = l.residual ? *l.residual : x;
     const KernelVariants& v = r.variants();
     // x and w rows are K-contiguous: four k per texel when rows start on texel boundaries.
     const bool vec4 = k % 4 == 0;

@@ -15,15 +15,14 @@ void record_avg_pool2d(Recording& r, const NodeArgs& a) {
 }
 
 void record_token_pool(Recording& r, const NodeArgs& a) {
-    const TokenPoolParams& p = a.node.get<TokenPoolParams>();
-    const Shape& in = a.inputs[0].shape;
-    const bool has_ids = a.inputs.size() > 1;
+    const TokenPoolView t = token_pool_view(a);
+    const TokenPoolParams& p = t.params;
     const uint32_t wg = r.variants().elementwise_wg;
     Push push;
-    push.u(in[0]).u(in[1]).u(in[2]).i(p.eos_id).u(p.mean_start);
+    push.u(t.batch).u(t.len).u(t.width).i(p.eos_id).u(p.mean_start);
     r.dispatch(a, {Recording::shader("token_pool", a.output.dtype), {wg, 1, 1, static_cast<uint32_t>(p.mode)}},
-               {r.read(a.inputs[0]), r.read(has_ids ? a.inputs[1] : a.inputs[0]), r.write(a.output)}, push,
-               r.line_for(static_cast<uint64_t>(in[0] * in[2]), wg));
+               {r.read(t.x), r.read(t.ids ? *t.ids : t.x), r.write(a.output)}, push,  // unused ids binding gets x
+               r.line_for(static_cast<uint64_t>(t.batch * t.width), wg));
 }
 
 }  // namespace cliprt::vk

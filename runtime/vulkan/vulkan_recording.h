@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cliprt/backend.h"
+#include "cliprt/op_args.h"
 #include "vulkan/vulkan_context.h"
 
 namespace cliprt::vk {
@@ -52,13 +53,7 @@ struct IdCheck {
     int64_t vocab = 0;
 };
 
-// A node as its recorder sees it: inputs in node.inputs order, and the output.
-struct NodeArgs {
-    const Node& node;
-    std::vector<TensorArg> inputs;
-    TensorArg output;
-};
-
+// A node as its recorder sees it: cliprt::NodeArgs of cliprt/op_args.h (no Vulkan additions).
 class Recording {
 public:
     Recording(std::shared_ptr<Context> context, int id_checks);

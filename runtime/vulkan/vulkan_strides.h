@@ -16,8 +16,7 @@ struct StridedLoop {
     std::vector<std::vector<int64_t>> strides;  // per operand, per dimension
 };
 
-// Row-major element strides of a contiguous tensor.
-std::vector<int64_t> contiguous_strides(const Shape& shape);
+// Row-major strides of a contiguous tensor: row_major_strides() of cliprt/shape.h.
 
 // Drops size-1 dimensions and merges neighbours that are contiguous in every operand.
 StridedLoop merge_dims(const std::vector<int64_t>& dims, const std::vector<std::vector<int64_t>>& strides);
