@@ -39,12 +39,10 @@ Step record_binary(const NodeArgs& args, Storage s) {
     a.y = device_data(args.output);
     a.multiply = args.node.get<BinaryParams>().op == BinaryOp::Mul;
     a.rank = as.rank();
-    // b's dims align with a's trailing dims; size-1 and missing dims broadcast (stride 0).
-    int64_t stride = 1;
-    for (int d = 0; d < as.rank(); ++d) a.dims[d] = as[d];
-    for (int i = bs.rank() - 1; i >= 0; --i) {
-        if (bs[i] != 1) a.b_strides[i + as.rank() - bs.rank()] = stride;
-        stride *= bs[i];
+    const std::vector<int64_t> b_strides = broadcast_strides(as, bs);
+    for (int d = 0; d < as.rank(); ++d) {
+        a.dims[d] = as[d];
+        a.b_strides[d] = b_strides[static_cast<size_t>(d)];
     }
     return one_kernel(a, [s](const BinaryArgs& b, cudaStream_t stream) { launch_binary(s, b, stream); });
 }

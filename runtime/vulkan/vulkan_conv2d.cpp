@@ -22,10 +22,11 @@ void record_conv2d(Recording& r, const NodeArgs& a) {
     for (int value : {static_cast<int>(c.kernel_h), static_cast<int>(c.kernel_w), p.stride_h, p.stride_w, p.pad_h, p.pad_w})
         spec.push_back(static_cast<uint32_t>(value));
     spec.push_back(texel && vec4 ? 1u : 0u);
-    Push push;
-    push.u(c.out_channels).u(pixels).u(k).u(c.in_channels).u(c.in_h).u(c.in_w).u(c.out_h).u(c.out_w);
-    push_epilogue(push, p.act, p.has_bias, p.has_residual);
-    r.dispatch(a, {Recording::shader("conv2d", a.output.dtype, texel), std::move(spec)},
+    const GemmEpilogue e = gemm_epilogue(p.act, c.bias != nullptr, c.residual != nullptr);
+    const shader::Conv2dPush push{push_u32(c.out_channels), push_u32(pixels), push_u32(k),     push_u32(c.in_channels),
+                                  push_u32(c.in_h),         push_u32(c.in_w), push_u32(c.out_h), push_u32(c.out_w),
+                                  e.act,                    e.flags};
+    r.dispatch(a, {Recording::shader(ShaderId::conv2d, a.output.dtype, texel), std::move(spec)},
                {texel ? r.texel(x, false) : r.read(x), texel ? r.texel(w, vec4) : r.read(w), r.read(bias), r.read(residual),
                 r.write(a.output)},
                push, gemm_grid(v, c.out_channels, pixels));

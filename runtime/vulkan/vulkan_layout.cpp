@@ -16,15 +16,15 @@ void strided_copy(Recording& r, const NodeArgs& a, const TensorArg& src, const s
     int64_t n = 1;
     for (int64_t d : dims) n *= d;
     if (n == 0) return;
-    const auto rank = static_cast<int>(loop.dims.size());
-    Push push;
-    push.u(n).u(rank).u(dst_offset);
-    for (int d = 0; d < kMaxStridedRank; ++d) push.u(d < rank ? loop.dims[static_cast<size_t>(d)] : 1);
-    for (int s = 0; s < 2; ++s) {
-        for (int d = 0; d < kMaxStridedRank; ++d) push.u(d < rank ? loop.strides[static_cast<size_t>(s)][static_cast<size_t>(d)] : 0);
+    const size_t rank = loop.dims.size();
+    shader::CopyPush push{push_u32(n), static_cast<uint32_t>(rank), push_u32(dst_offset), {}, {}, {}};
+    for (size_t d = 0; d < kMaxStridedRank; ++d) {
+        push.dims[d] = d < rank ? push_u32(loop.dims[d]) : 1;
+        push.src_strides[d] = d < rank ? push_u32(loop.strides[0][d]) : 0;
+        push.dst_strides[d] = d < rank ? push_u32(loop.strides[1][d]) : 0;
     }
     const uint32_t wg = r.variants().elementwise_wg;
-    r.dispatch(a, {Recording::shader("copy", a.output.dtype), {wg, 1, 1}}, {r.read(src), r.write(a.output)}, push,
+    r.dispatch(a, {Recording::shader(ShaderId::copy, a.output.dtype), {wg, 1, 1}}, {r.read(src), r.write(a.output)}, push,
                r.line_for(static_cast<uint64_t>(n), wg));
 }
 
@@ -37,9 +37,9 @@ void record_embedding(Recording& r, const NodeArgs& a) {
     const int64_t n = a.output.shape.numel();
     const uint32_t slot = r.add_id_check(IdCheck{a.node.name, ids, table.shape[0]});
     const uint32_t wg = r.variants().elementwise_wg;
-    r.dispatch(a, {Recording::shader("embedding", a.output.dtype), {wg, 1, 1}},
-               {r.read(ids), r.read(table), r.write(a.output), r.id_status()}, Push().u(n).u(width).u(table.shape[0]).u(slot),
-               r.line_for(n, wg));
+    const shader::EmbeddingPush push{push_u32(n), push_u32(width), push_u32(table.shape[0]), slot};
+    r.dispatch(a, {Recording::shader(ShaderId::embedding, a.output.dtype), {wg, 1, 1}},
+               {r.read(ids), r.read(table), r.write(a.output), r.id_status()}, push, r.line_for(n, wg));
 }
 
 void record_concat(Recording& r, const NodeArgs& a) {

@@ -19,10 +19,9 @@ void record_linear(Recording& r, const NodeArgs& a) {
     const bool texel = r.texel_ok(x, vec4) && r.texel_ok(w, vec4);
     std::vector<uint32_t> spec = gemm_spec(v);
     spec.push_back(texel && vec4 ? 1u : 0u);
-    Push push;
-    push.u(m).u(n).u(k);
-    push_epilogue(push, p.act, p.has_bias, p.has_residual);
-    r.dispatch(a, {Recording::shader("linear", a.output.dtype, texel), std::move(spec)},
+    const GemmEpilogue e = gemm_epilogue(p.act, l.bias != nullptr, l.residual != nullptr);
+    const shader::LinearPush push{push_u32(m), push_u32(n), push_u32(k), e.act, e.flags};
+    r.dispatch(a, {Recording::shader(ShaderId::linear, a.output.dtype, texel), std::move(spec)},
                {texel ? r.texel(x, vec4) : r.read(x), texel ? r.texel(w, vec4) : r.read(w), r.read(bias), r.read(residual),
                 r.write(a.output)},
                push, gemm_grid(v, m, n));

@@ -6,10 +6,11 @@
 #include <vector>
 
 #include "cliprt/shape.h"
+#include "shader_interface.h"
 
 namespace cliprt::vk {
 
-constexpr int kMaxStridedRank = 6;  // the size of the dims/strides arrays in binary.comp and copy.comp
+constexpr int kMaxStridedRank = static_cast<int>(shader::STRIDED_MAX_RANK);  // the dims/strides arrays of BinaryPush, CopyPush
 
 struct StridedLoop {
     std::vector<int64_t> dims;                  // outermost first
