@@ -129,7 +129,7 @@ Step record_linear(const NodeArgs& args) {
     cublasLtMatmulPreferenceDestroy(preference);
     if (status != CUBLAS_STATUS_SUCCESS || found == 0) {
         fail("cuda backend: node '", args.node.name, "': cuBLASLt has no algorithm for x ",
-             args.inputs[0].shape.str(), " @ W ", w_shape.str(), "^T (",
+             view.x.shape.str(), " @ W ", view.w.shape.str(), "^T (",
              status != CUBLAS_STATUS_SUCCESS ? cublasLtGetStatusString(status) : "no heuristic result", ")");
     }
     plan->algo = result.algo;
