@@ -31,8 +31,8 @@ TEST_P(OpParity, MatchesCpu) {
         const Comparison cmp = compare_tensors(got[i], want[i]);
         EXPECT_TRUE(cmp.finite) << c.name << " output " << i << " has NaN or Inf";
         EXPECT_LE(cmp.nmse, limit) << c.name << " output " << i;
-        std::printf("[%s-nmse] %s %s %s %.3e\n", config.backend.c_str(), dtype_name(config.dtype), config.variant.c_str(),
-                    c.name.c_str(), cmp.nmse);
+        std::printf("[%s-nmse] %s %s %s %.3e\n", config.backend.c_str(), dtype_name(config.dtype),
+                    config.variant.c_str(), c.name.c_str(), cmp.nmse);
     }
     entry.after_each(*backend);
 }

@@ -221,13 +221,14 @@ inline std::string config_name(const ParityConfig& c) {
 }
 
 // Ends the test when the backend is unavailable: skipped with the reason, or failed where required.
-#define CLIPRT_PARITY_BACKEND_OR_SKIP(backend, entry, config)                                               \
-    std::string cliprt_parity_why_;                                                                       \
-    ::cliprt::Backend* backend = (entry).shared((config), &cliprt_parity_why_);                           \
-    if (!backend) {                                                                                       \
-        if ((entry).unavailable_fails()) FAIL() << "no " << (entry).display << " device (required): " << cliprt_parity_why_; \
-        GTEST_SKIP() << "no " << (entry).display << " device: " << cliprt_parity_why_;                     \
-    }                                                                                                     \
+#define CLIPRT_PARITY_BACKEND_OR_SKIP(backend, entry, config)                                   \
+    std::string cliprt_parity_why_;                                                             \
+    ::cliprt::Backend* backend = (entry).shared((config), &cliprt_parity_why_);                 \
+    if (!backend) {                                                                             \
+        if ((entry).unavailable_fails())                                                        \
+            FAIL() << "no " << (entry).display << " device (required): " << cliprt_parity_why_; \
+        GTEST_SKIP() << "no " << (entry).display << " device: " << cliprt_parity_why_;          \
+    }                                                                                           \
     (entry).before_each(*backend)
 
 }  // namespace cliprt::parity_test

@@ -39,15 +39,16 @@ Conv2dView conv2d_view(const NodeArgs& args) {
     const Shape& xs = args.inputs[0].shape;
     const Shape& ws = args.inputs[1].shape;
     const Shape& ys = args.output.shape;
-    return {p, args.inputs[0], args.inputs[1], bias, residual, xs[0], xs[1], xs[2], xs[3],
-            ws[0], ws[2], ws[3], ys[2], ys[3]};
+    return {p,     args.inputs[0], args.inputs[1], bias,  residual, xs[0], xs[1],
+            xs[2], xs[3],          ws[0],          ws[2], ws[3],    ys[2], ys[3]};
 }
 
 AttentionView attention_view(const NodeArgs& args) {
     const AttentionParams p = args.node.get<AttentionParams>();
     const int64_t width = args.output.shape[2];
-    AttentionView view{p, {}, {}, {}, nullptr, nullptr, args.output.shape[0], args.output.shape[1], 0,
-                       p.heads, width / p.heads, width};
+    AttentionView view{
+        p,    {}, {}, {}, nullptr, nullptr, args.output.shape[0], args.output.shape[1], 0, p.heads, width / p.heads,
+        width};
     size_t next = 0;
     if (p.packed_qkv) {
         const TensorArg* qkv = &args.inputs[next++];
