@@ -40,8 +40,7 @@ TEST_P(GoldenParity, MatchesOpenClip) {
         GTEST_SKIP() << "full-size cases run with the device's own kernels only";
     const ParityBackend& entry = parity_backend(config.backend);
     CLIPRT_PARITY_BACKEND_OR_SKIP(backend, entry, config);
-    ParityTolerance tolerance;
-    if (config.dtype == DType::F16) tolerance = ParityTolerance{0.999, 2e-3};
+    const ParityTolerance tolerance = entry.golden_tolerance(config);
     const ParityResult r = run_golden_case(case_dir, *backend, tolerance);
     EXPECT_TRUE(r.error.empty()) << r.error;
     EXPECT_GE(r.cosine_min, tolerance.cosine_min) << r.name;

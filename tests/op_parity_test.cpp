@@ -25,7 +25,7 @@ TEST_P(OpParity, MatchesCpu) {
     c.build(*graph, data);
     const std::vector<Tensor> want = op_parity::run_cpu(graph, data.inputs);
     const std::vector<Tensor> got = op_parity::run_guarded(*backend, *graph, data.inputs);
-    const double limit = op_parity::nmse_limit(c.family, config.dtype);
+    const double limit = entry.nmse_limit(config, c.family);
     ASSERT_EQ(got.size(), want.size()) << c.name;
     for (size_t i = 0; i < got.size(); ++i) {
         const Comparison cmp = compare_tensors(got[i], want[i]);

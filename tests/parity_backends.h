@@ -55,6 +55,13 @@ struct ParityBackend {
     std::function<bool()> unavailable_fails = [] { return false; };
     // Op cases for paths only this backend has, run after the shared ones.
     std::vector<op_parity::OpCase> extra_cases;
+    // The op NMSE limit and the golden tolerance of a configuration: by storage dtype unless the
+    // backend's contract says otherwise (never looser than its numerics justify).
+    std::function<double(const ParityConfig&, op_parity::Family)> nmse_limit =
+        [](const ParityConfig& c, op_parity::Family f) { return op_parity::nmse_limit(f, c.dtype); };
+    std::function<ParityTolerance(const ParityConfig&)> golden_tolerance = [](const ParityConfig& c) {
+        return c.dtype == DType::F16 ? ParityTolerance{0.999, 2e-3} : ParityTolerance{};
+    };
 };
 
 // ---- CUDA: reached through the module loader, as cliprt reaches it ----
