@@ -225,6 +225,11 @@ def git_describe():
 NAMES = {'torch': 'PyTorch', 'ort': 'ORT'}
 
 
+def fmt(value):
+    """Three significant digits, without an exponent for the magnitudes here."""
+    return f'{value:.3g}' if value < 100 else f'{value:.0f}'
+
+
 def markdown(report, runtimes, cliprt_runtimes):
     peak = report['fma_peak']
     peak_gflops = peak['gflop_per_second'] if peak else None
@@ -247,7 +252,7 @@ def markdown(report, runtimes, cliprt_runtimes):
         best = row['items_per_second']
         cells = [f"{row['model']} {row['tower']}", str(row['batch']),
                  f"{row['gflop_per_item']:.2f}" if row['gflop_per_item'] else '?']
-        cells += [f'{best[r]:.1f}' if r in best else '-' for r in runtimes]
+        cells += [fmt(best[r]) if r in best else '-' for r in runtimes]
         for c in cliprt_runtimes:
             for peer in ('ort', 'torch'):
                 if peer in runtimes:
@@ -265,9 +270,9 @@ def markdown(report, runtimes, cliprt_runtimes):
             if g is None:
                 cells.append('-')
             elif peak_gflops:
-                cells.append(f'{g:.0f} ({100 * g / peak_gflops:.1f} %)')
+                cells.append(f'{fmt(g)} ({100 * g / peak_gflops:.1f} %)')
             else:
-                cells.append(f'{g:.0f}')
+                cells.append(fmt(g))
         lines.append('| ' + ' | '.join(cells) + ' |')
     return '\n'.join(lines)
 
