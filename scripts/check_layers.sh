@@ -21,12 +21,13 @@ check() {
   done < <(git grep -n '#include "' -- "$folder" ':!*.md' || true)
 }
 
-core='^cliprt/(backend|dtype|embedded_file|error|executor|graph|op_args|shape|tensor)\.h$'
+core='^cliprt/(backend|dtype|embedded_file|error|executor|graph|node_cost|op_args|shape|tensor)\.h$'
 check runtime/graph "$core"
 check runtime/weights "$core|^cliprt/(config_json|safetensors|synthetic_weights|weight_source)\.h$|^embedded_rules\.inc$"
 check runtime/text "$core|^cliprt/tokenizer\.h$|^text/"
 check runtime/image "$core|^cliprt/image\.h$|^image/"
 check runtime/cpu "$core|^cliprt/cpu_backend\.h$|^cpu/"
+check runtime/cpu_fast "$core|^cliprt/cpu_backend\.h$|^cpu_fast/|^cpu/"
 check runtime/vulkan "$core|^cliprt/vulkan_backend\.h$|^vulkan/|^shader_interface\.h$|^vulkan_shader_ids\.h$|^vulkan_spirv\.inc$"
 check cuda_backend "$core|^cliprt/cuda_module_abi\.h$|^[a-z_]+\.(h|cuh)$"
 check runtime/backends "$core|^cliprt/(backends|cuda_module|cuda_module_abi|cpu_backend|vulkan_backend)\.h$"

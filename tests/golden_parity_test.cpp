@@ -68,10 +68,11 @@ std::string golden_param_name(const ::testing::TestParamInfo<GoldenParam>& info)
     return test_name(config_name(config) + "_" + dir.substr(dir.find_last_of('/') + 1));
 }
 
-// One line per backend under test. ctest selects them by name: goldens_cpu runs Goldens/*, the
-// vulkan and cuda entries *Vulkan* and *Cuda*.
+// One line per backend under test. ctest selects them by name: goldens_cpu runs Goldens/* (the
+// oracle cpu-ref), cpu_fast CpuFast*, vulkan *Vulkan* and cuda *Cuda*.
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(GoldenParity);
-INSTANTIATE_TEST_SUITE_P(Goldens, GoldenParity, ::testing::ValuesIn(golden_params("cpu")), golden_param_name);
+INSTANTIATE_TEST_SUITE_P(Goldens, GoldenParity, ::testing::ValuesIn(golden_params("cpu-ref")), golden_param_name);
+INSTANTIATE_TEST_SUITE_P(CpuFastGoldens, GoldenParity, ::testing::ValuesIn(golden_params("cpu")), golden_param_name);
 INSTANTIATE_TEST_SUITE_P(VulkanGoldens, GoldenParity, ::testing::ValuesIn(golden_params("vulkan")), golden_param_name);
 INSTANTIATE_TEST_SUITE_P(CudaGoldens, GoldenParity, ::testing::ValuesIn(golden_params("cuda")), golden_param_name);
 

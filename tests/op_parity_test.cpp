@@ -51,7 +51,9 @@ std::string op_param_name(const ::testing::TestParamInfo<OpParam>& info) {
     return test_name(config_name(config) + "_" + op_cases(config.backend)[index].name);
 }
 
-// One line per backend under test (ctest's vulkan and cuda entries select them by name).
+// One line per backend under test; ctest's entries select them by name (cpu_fast: CpuFast*, vulkan:
+// *Vulkan*, cuda: *Cuda*).
+INSTANTIATE_TEST_SUITE_P(CpuFast, OpParity, ::testing::ValuesIn(op_params("cpu")), op_param_name);
 INSTANTIATE_TEST_SUITE_P(Vulkan, OpParity, ::testing::ValuesIn(op_params("vulkan")), op_param_name);
 INSTANTIATE_TEST_SUITE_P(Cuda, OpParity, ::testing::ValuesIn(op_params("cuda")), op_param_name);
 

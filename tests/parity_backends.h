@@ -2,10 +2,10 @@
 // op_parity_cases.h against the CPU oracle) and golden_parity_test.cpp (every open_clip golden
 // case), with the configurations each backend is tested in: storage dtype and kernel variant.
 //
-// To put a backend under test (say the fast `cpu` with its ISA variants): add a ParityBackend to
-// parity_backends() below with its configurations and a `shared` factory, then one
-// INSTANTIATE_TEST_SUITE_P line in each suite naming it (docs/ARCHITECTURE.md, "How parity is
-// tested"). Backend-specific contract tests stay in <backend>_backend_test.cpp.
+// To put a backend under test: add a ParityBackend to make_parity_backends() below with its
+// configurations and a `shared` factory, then one INSTANTIATE_TEST_SUITE_P line in each suite
+// naming it (docs/ARCHITECTURE.md, "How parity is tested"). Backend-specific contract tests stay
+// in that backend's own test file.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -22,6 +22,8 @@
 #include "cliprt/cuda_module.h"
 #include "cliprt/dtype.h"
 #include "cliprt/error.h"
+#include "cpu_fast/cpu_fast_backend.h"
+#include "cpu_fast/cpu_fast_kernels.h"
 #include "models/parity.h"
 #include "op_parity_cases.h"
 #include "vulkan_test_support.h"
@@ -41,8 +43,9 @@ inline void PrintTo(const ParityConfig& c, std::ostream* out) {
 }
 
 struct ParityBackend {
-    std::string name;     // "vulkan", "cuda", "cpu"
-    std::string display;  // in "no <display> device: <why>" (ctest's cuda entry skips on that text)
+    std::string name;  // "cpu-ref", "cpu", "vulkan", "cuda"
+    std::string
+        unavailable_prefix;  // before the reason it is unavailable (ctest's cuda entry skips on "no CUDA device")
     std::vector<ParityConfig> op_configs;
     std::vector<ParityConfig> golden_configs;
     // The backend of a configuration, created once and shared by every case; null with *why set
@@ -148,15 +151,53 @@ inline std::vector<op_parity::OpCase> cuda_only_cases() {
 inline std::vector<ParityBackend> make_parity_backends() {
     std::vector<ParityBackend> out;
 
-    // The default CPU backend against open_clip (its ops are the oracle itself while it is the
-    // reference; once the fast kernels land it gets op configurations here, one per ISA variant).
+    // The oracle itself against open_clip (its ops are checked against PyTorch in cpu_ops_test.cpp).
+    ParityBackend cpu_ref;
+    cpu_ref.name = "cpu-ref";
+    cpu_ref.golden_configs = {{"cpu-ref", DType::F32, ""}};
+    cpu_ref.shared = [](const ParityConfig&, std::string*) -> Backend* {
+        static const std::unique_ptr<Backend> backend = make_cpu_ref_backend();
+        return backend.get();
+    };
+    out.push_back(std::move(cpu_ref));
+
+    // The fast `cpu` on every instruction-set path this processor can run (lower ones forced),
+    // with f32 and bf16 weights: variant "<isa>_<weights>". bf16 weights round each product to 8
+    // bits of mantissa: the matmul family gets the f16 limit, everything else the f32 limits; its
+    // goldens cosine >= 0.999 and NMSE <= 2e-3.
     ParityBackend cpu;
     cpu.name = "cpu";
-    cpu.display = "CPU";
-    cpu.golden_configs = {{"cpu", DType::F32, ""}};
-    cpu.shared = [](const ParityConfig&, std::string*) -> Backend* {
-        static const std::unique_ptr<Backend> backend = make_cpu_backend();
-        return backend.get();
+    for (cpu_fast::Isa isa : {cpu_fast::Isa::Avx512, cpu_fast::Isa::Avx2, cpu_fast::Isa::Portable}) {
+        for (const char* weights : {"f32", "bf16"}) {
+            cpu.op_configs.push_back({"cpu", DType::F32, std::string(cpu_fast::isa_name(isa)) + "_" + weights});
+        }
+    }
+    cpu.golden_configs = cpu.op_configs;
+    cpu.shared = [](const ParityConfig& c, std::string* why) -> Backend* {
+        static std::map<std::string, std::unique_ptr<Backend>> backends;
+        for (cpu_fast::Isa isa : {cpu_fast::Isa::Avx512, cpu_fast::Isa::Avx2, cpu_fast::Isa::Portable}) {
+            const std::string name = cpu_fast::isa_name(isa);
+            if (c.variant.rfind(name + "_", 0) != 0) continue;
+            if (static_cast<int>(isa) > static_cast<int>(cpu_fast::detected_isa())) {
+                *why = "this processor has no " + name;
+                return nullptr;
+            }
+            std::unique_ptr<Backend>& backend = backends[c.variant];
+            const DType weights = c.variant.substr(name.size() + 1) == "bf16" ? DType::BF16 : DType::F32;
+            if (!backend) backend = std::make_unique<cpu_fast::FastCpuBackend>(2, isa, weights);
+            return backend.get();
+        }
+        throw Error("no cpu variant '" + c.variant + "'");
+    };
+    const auto bf16 = [](const ParityConfig& c) {
+        return c.variant.size() > 5 && c.variant.substr(c.variant.size() - 5) == "_bf16";
+    };
+    cpu.nmse_limit = [bf16](const ParityConfig& c, op_parity::Family f) {
+        if (bf16(c) && f == op_parity::Family::Matmul) return 5e-4;
+        return op_parity::nmse_limit(f, DType::F32);
+    };
+    cpu.golden_tolerance = [bf16](const ParityConfig& c) {
+        return bf16(c) ? ParityTolerance{0.999, 2e-3} : ParityTolerance{};
     };
     out.push_back(std::move(cpu));
 
@@ -165,7 +206,7 @@ inline std::vector<ParityBackend> make_parity_backends() {
     // tiles; each runs on any device); goldens with the kernels the device picks ("auto").
     ParityBackend vulkan;
     vulkan.name = "vulkan";
-    vulkan.display = "Vulkan";
+    vulkan.unavailable_prefix = "no Vulkan device: ";
     vulkan.op_configs = {{"vulkan", DType::F32, "cpu"},
                          {"vulkan", DType::F32, "registers"},
                          {"vulkan", DType::F32, "gpu"},
@@ -184,7 +225,7 @@ inline std::vector<ParityBackend> make_parity_backends() {
 
     ParityBackend cuda;
     cuda.name = "cuda";
-    cuda.display = "CUDA";
+    cuda.unavailable_prefix = "no CUDA device: ";
     cuda.op_configs = {{"cuda", DType::F32, ""}, {"cuda", DType::F16, ""}};
     cuda.golden_configs = cuda.op_configs;
     cuda.shared = [](const ParityConfig& c, std::string* why) -> Backend* {
@@ -228,14 +269,13 @@ inline std::string config_name(const ParityConfig& c) {
 }
 
 // Ends the test when the backend is unavailable: skipped with the reason, or failed where required.
-#define CLIPRT_PARITY_BACKEND_OR_SKIP(backend, entry, config)                                   \
-    std::string cliprt_parity_why_;                                                             \
-    ::cliprt::Backend* backend = (entry).shared((config), &cliprt_parity_why_);                 \
-    if (!backend) {                                                                             \
-        if ((entry).unavailable_fails())                                                        \
-            FAIL() << "no " << (entry).display << " device (required): " << cliprt_parity_why_; \
-        GTEST_SKIP() << "no " << (entry).display << " device: " << cliprt_parity_why_;          \
-    }                                                                                           \
+#define CLIPRT_PARITY_BACKEND_OR_SKIP(backend, entry, config)                                                         \
+    std::string cliprt_parity_why_;                                                                                   \
+    ::cliprt::Backend* backend = (entry).shared((config), &cliprt_parity_why_);                                       \
+    if (!backend) {                                                                                                   \
+        if ((entry).unavailable_fails()) FAIL() << (entry).unavailable_prefix << cliprt_parity_why_ << " (required)"; \
+        GTEST_SKIP() << (entry).unavailable_prefix << cliprt_parity_why_;                                             \
+    }                                                                                                                 \
     (entry).before_each(*backend)
 
 }  // namespace cliprt::parity_test

@@ -103,21 +103,26 @@ void attention(ThreadPool& pool, const AttentionParams& params, const AttentionL
     attend(pool, normalized, heads, params.causal, qn.data(), kn.data(), v, score_mult, head_scale, out);
 }
 
-Step record_attention(const NodeArgs& args) {
+AttentionOperands attention_operands(const cliprt::NodeArgs& args) {
     const AttentionView v = attention_view(args);
-    const AttentionLayout l{v.batch,          v.q_len,          v.kv_len,         v.head_dim,
-                            v.q.batch_stride, v.q.row_stride,   v.k.batch_stride, v.k.row_stride,
-                            v.v.batch_stride, v.v.row_stride};
-    const float* q = f32_data(*v.q.arg) + v.q.offset;
-    const float* k = f32_data(*v.k.arg) + v.k.offset;
-    const float* val = f32_data(*v.v.arg) + v.v.offset;
-    const float* logit_mult = v.logit_mult ? f32_data(*v.logit_mult) : nullptr;
-    const float* head_scale = v.head_scale ? f32_data(*v.head_scale) : nullptr;
-    float* out = f32_data(args.output);
+    AttentionOperands o;
+    o.layout = AttentionLayout{v.batch,          v.q_len,        v.kv_len,         v.head_dim,
+                               v.q.batch_stride, v.q.row_stride, v.k.batch_stride, v.k.row_stride,
+                               v.v.batch_stride, v.v.row_stride};
+    o.q = f32_data(*v.q.arg) + v.q.offset;
+    o.k = f32_data(*v.k.arg) + v.k.offset;
+    o.v = f32_data(*v.v.arg) + v.v.offset;
+    o.logit_mult = v.logit_mult ? f32_data(*v.logit_mult) : nullptr;
+    o.head_scale = v.head_scale ? f32_data(*v.head_scale) : nullptr;
+    o.out = f32_data(args.output);
+    return o;
+}
+
+Step record_attention(const NodeArgs& args) {
+    const AttentionParams p = args.node.get<AttentionParams>();
+    const AttentionOperands o = attention_operands(args);
     ThreadPool& pool = args.pool;
-    return [&pool, p = v.params, l, q, k, val, logit_mult, head_scale, out] {
-        attention(pool, p, l, q, k, val, logit_mult, head_scale, out);
-    };
+    return [&pool, p, o] { attention(pool, p, o.layout, o.q, o.k, o.v, o.logit_mult, o.head_scale, o.out); };
 }
 
 }  // namespace cliprt::cpu

@@ -5,7 +5,9 @@
 #include <cstdint>
 #include <vector>
 
+#include "cliprt/backend.h"
 #include "cliprt/graph.h"
+#include "cliprt/op_args.h"
 #include "cpu/thread_pool.h"
 
 namespace cliprt::cpu {
@@ -59,6 +61,19 @@ struct AttentionLayout {
 // per-head arrays, null when unused.
 void attention(ThreadPool& pool, const AttentionParams& params, const AttentionLayout& layout, const float* q,
                const float* k, const float* v, const float* logit_mult, const float* head_scale, float* out);
+
+// The operands of an Attention node as f32 pointers (from attention_view of cliprt/op_args.h), for
+// every CPU kernel.
+struct AttentionOperands {
+    AttentionLayout layout;
+    const float* q = nullptr;
+    const float* k = nullptr;
+    const float* v = nullptr;
+    const float* logit_mult = nullptr;  // cosine only
+    const float* head_scale = nullptr;  // has_head_scale only
+    float* out = nullptr;
+};
+AttentionOperands attention_operands(const cliprt::NodeArgs& args);
 
 // ---- normalization (cpu_normalization.cpp) ----
 

@@ -19,6 +19,9 @@ struct NodeArgs : cliprt::NodeArgs {
 
 using Step = std::function<void()>;
 
+// The step of any node but a Reshape (a view, which has none).
+Step record_node(const NodeArgs& args);
+
 Step record_linear(const NodeArgs& args);
 Step record_conv2d(const NodeArgs& args);
 Step record_avg_pool2d(const NodeArgs& args);
