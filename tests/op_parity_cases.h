@@ -416,9 +416,38 @@ inline std::vector<OpCase> layout_cases() {
                              }});
         }
     }
-    // Edge cases of the pooled position (graph.h: Eos takes position 0 when a row has no eos id, as
-    // torch.argmax(ids == eos_id); Argmax the first maximum): batch 1, odd batches, length 1, rows
-    // without an eos id and all-padding rows.
+    return cases;
+}
+
+// A small chain: dependent and independent dispatches, reshapes, several outputs.
+inline std::vector<OpCase> graph_cases() {
+    return {{"block_chain", Family::Matmul, [](Graph& g, Data& d) {
+                 const ValueId x = d.input(g, "x", Shape{2, 13, 32});
+                 const ValueId ln = g.layer_norm(x, d.constant(g, "g", Shape{32}), d.constant(g, "b", Shape{32}), 1e-5f);
+                 const ValueId qkv = g.linear(ln, d.constant(g, "w_qkv", Shape{96, 32}), d.constant(g, "b_qkv", Shape{96}));
+                 AttentionParams p;
+                 p.heads = 4;
+                 p.packed_qkv = true;
+                 p.scale = 1.0f / std::sqrt(8.0f);
+                 const ValueId attn = g.attention({qkv}, p);
+                 const ValueId y = g.linear(attn, d.constant(g, "w_o", Shape{32, 32}), d.constant(g, "b_o", Shape{32}), Activation::None, x);
+                 const ValueId h = g.linear(y, d.constant(g, "w_fc", Shape{64, 32}), -1, Activation::QuickGelu);
+                 const ValueId out = g.linear(h, d.constant(g, "w_proj", Shape{32, 64}), -1, Activation::None, y);
+                 const ValueId flat = g.reshape(out, Shape{26, 32});
+                 g.mark_output(g.l2_normalize(flat));
+                 g.mark_output(g.softmax(out));
+             }}};
+}
+
+// Edge cases of the pooled position (graph.h: Eos takes position 0 when a row has no eos id, as
+// torch.argmax(ids == eos_id); Argmax the first maximum): batch 1, odd batches, length 1, rows
+// without an eos id and all-padding rows. Last in the table, so that the cases before them keep
+// their indices and with them their data (the seed is 1234 + index).
+inline std::vector<OpCase> token_pool_edge_cases() {
+    std::vector<OpCase> cases;
+    const std::pair<PoolMode, const char*> modes[] = {{PoolMode::First, "first"}, {PoolMode::Last, "last"},
+                                                      {PoolMode::Argmax, "argmax"}, {PoolMode::Eos, "eos"},
+                                                      {PoolMode::Mean, "mean"}};
     struct PoolRows {
         const char* name;
         int64_t batch, len;
@@ -450,29 +479,9 @@ inline std::vector<OpCase> layout_cases() {
     return cases;
 }
 
-// A small chain: dependent and independent dispatches, reshapes, several outputs.
-inline std::vector<OpCase> graph_cases() {
-    return {{"block_chain", Family::Matmul, [](Graph& g, Data& d) {
-                 const ValueId x = d.input(g, "x", Shape{2, 13, 32});
-                 const ValueId ln = g.layer_norm(x, d.constant(g, "g", Shape{32}), d.constant(g, "b", Shape{32}), 1e-5f);
-                 const ValueId qkv = g.linear(ln, d.constant(g, "w_qkv", Shape{96, 32}), d.constant(g, "b_qkv", Shape{96}));
-                 AttentionParams p;
-                 p.heads = 4;
-                 p.packed_qkv = true;
-                 p.scale = 1.0f / std::sqrt(8.0f);
-                 const ValueId attn = g.attention({qkv}, p);
-                 const ValueId y = g.linear(attn, d.constant(g, "w_o", Shape{32, 32}), d.constant(g, "b_o", Shape{32}), Activation::None, x);
-                 const ValueId h = g.linear(y, d.constant(g, "w_fc", Shape{64, 32}), -1, Activation::QuickGelu);
-                 const ValueId out = g.linear(h, d.constant(g, "w_proj", Shape{32, 64}), -1, Activation::None, y);
-                 const ValueId flat = g.reshape(out, Shape{26, 32});
-                 g.mark_output(g.l2_normalize(flat));
-                 g.mark_output(g.softmax(out));
-             }}};
-}
-
 inline std::vector<OpCase> all_cases() {
     std::vector<OpCase> all;
-    for (auto make : {unary_cases, binary_cases, linear_cases, conv_cases, pool_and_norm_cases, attention_cases, layout_cases, graph_cases}) {
+    for (auto make : {unary_cases, binary_cases, linear_cases, conv_cases, pool_and_norm_cases, attention_cases, layout_cases, graph_cases, token_pool_edge_cases}) {
         for (OpCase& c : make()) all.push_back(std::move(c));
     }
     return all;
