@@ -78,8 +78,12 @@ Command add_bench_command(CLI::App& app) {
             options.dtype = parse_dtype(dtype_text);
             options.threads = o->threads;
             options.device = o->device;
-            if (backend_name == "cpu" && options.dtype != DType::F32) {
-                std::cerr << "cliprt: skipping cpu " << dtype_text << " (the cpu backend computes in f32 only)\n";
+            if (backend_name == "cpu-ref" && options.dtype != DType::F32) {
+                std::cerr << "cliprt: skipping cpu-ref " << dtype_text << " (the reference computes in f32 only)\n";
+                continue;
+            }
+            if (backend_name == "cpu" && options.dtype != DType::F32 && options.dtype != DType::BF16) {
+                std::cerr << "cliprt: skipping cpu " << dtype_text << " (the cpu backend runs f32 or bf16)\n";
                 continue;
             }
             auto backend = create_backend(backend_name, options);
