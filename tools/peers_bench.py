@@ -16,7 +16,7 @@ tower returns L2-normalized features, as `cliprt bench` does.
 Every measurement warms up, then times forwards for at least --min-seconds. The runtimes are
 interleaved row by row, over --rounds rounds in rotating order, so background load hits all of
 them; each runtime's best round is reported (noise only slows a run down), and the JSON keeps
-every round. GFLOP per item is cliprt's count of its own graph (runtime/src/node_cost.cpp),
+every round. GFLOP per item is cliprt's count of its own graph (runtime/graph/node_cost.cpp),
 used for every runtime's GFLOP/s; PyTorch's FlopCounterMode is recorded beside it as a check (they
 agree but for RN50, whose attention pool open_clip computes for all 50 tokens and cliprt for the
 pooled one only: 12.22 against 11.59 GFLOP per image); the peak is bench/fma_peak.cpp's measured FMA
