@@ -143,7 +143,7 @@ std::string minilm_json() {
 
 TEST(HfTokenizer, InvalidUtf8IsAClearError) {
     const auto t = HfTokenizer::from_file((kData / "all-minilm-l6-v2" / "tokenizer.json").string());
-    for (const std::string bad :
+    for (const std::string& bad :
          {std::string("a\xff"), std::string("\xc3"), std::string("\xed\xa0\x80"), std::string("ok \xc0\xaf")}) {
         const std::string message = error_of([&] { t->encode(bad); });
         EXPECT_NE(message.find("invalid UTF-8"), std::string::npos) << message;

@@ -17,8 +17,12 @@ Kinds:
   bpe-gemma          SentencePiece BPE with byte_fallback trained here, converted by transformers'
                      Gemma converter
 
+tests/data/tokenizers/open_clip_hf_goldens.json.gz holds the rows open_clip's HFTokenizer gives on
+these directories with the tokenizer_kwargs and context lengths open_clip configs use (--open-clip).
+
 Usage (development time only; outputs are committed):
     python3 tools/make_hf_tokenizer_goldens.py [--fixtures] [KIND ...]
+    python3 tools/make_hf_tokenizer_goldens.py --open-clip
 """
 import argparse
 import ast
@@ -221,6 +225,10 @@ def save_hub_files(tokenizer, directory):
         for name in ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"):
             if (pathlib.Path(tmp) / name).exists():
                 shutil.copy(pathlib.Path(tmp) / name, directory / name)
+        # The path of the temporary training file is no part of the fixture.
+        config = json.loads((directory / "tokenizer_config.json").read_text())
+        config.pop("vocab_file", None)
+        (directory / "tokenizer_config.json").write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
 
 
 def fixture_unigram_t5(directory):
@@ -247,6 +255,7 @@ def fixture_bpe_gemma(directory):
         training_text(tmp / "train.txt")
         spm.SentencePieceTrainer.train(input=str(tmp / "train.txt"), model_prefix=str(tmp / "tokenizer"),
                                        vocab_size=1000, model_type="bpe", pad_id=0, eos_id=1, bos_id=2, unk_id=3,
+                                       pad_piece="<pad>", eos_piece="<eos>", bos_piece="<bos>",
                                        byte_fallback=True, split_digits=True, add_dummy_prefix=False,
                                        remove_extra_whitespaces=False, allow_whitespace_only_pieces=True,
                                        normalization_rule_name="identity", character_coverage=0.98,
@@ -274,19 +283,139 @@ def fixture_bpe_roberta(directory):
         save_hub_files(tokenizer, directory)
 
 
+def train_components(directory, model, trainer, normalizer, pre_tokenizer, post_processor=None):
+    """A tokenizer trained here with the `tokenizers` library itself, to cover the normalizers,
+    pre-tokenizers and model options the hub fixtures above do not use."""
+    from tokenizers import Tokenizer
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = pathlib.Path(tmp)
+        training_text(tmp / "train.txt")
+        tok = Tokenizer(model)
+        tok.normalizer = normalizer
+        tok.pre_tokenizer = pre_tokenizer
+        tok.train([str(tmp / "train.txt")], trainer)
+        if post_processor is not None:
+            tok.post_processor = post_processor(tok)
+        directory.mkdir(parents=True, exist_ok=True)
+        tok.save(str(directory / "tokenizer.json"))
+
+
+def fixture_components_wordpiece(directory):
+    """NFD + StripAccents + Lowercase + Strip + Replace(regex), Whitespace + Punctuation(contiguous) +
+    Digits(individual), WordPiece with a "##" prefix and short max_input_chars_per_word."""
+    from tokenizers import Regex, models, normalizers as N, pre_tokenizers as P, processors, trainers
+    train_components(
+        directory, models.WordPiece(unk_token="[UNK]", max_input_chars_per_word=24),
+        trainers.WordPieceTrainer(vocab_size=1500, special_tokens=["[UNK]", "[CLS]", "[SEP]", "[PAD]", "[MASK]"]),
+        N.Sequence([N.NFD(), N.StripAccents(), N.Lowercase(), N.Strip(left=True, right=True),
+                    N.Replace(Regex(r"[0-9]{4,}"), "#")]),
+        P.Sequence([P.Whitespace(), P.Punctuation(behavior="contiguous"), P.Digits(individual_digits=True)]),
+        lambda tok: processors.BertProcessing(("[SEP]", tok.token_to_id("[SEP]")), ("[CLS]", tok.token_to_id("[CLS]"))))
+
+
+def fixture_components_unigram(directory):
+    """NFKC + Replace(string) + Prepend, Split(regex, merged_with_next) + Split(string, removed,
+    invert) + WhitespaceSplit + Metaspace(prepend_scheme first, no split), Unigram, and added tokens
+    matched in the normalized text."""
+    from tokenizers import AddedToken, Regex, models, normalizers as N, pre_tokenizers as P, processors, trainers
+    train_components(
+        directory, models.Unigram(),
+        trainers.UnigramTrainer(vocab_size=6000, unk_token="<unk>", special_tokens=["<unk>", "<s>", "</s>"]),
+        N.Sequence([N.NFKC(), N.Replace("''", '"'), N.Prepend("~")]),
+        P.Sequence([P.Split(Regex(r"[,;:]+"), behavior="merged_with_next"),
+                    P.Split("|", behavior="removed", invert=False),
+                    P.WhitespaceSplit(), P.Metaspace(replacement="▁", prepend_scheme="first", split=False)]),
+        lambda tok: processors.TemplateProcessing(single="<s> $A </s>", special_tokens=[
+            ("<s>", tok.token_to_id("<s>")), ("</s>", tok.token_to_id("</s>"))]))
+    from tokenizers import Tokenizer
+    tok = Tokenizer.from_file(str(directory / "tokenizer.json"))
+    tok.add_tokens([AddedToken("photo", single_word=True, normalized=True), AddedToken("[DAY]", normalized=True),
+                    AddedToken("<sep>", lstrip=True, rstrip=True, normalized=False)])
+    tok.add_special_tokens([AddedToken("<image>", normalized=False)])
+    tok.save(str(directory / "tokenizer.json"))
+
+
+def fixture_components_bpe(directory):
+    """NFC + Lowercase, Split(regex, contiguous / merged_with_previous, invert) + Digits(contiguous) +
+    Punctuation(merged_with_previous), BPE with "##" prefix, "</w>" suffix and a fused unknown token."""
+    from tokenizers import Regex, models, normalizers as N, pre_tokenizers as P, trainers
+    train_components(
+        directory, models.BPE(unk_token="<unk>", fuse_unk=True, continuing_subword_prefix="##",
+                              end_of_word_suffix="</w>"),
+        trainers.BpeTrainer(vocab_size=1500, special_tokens=["<unk>"], limit_alphabet=400,
+                            continuing_subword_prefix="##", end_of_word_suffix="</w>"),
+        N.Sequence([N.NFC(), N.Lowercase()]),
+        P.Sequence([P.Split(Regex(r"\s+"), behavior="contiguous", invert=False),
+                    P.Split(Regex(r"[^\s]+"), behavior="merged_with_previous", invert=True),
+                    P.WhitespaceSplit(), P.Digits(individual_digits=False),
+                    P.Punctuation(behavior="merged_with_previous")]))
+
+
 FIXTURES = {
     "all-minilm-l6-v2": fixture_minilm,
     "unigram-t5": fixture_unigram_t5,
     "bpe-gemma": fixture_bpe_gemma,
     "bpe-roberta": fixture_bpe_roberta,
+    "components-wordpiece": fixture_components_wordpiece,
+    "components-unigram": fixture_components_unigram,
+    "components-bpe": fixture_components_bpe,
 }
+
+
+# open_clip HFTokenizer setups: (fixture, tokenizer_kwargs, context_length), as open_clip configs
+# use them (SigLIP / SigLIP 2: clean='canonicalize', 64; CLIPA: bert with clean='lower'; ...).
+OPEN_CLIP_SETUPS = [
+    ("all-minilm-l6-v2", {}, 16),
+    ("all-minilm-l6-v2", {"clean": "lower", "strip_sep_token": True}, 32),
+    ("unigram-t5", {"clean": "canonicalize"}, 64),
+    ("bpe-gemma", {"clean": "canonicalize"}, 64),
+    ("bpe-roberta", {}, 77),
+    ("bpe-roberta", {"clean": "lower"}, 20),
+]
+OPEN_CLIP_GOLDENS = DATA / "open_clip_hf_goldens.json.gz"
+
+
+def write_open_clip_goldens():
+    """Rows of open_clip's HFTokenizer(directory, context_length, **tokenizer_kwargs)(texts). Where
+    ftfy's mojibake repair (fix_encoding, heuristics cliprt leaves out; see tools/make_tokenizer_corpus.py)
+    changes a row, the row open_clip gives with fix_encoding=False is recorded too."""
+    import ftfy
+    import open_clip
+    from open_clip import tokenizer as oc_tokenizer
+
+    texts = corpus([])[:600] + long_texts()[:40] + ["a_snake_case_label", "Hello,  WORLD!!  ", "ΟΔΟΣ", "it's"]
+    plain_fix = ftfy.fix_text
+    setups = []
+    for kind, kwargs, context in OPEN_CLIP_SETUPS:
+        tok = open_clip.tokenizer.HFTokenizer(str(DATA / kind), context_length=context, **kwargs)
+        rows = tok(texts).tolist()
+        oc_tokenizer.ftfy.fix_text = lambda t, **kw: plain_fix(t, fix_encoding=False)
+        try:
+            plain_rows = tok(texts).tolist()
+        finally:
+            oc_tokenizer.ftfy.fix_text = plain_fix
+        cases = []
+        for text, row, plain in zip(texts, rows, plain_rows):
+            case = {"text": text, "ids": row}
+            if plain != row:
+                case["ids_without_mojibake_repair"] = plain
+            cases.append(case)
+        setups.append({"kind": kind, "tokenizer_kwargs": kwargs, "context_length": context,
+                       "pad_token_id": tok.tokenizer.pad_token_id, "cases": cases})
+    out = {"open_clip_version": open_clip.__version__, "setups": setups}
+    with gzip.GzipFile(OPEN_CLIP_GOLDENS, "wb", mtime=0) as f:
+        f.write(json.dumps(out, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+    print(f"open_clip: {len(setups)} setups x {len(texts)} texts -> {OPEN_CLIP_GOLDENS.relative_to(ROOT)}")
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--fixtures", action="store_true", help="also (re)build the tokenizer files")
+    parser.add_argument("--open-clip", action="store_true", help="only the open_clip HFTokenizer rows")
     parser.add_argument("kinds", nargs="*", default=list(FIXTURES))
     args = parser.parse_args()
+    if args.open_clip:
+        return write_open_clip_goldens()
     for kind in args.kinds:
         directory = DATA / kind
         if args.fixtures:

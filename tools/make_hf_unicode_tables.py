@@ -12,6 +12,8 @@ Rust's char methods; asking the components directly gives exactly what they do:
   whitespace      WhitespaceSplit() splits on it (char::is_whitespace)
   word            Whitespace() keeps it in one token with a letter (regex crate \\w)
   lowercase       Lowercase() of the character alone (char::to_lowercase)
+  normalization_inert  NFD / NFKD leave it alone and it is a starter (combining class 0) for the
+                  library's normalization tables, which are older than utf8proc's
 
 Usage (development time only; the output is committed): python3 tools/make_hf_unicode_tables.py
 """
@@ -66,6 +68,17 @@ def main():
     def word(c):
         return [t for t, _ in ws.pre_tokenize_str("a" + chr(c))] == ["a" + chr(c)]
 
+    nfkd = N.NFKD()
+
+    def inert(c):
+        s = chr(c)
+        if nfd.normalize_str(s) != s or nfkd.normalize_str(s) != s:
+            return False
+        # Canonical ordering moves a mark of class > 1 after U+0334 (class 1), and one of class
+        # 1..229 before U+0301 (class 230): neither happens only for class 0.
+        return (nfd.normalize_str("a" + s + "\u0334") == "a" + s + "\u0334" and
+                nfd.normalize_str("a\u0301" + s) == "a\u0301" + s)
+
     tables = {
         "kBertOther": ranges(bert_other),
         "kPunctuation": ranges(lambda c: isolated(punct, c)),
@@ -74,6 +87,7 @@ def main():
         "kNumeric": ranges(lambda c: isolated(digits, c)),
         "kWhitespace": ranges(lambda c: len(ws_split.pre_tokenize_str("a" + chr(c) + "a")) == 2),
         "kWordChar": ranges(word),
+        "kNormalizationInert": ranges(inert),
     }
     lowercase = []
     for c in CODE_POINTS:

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "text/hf_split.h"
 #include "text/hf_unicode.h"
 
 namespace cliprt::text::hf {
@@ -16,10 +17,11 @@ AddedTokenMatcher::AddedTokenMatcher(std::vector<AddedToken> tokens) : tokens_(s
     }
 }
 
-void AddedTokenMatcher::split(const std::u32string& text, bool at_origin, std::vector<Segment>& out) const {
+void AddedTokenMatcher::split(const std::u32string& text, size_t origin, std::vector<Segment>& out) const {
     size_t start_offset = 0;
     auto emit_text = [&](size_t begin, size_t end) {
-        if (begin < end) out.push_back({text.substr(begin, end - begin), -1, at_origin && begin == 0});
+        if (begin < end)
+            out.push_back({text.substr(begin, end - begin), -1, begin < origin, origin_of_part(origin, begin, end)});
     };
     size_t i = 0;
     while (i < text.size()) {

@@ -22,14 +22,16 @@ struct Segment {
     std::u32string text;
     int32_t id = -1;
     bool at_origin = false;
+    size_t origin = 0;  // as Piece::origin
 };
 
 class AddedTokenMatcher {
 public:
     explicit AddedTokenMatcher(std::vector<AddedToken> tokens);
     bool empty() const { return tokens_.empty(); }
-    // Splits `text` (one segment, at_origin as given) into segments.
-    void split(const std::u32string& text, bool at_origin, std::vector<Segment>& out) const;
+    // Splits `text` (one segment whose first `origin` characters are aligned to the input's
+    // offset 0) into segments.
+    void split(const std::u32string& text, size_t origin, std::vector<Segment>& out) const;
 
 private:
     std::vector<AddedToken> tokens_;

@@ -32,7 +32,10 @@ public:
         std::vector<Piece> split;
         split.reserve(pieces.size());
         for (Piece& p : pieces) {
-            if (add_prefix_space_ && (p.text.empty() || p.text[0] != U' ')) p.text.insert(p.text.begin(), U' ');
+            if (add_prefix_space_ && (p.text.empty() || p.text[0] != U' ')) {
+                p.text.insert(p.text.begin(), U' ');
+                if (p.origin > 0) ++p.origin;
+            }
             if (regex_) {
                 split_piece(p, regex_->parts(p.text), SplitBehavior::Isolated, split);
             } else if (!p.text.empty()) {
@@ -42,7 +45,12 @@ public:
         std::string bytes;
         for (Piece& p : split) {
             bytes.clear();
-            for (char32_t c : p.text) append_utf8(bytes, c);
+            size_t origin_bytes = 0;
+            for (size_t i = 0; i < p.text.size(); ++i) {
+                append_utf8(bytes, p.text[i]);
+                if (i < p.origin) origin_bytes = bytes.size();
+            }
+            p.origin = origin_bytes;  // each byte character keeps its source character's alignment
             p.text.clear();
             for (char b : bytes) p.text.push_back(chars_[static_cast<unsigned char>(b)]);
         }

@@ -26,7 +26,13 @@ struct JsonPath {
 class Normalizer {
 public:
     virtual ~Normalizer() = default;
-    virtual void normalize(std::u32string& text) const = 0;
+    // `origin`: how many leading characters are aligned to the input's offset 0 (Piece::origin),
+    // updated the way the library's alignments move.
+    virtual void normalize(std::u32string& text, size_t& origin) const = 0;
+    void normalize(std::u32string& text) const {
+        size_t unused = 0;
+        normalize(text, unused);
+    }
 };
 
 class PreTokenizer {

@@ -9,20 +9,35 @@
 namespace cliprt::text::hf {
 namespace {
 
-std::u32string lowercase(const std::u32string& text) {
+// Each operation below also moves `origin` (Normalizer::normalize) as the library's alignments move:
+// a kept or replaced character keeps its source's alignment, inserted characters take the one of
+// the source character they follow.
+
+void lowercase(std::u32string& text, size_t& origin) {
     std::u32string out;
     out.reserve(text.size());
-    for (char32_t c : text) append_lowercase(out, c);
-    return out;
+    size_t o = 0;
+    for (size_t i = 0; i < text.size(); ++i) {
+        const size_t before = out.size();
+        append_lowercase(out, text[i]);
+        if (i < origin) o += out.size() - before;
+    }
+    text = std::move(out);
+    origin = o;
 }
 
 template <typename Keep>
-void filter(std::u32string& text, Keep&& keep) {
+void filter(std::u32string& text, size_t& origin, Keep&& keep) {
     std::u32string out;
     out.reserve(text.size());
-    for (char32_t c : text)
-        if (keep(c)) out.push_back(c);
+    size_t o = 0;
+    for (size_t i = 0; i < text.size(); ++i) {
+        if (!keep(text[i])) continue;
+        out.push_back(text[i]);
+        if (i < origin) ++o;
+    }
     text = std::move(out);
+    origin = o;
 }
 
 class BertNormalizer final : public Normalizer {
@@ -33,35 +48,32 @@ public:
           strip_accents_(strip_accents),
           lowercase_(lowercase) {}
 
-    void normalize(std::u32string& text) const override {
+    void normalize(std::u32string& text, size_t& origin) const override {
         if (clean_text_) {
-            std::u32string out;
-            out.reserve(text.size());
-            for (char32_t c : text) {
-                if (c == 0 || c == 0xFFFD || is_bert_other(c)) continue;
-                out.push_back(is_whitespace(c) ? U' ' : c);
-            }
-            text = std::move(out);
+            filter(text, origin, [](char32_t c) { return !(c == 0 || c == 0xFFFD || is_bert_other(c)); });
+            for (char32_t& c : text)
+                if (is_whitespace(c)) c = U' ';
         }
         if (chinese_chars_) {
             std::u32string out;
             out.reserve(text.size());
-            for (char32_t c : text) {
-                if (is_chinese_char(c)) {
-                    out.push_back(U' ');
-                    out.push_back(c);
-                    out.push_back(U' ');
-                } else {
-                    out.push_back(c);
-                }
+            size_t o = 0;
+            for (size_t i = 0; i < text.size(); ++i) {
+                const char32_t c = text[i];
+                const bool chinese = is_chinese_char(c);
+                if (chinese) out.push_back(U' ');
+                out.push_back(c);
+                if (chinese) out.push_back(U' ');
+                if (i < origin) o += chinese ? 3 : 1;
             }
             text = std::move(out);
+            origin = o;
         }
         if (strip_accents_) {
-            text = hf::normalize(text, NormalForm::NFD);
-            filter(text, [](char32_t c) { return !is_mark_nonspacing(c); });
+            text = hf::normalize(text, NormalForm::NFD, origin);
+            filter(text, origin, [](char32_t c) { return !is_mark_nonspacing(c); });
         }
-        if (lowercase_) text = lowercase(text);
+        if (lowercase_) lowercase(text, origin);
     }
 
 private:
@@ -71,7 +83,7 @@ private:
 class UnicodeNormalizer final : public Normalizer {
 public:
     explicit UnicodeNormalizer(NormalForm form) : form_(form) {}
-    void normalize(std::u32string& text) const override { text = hf::normalize(text, form_); }
+    void normalize(std::u32string& text, size_t& origin) const override { text = hf::normalize(text, form_, origin); }
 
 private:
     NormalForm form_;
@@ -79,26 +91,27 @@ private:
 
 class Lowercase final : public Normalizer {
 public:
-    void normalize(std::u32string& text) const override { text = lowercase(text); }
+    void normalize(std::u32string& text, size_t& origin) const override { lowercase(text, origin); }
 };
 
 class StripAccents final : public Normalizer {
 public:
-    void normalize(std::u32string& text) const override {
-        filter(text, [](char32_t c) { return !is_combining_mark(c); });
+    void normalize(std::u32string& text, size_t& origin) const override {
+        filter(text, origin, [](char32_t c) { return !is_combining_mark(c); });
     }
 };
 
 class Strip final : public Normalizer {
 public:
     Strip(bool left, bool right) : left_(left), right_(right) {}
-    void normalize(std::u32string& text) const override {
+    void normalize(std::u32string& text, size_t& origin) const override {
         size_t begin = 0, end = text.size();
         if (left_)
             while (begin < end && is_whitespace(text[begin])) ++begin;
         if (right_)
             while (end > begin && is_whitespace(text[end - 1])) --end;
         text = text.substr(begin, end - begin);
+        origin = origin_of_part(origin, begin, end);
     }
 
 private:
@@ -109,18 +122,23 @@ class Replace final : public Normalizer {
 public:
     Replace(std::u32string literal, std::unique_ptr<Regex> regex, std::u32string content)
         : literal_(std::move(literal)), regex_(std::move(regex)), content_(std::move(content)) {}
-    void normalize(std::u32string& text) const override {
+    void normalize(std::u32string& text, size_t& origin) const override {
         const std::vector<SplitPart> parts = regex_ ? regex_->parts(text) : literal_parts(text, literal_);
         std::u32string out;
         out.reserve(text.size());
+        size_t o = 0;
         for (const SplitPart& p : parts) {
             if (p.is_match) {
+                // The replacement takes the alignment of the last replaced character.
                 out += content_;
+                if (p.end > p.begin && p.end - 1 < origin) o += content_.size();
             } else {
                 out.append(text, p.begin, p.end - p.begin);
+                o += origin_of_part(origin, p.begin, p.end);
             }
         }
         text = std::move(out);
+        origin = o;
     }
 
 private:
@@ -132,8 +150,11 @@ private:
 class Prepend final : public Normalizer {
 public:
     explicit Prepend(std::u32string prefix) : prefix_(std::move(prefix)) {}
-    void normalize(std::u32string& text) const override {
-        if (!text.empty()) text.insert(0, prefix_);
+    void normalize(std::u32string& text, size_t& origin) const override {
+        if (text.empty()) return;
+        text.insert(0, prefix_);
+        // The prefix takes the alignment of the first character.
+        if (origin > 0) origin += prefix_.size();
     }
 
 private:
@@ -143,8 +164,8 @@ private:
 class Sequence final : public Normalizer {
 public:
     explicit Sequence(std::vector<std::unique_ptr<Normalizer>> steps) : steps_(std::move(steps)) {}
-    void normalize(std::u32string& text) const override {
-        for (const auto& step : steps_) step->normalize(text);
+    void normalize(std::u32string& text, size_t& origin) const override {
+        for (const auto& step : steps_) step->normalize(text, origin);
     }
 
 private:

@@ -91,8 +91,10 @@ public:
             for (char32_t& c : q.text)
                 if (c == U' ') c = replacement_;
             const bool starts = !q.text.empty() && q.text[0] == replacement_;
-            if (!starts && (scheme_ == Prepend::Always || (scheme_ == Prepend::First && q.at_origin)))
+            if (!starts && (scheme_ == Prepend::Always || (scheme_ == Prepend::First && q.at_origin))) {
                 q.text.insert(q.text.begin(), replacement_);
+                if (q.origin > 0) ++q.origin;  // the prefix takes the first character's alignment
+            }
             if (!split_) {
                 if (!q.text.empty()) out.push_back(std::move(q));
                 return;

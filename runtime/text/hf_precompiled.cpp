@@ -3,6 +3,7 @@
 // keys whose values point into a blob of NUL-terminated replacements. Applied as the library
 // (spm_precompiled) does: each grapheme shorter than 6 bytes is looked up whole, otherwise each of
 // its characters; a lookup takes the first (shortest) key that prefixes the chunk.
+#include <algorithm>
 #include <cstring>
 
 #include "cliprt/error.h"
@@ -52,16 +53,25 @@ public:
         if (trie_.empty()) fail(where.str(), " has an empty trie");
     }
 
-    void normalize(std::u32string& text) const override {
+    void normalize(std::u32string& text, size_t& origin) const override {
         std::u32string out;
         out.reserve(text.size());
+        size_t o = 0;
         std::string chunk;
+        // A replacement of [begin, end): its j-th character takes the alignment of source begin + j
+        // (the last source for the extra ones), as the library's transformations do.
+        auto replace = [&](size_t begin, size_t end, const char* replacement) {
+            const std::u32string r = decode_utf8(replacement);
+            for (size_t j = 0; j < r.size(); ++j)
+                if (begin + std::min(j, end - begin - 1) < origin) ++o;
+            out += r;
+        };
         for_each_grapheme(text, [&](size_t begin, size_t end) {
             chunk.clear();
             for (size_t i = begin; i < end; ++i) append_utf8(chunk, text[i]);
             if (chunk.size() < 6) {
                 if (const char* replacement = transform(chunk)) {
-                    out += decode_utf8(replacement);
+                    replace(begin, end, replacement);
                     return;
                 }
             }
@@ -70,13 +80,15 @@ public:
                 one.clear();
                 append_utf8(one, text[i]);
                 if (const char* replacement = transform(one)) {
-                    out += decode_utf8(replacement);
+                    replace(i, i + 1, replacement);
                 } else {
                     out.push_back(text[i]);
+                    if (i < origin) ++o;
                 }
             }
         });
         text = std::move(out);
+        origin = o;
     }
 
 private:
@@ -110,7 +122,7 @@ private:
 
 class Identity final : public Normalizer {
 public:
-    void normalize(std::u32string&) const override {}
+    void normalize(std::u32string&, size_t&) const override {}
 };
 
 }  // namespace

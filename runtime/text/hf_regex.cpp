@@ -10,13 +10,61 @@
 
 namespace cliprt::text::hf {
 
+namespace {
+
+// Oniguruma's \s is Unicode White_Space and its \w is Letter | Mark | Nd | Pc; PCRE2's UCP classes
+// differ (\s adds U+180E and others, \w leaves out marks and adds Nl / No). Spell them out.
+constexpr const char32_t* kSpaceClass =
+    U"\\t\\n\\x0B\\f\\r\\x20\\x85\\xA0\\x{1680}\\x{2000}-\\x{200A}\\x{2028}\\x{2029}\\x{202F}\\x{205F}\\x{3000}";
+constexpr const char32_t* kWordClass = U"\\p{L}\\p{M}\\p{Nd}\\p{Pc}";
+
+std::u32string oniguruma_classes(const std::u32string& pattern) {
+    std::u32string out;
+    bool in_class = false;
+    for (size_t i = 0; i < pattern.size(); ++i) {
+        const char32_t c = pattern[i];
+        if (c == U'\\' && i + 1 < pattern.size()) {
+            const char32_t e = pattern[i + 1];
+            const char32_t* expansion = e == U's' || e == U'S'   ? kSpaceClass
+                                        : e == U'w' || e == U'W' ? kWordClass
+                                                                 : nullptr;
+            const bool negated = e == U'S' || e == U'W';
+            if (expansion && in_class && !negated) {
+                out += expansion;
+            } else if (expansion && !in_class) {
+                out += negated ? U"[^" : U"[";
+                out += expansion;
+                out += U"]";
+            } else {  // other escapes, and \S / \W inside a class, stay as they are
+                out.push_back(c);
+                out.push_back(e);
+            }
+            ++i;
+            continue;
+        }
+        if (c == U'[' && !in_class) {
+            in_class = true;
+            out.push_back(c);
+            // A ']' right after '[' or '[^' is a literal.
+            if (i + 1 < pattern.size() && pattern[i + 1] == U'^') out.push_back(pattern[++i]);
+            if (i + 1 < pattern.size() && pattern[i + 1] == U']') out.push_back(pattern[++i]);
+            continue;
+        }
+        if (c == U']' && in_class) in_class = false;
+        out.push_back(c);
+    }
+    return out;
+}
+
+}  // namespace
+
 struct Regex::Impl {
     pcre2_code* code = nullptr;
     ~Impl() { pcre2_code_free(code); }
 };
 
 Regex::Regex(const std::string& pattern_utf8, const std::string& where) : impl_(std::make_unique<Impl>()) {
-    const std::u32string pattern = decode_utf8(pattern_utf8);
+    const std::u32string pattern = oniguruma_classes(decode_utf8(pattern_utf8));
     int error = 0;
     PCRE2_SIZE error_offset = 0;
     impl_->code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(), PCRE2_UTF | PCRE2_UCP,

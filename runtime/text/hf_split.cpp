@@ -57,7 +57,8 @@ void split_piece(const Piece& piece, const std::vector<SplitPart>& parts, SplitB
     }
     for (const Range& r : ranges) {
         if (r.remove || r.begin == r.end) continue;
-        out.push_back({piece.text.substr(r.begin, r.end - r.begin), piece.at_origin && r.begin == 0});
+        out.push_back({piece.text.substr(r.begin, r.end - r.begin), r.begin < piece.origin,
+                       origin_of_part(piece.origin, r.begin, r.end)});
     }
 }
 

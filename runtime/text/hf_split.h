@@ -2,17 +2,27 @@
 // (NormalizedString::split with a SplitDelimiterBehavior), shared by every pre-tokenizer.
 #pragma once
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
 namespace cliprt::text::hf {
 
 // A piece of normalized text on its way to the model. `at_origin`: the piece starts at offset 0
-// of the original input (what Metaspace's prepend_scheme "first" asks).
+// of the original input (what Metaspace's prepend_scheme "first" asks). `origin`: how many of its
+// leading characters the library aligns to original offset 0 (the first character, and what
+// normalizers put in its place); a piece split off inside them starts at the origin too.
 struct Piece {
     std::u32string text;
     bool at_origin = false;
+    size_t origin = 0;
 };
+
+// The origin count of the part [begin, end) of a piece whose first `origin` characters are aligned
+// to offset 0.
+inline size_t origin_of_part(size_t origin, size_t begin, size_t end) {
+    return begin < origin ? std::min(origin, end) - begin : 0;
+}
 
 enum class SplitBehavior { Removed, Isolated, MergedWithPrevious, MergedWithNext, Contiguous };
 

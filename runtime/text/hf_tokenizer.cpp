@@ -74,10 +74,12 @@ void HfTokenizer::Impl::encode(const std::string& utf8, std::vector<int32_t>& id
     using text::hf::Segment;
     const std::u32string input = text::decode_utf8(utf8);
     std::vector<Segment> raw;
+    // Only the first character is aligned to offset 0 of the input.
+    const size_t origin = input.empty() ? 0 : 1;
     if (raw_tokens) {
-        raw_tokens->split(input, true, raw);
+        raw_tokens->split(input, origin, raw);
     } else if (!input.empty()) {
-        raw.push_back({input, -1, true});
+        raw.push_back({input, -1, true, origin});
     }
     std::vector<Segment> segments;
     for (Segment& s : raw) {
@@ -85,10 +87,13 @@ void HfTokenizer::Impl::encode(const std::string& utf8, std::vector<int32_t>& id
             segments.push_back(std::move(s));
             continue;
         }
-        if (normalizer) normalizer->normalize(s.text);
+        if (normalizer) normalizer->normalize(s.text, s.origin);
+        // The library slices the normalized text again (even without normalized added tokens), which
+        // re-reads where it starts in the input through the normalizer's alignments.
         if (normalized_tokens) {
-            normalized_tokens->split(s.text, s.at_origin, segments);
+            normalized_tokens->split(s.text, s.origin, segments);
         } else if (!s.text.empty()) {
+            s.at_origin = s.origin > 0;
             segments.push_back(std::move(s));
         }
     }
@@ -100,7 +105,7 @@ void HfTokenizer::Impl::encode(const std::string& utf8, std::vector<int32_t>& id
             continue;
         }
         pieces.clear();
-        pieces.push_back({std::move(s.text), s.at_origin});
+        pieces.push_back({std::move(s.text), s.at_origin, s.origin});
         if (pre_tokenizer) pre_tokenizer->pre_tokenize(pieces);
         for (const text::hf::Piece& p : pieces) {
             word = text::encode_utf8(p.text);

@@ -24,6 +24,9 @@ void append_lowercase(std::u32string& out, char32_t c);
 
 enum class NormalForm { NFC, NFD, NFKC, NFKD };
 std::u32string normalize(std::u32string_view text, NormalForm form);
+// The same, moving `origin` (how many leading characters are aligned to the input's offset 0):
+// decomposed characters share their source's alignment, a composed one takes its starter's.
+std::u32string normalize(std::u32string_view text, NormalForm form, size_t& origin);
 
 // Extended grapheme clusters (unicode_segmentation's graphemes(true)): calls f(begin, end).
 template <typename F>

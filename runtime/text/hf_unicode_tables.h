@@ -30,6 +30,8 @@ extern const CodepointRange kWhitespace[];
 extern const size_t kWhitespace_count;
 extern const CodepointRange kWordChar[];
 extern const size_t kWordChar_count;
+extern const CodepointRange kNormalizationInert[];
+extern const size_t kNormalizationInert_count;
 extern const LowercaseMapping kLowercase[];
 extern const size_t kLowercase_count;
 
