@@ -20,6 +20,7 @@
 #include "cliprt/safetensors.h"
 #include "models/hf_clip.h"
 #include "models/model_loader.h"
+#include "src/config_json.h"
 
 namespace cliprt {
 
@@ -28,13 +29,7 @@ using nlohmann::json;
 
 namespace {
 
-json parse_json(const std::string& text, const std::string& source) {
-    try {
-        return json::parse(text);
-    } catch (const json::exception& e) {
-        fail(source, ": invalid JSON: ", e.what());
-    }
-}
+json parse_json(const std::string& text, const std::string& source) { return config_json::parse(text, source); }
 
 // A fast, stable 64-bit content hash (four multiply-xorshift lanes over little-endian words, then
 // the tail and the length). Not cryptographic: it tells models apart, it does not authenticate them.

@@ -4,47 +4,81 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <regex>
 #include <sstream>
 
 #include "cliprt/error.h"
 #include "cliprt/safetensors.h"
 #include "models/model_weights.h"
+#include "src/config_json.h"
 
 namespace cliprt {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+namespace cj = config_json;
 
 namespace {
 
 json read_json_file(const fs::path& path) {
-    std::ifstream in(path);
+    std::ifstream in(path, std::ios::binary);
     if (!in) fail("cannot read ", path.string());
-    try {
-        return json::parse(in);
-    } catch (const json::exception& e) {
-        fail(path.string(), ": invalid JSON: ", e.what());
-    }
+    const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    return cj::parse(text, path.string());
+}
+
+bool is_clip_model_type(const json& j) {
+    const json* type = j.is_object() ? cj::member(j, "model_type") : nullptr;
+    return type && type->is_string() && *type == "clip";
 }
 
 Activation hf_activation(const std::string& name, const std::string& where) {
     if (name == "quick_gelu") return Activation::QuickGelu;
     if (name == "gelu") return Activation::Gelu;
     if (name == "gelu_new" || name == "gelu_pytorch_tanh") return Activation::GeluTanh;
-    fail(where, ": hidden_act '", name, "' is not supported (quick_gelu, gelu, gelu_new, gelu_pytorch_tanh)");
+    fail(where, ": hidden_act ", cj::describe(name),
+         " is not supported (quick_gelu, gelu, gelu_new, gelu_pytorch_tanh)");
 }
 
-template <typename T>
-T required(const json& j, const char* key, const std::string& where) {
-    if (!j.contains(key) || j[key].is_null()) fail(where, ": missing '", key, "'");
-    try {
-        return j[key].get<T>();
-    } catch (const json::exception&) {
-        fail(where, ": '", key, "' has the wrong type (", j[key].dump(), ")");
-    }
+const json& required(const json& j, const char* key, const std::string& where) {
+    const json* v = cj::member(j, key);
+    if (!v) fail(where, ": missing '", key, "'");
+    return *v;
+}
+
+int required_int(const json& j, const char* key, const std::string& where, int min, int max) {
+    return cj::to_int(required(j, key, where), where, key, min, max);
+}
+
+const json& required_object(const json& j, const char* key, const std::string& where) {
+    const json& v = required(j, key, where);
+    if (!v.is_object()) fail(where, ": '", key, "' must be an object, not ", cj::describe(v));
+    return v;
+}
+
+std::string optional_string(const json& j, const char* key, const std::string& where, const std::string& fallback) {
+    const json* v = cj::member(j, key);
+    return v ? cj::string(*v, where, key) : fallback;
+}
+
+// Bounds as for open_clip configs (model_config.cpp).
+constexpr int kMaxWidth = 1 << 16;
+constexpr int kMaxLayers = 1024;
+constexpr int kMaxHeads = 1024;
+constexpr int kMaxImageSize = 1 << 14;
+constexpr int kMaxVocab = 1 << 24;
+
+// "<digits>." at the start of `text`: the layer index (digits only, any length) and the rest.
+bool split_layer_index(const std::string& text, std::string& index, std::string& rest) {
+    size_t digits = 0;
+    while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+    if (digits == 0 || digits > 9 || digits >= text.size() || text[digits] != '.') return false;
+    index = text.substr(0, digits);
+    rest = text.substr(digits + 1);
+    return true;
 }
 
 // The open_clip name of an HF tensor, with the part it contributes (0..2 of a q/k/v concat, -1 whole).
@@ -74,22 +108,33 @@ std::optional<Mapped> map_hf_name(const std::string& hf) {
         if (hf.rfind(from, 0) != 0) continue;
         std::string rest = hf.substr(from.size());
         if (from.find("layers.") == std::string::npos) return Mapped{to + rest};
-        // Inside a layer: "<i>.<hf part>" -> "<i>.<open_clip part>".
-        static const std::regex layer(R"((\d+)\.(self_attn\.([qkv])_proj|self_attn\.out_proj|layer_norm1|layer_norm2|mlp\.fc1|mlp\.fc2)\.(weight|bias))");
-        std::smatch m;
-        if (!std::regex_match(rest, m, layer)) return std::nullopt;
-        const std::string index = m[1], module = m[2], kind = m[4];
-        std::string prefix = to + index + ".";
-        if (m[3].matched) {
-            const int part = m[3] == "q" ? 0 : m[3] == "k" ? 1 : 2;
-            return Mapped{prefix + "attn.in_proj_" + kind, part};
+        // Inside a layer: "<i>.<hf module>.<weight|bias>" -> "<i>.<open_clip module>.<weight|bias>"
+        // (plain string matching: tensor names are untrusted, and std::regex recurses per character).
+        std::string index, module_and_kind;
+        if (!split_layer_index(rest, index, module_and_kind)) return std::nullopt;
+        std::string kind;
+        for (const char* k : {".weight", ".bias"}) {
+            const std::string suffix = k;
+            if (module_and_kind.size() > suffix.size() &&
+                module_and_kind.compare(module_and_kind.size() - suffix.size(), suffix.size(), suffix) == 0) {
+                kind = suffix.substr(1);
+            }
+        }
+        if (kind.empty()) return std::nullopt;
+        const std::string module = module_and_kind.substr(0, module_and_kind.size() - kind.size() - 1);
+        const std::string prefix = to + index + ".";
+        for (const auto& [qkv, part] :
+             {std::pair{"self_attn.q_proj", 0}, {"self_attn.k_proj", 1}, {"self_attn.v_proj", 2}}) {
+            if (module == qkv) return Mapped{prefix + "attn.in_proj_" + kind, part};
         }
         static const std::map<std::string, std::string> modules = {{"self_attn.out_proj", "attn.out_proj"},
                                                                     {"layer_norm1", "ln_1"},
                                                                     {"layer_norm2", "ln_2"},
                                                                     {"mlp.fc1", "mlp.c_fc"},
                                                                     {"mlp.fc2", "mlp.c_proj"}};
-        return Mapped{prefix + modules.at(module) + "." + kind};
+        const auto it = modules.find(module);
+        if (it == modules.end()) return std::nullopt;
+        return Mapped{prefix + it->second + "." + kind};
     }
     return std::nullopt;
 }
@@ -99,52 +144,53 @@ std::optional<Mapped> map_hf_name(const std::string& hf) {
 bool is_hf_clip_directory(const std::string& dir) {
     const fs::path config = fs::path(dir) / "config.json";
     if (!fs::exists(config)) return false;
-    const json j = read_json_file(config);
-    return j.is_object() && j.value("model_type", "") == "clip";
+    return is_clip_model_type(read_json_file(config));
 }
 
 ClipConfig parse_hf_clip_config(const std::string& json_text, const std::string& source) {
-    json j;
-    try {
-        j = json::parse(json_text);
-    } catch (const json::exception& e) {
-        fail(source, ": invalid JSON: ", e.what());
-    }
-    if (!j.is_object() || j.value("model_type", "") != "clip")
-        fail(source, ": not a transformers CLIPModel config (model_type must be \"clip\")");
+    const json j = cj::parse(json_text, source);
+    if (!is_clip_model_type(j)) fail(source, ": not a transformers CLIPModel config (model_type must be \"clip\")");
     ClipConfig c;
     c.name = source;
-    c.embed_dim = required<int>(j, "projection_dim", source);
-    const json& v = j.at("vision_config");
-    const json& t = j.at("text_config");
+    c.embed_dim = required_int(j, "projection_dim", source, 1, kMaxWidth);
+    const json& v = required_object(j, "vision_config", source);
+    const json& t = required_object(j, "text_config", source);
     const std::string vw = source + " vision_config", tw = source + " text_config";
 
     VisionConfig& vc = c.vision;
-    vc.width = required<int>(v, "hidden_size", vw);
-    vc.layers = required<int>(v, "num_hidden_layers", vw);
-    const int vheads = required<int>(v, "num_attention_heads", vw);
-    if (vheads <= 0 || vc.width % vheads != 0) fail(vw, ": hidden_size is not a multiple of num_attention_heads");
+    vc.width = required_int(v, "hidden_size", vw, 1, kMaxWidth);
+    vc.layers = required_int(v, "num_hidden_layers", vw, 1, kMaxLayers);
+    const int vheads = required_int(v, "num_attention_heads", vw, 1, kMaxHeads);
+    if (vc.width % vheads != 0)
+        fail(vw, ": hidden_size ", vc.width, " is not a multiple of num_attention_heads ", vheads);
     vc.head_width = vc.width / vheads;
-    vc.mlp_ratio = static_cast<double>(required<int>(v, "intermediate_size", vw)) / vc.width;
-    vc.patch_size = required<int>(v, "patch_size", vw);
-    vc.image_size = vc.image_width = required<int>(v, "image_size", vw);
-    if (v.value("num_channels", 3) != 3) fail(vw, ": num_channels must be 3");
-    vc.block.act = hf_activation(v.value("hidden_act", "quick_gelu"), vw);
-    vc.block.ln_eps = v.value("layer_norm_eps", 1e-5f);
-    if (vc.image_size % vc.patch_size != 0) fail(vw, ": image_size is not a multiple of patch_size");
+    vc.mlp_ratio = static_cast<double>(required_int(v, "intermediate_size", vw, 1, 64 * kMaxWidth)) / vc.width;
+    vc.image_size = vc.image_width = required_int(v, "image_size", vw, 1, kMaxImageSize);
+    vc.patch_size = required_int(v, "patch_size", vw, 1, vc.image_size);
+    if (const json* channels = cj::member(v, "num_channels")) {
+        if (cj::to_int(*channels, vw, "num_channels", 1, 1 << 16) != 3) fail(vw, ": num_channels must be 3");
+    }
+    vc.block.act = hf_activation(optional_string(v, "hidden_act", vw, "quick_gelu"), vw);
+    if (const json* eps = cj::member(v, "layer_norm_eps"))
+        vc.block.ln_eps = static_cast<float>(cj::number(*eps, vw, "layer_norm_eps", 1e-12, 1.0));
+    if (vc.image_size % vc.patch_size != 0)
+        fail(vw, ": image_size ", vc.image_size, " is not a multiple of patch_size ", vc.patch_size);
 
     TextConfig& tc = c.text;
-    tc.width = required<int>(t, "hidden_size", tw);
-    tc.layers = required<int>(t, "num_hidden_layers", tw);
-    tc.heads = required<int>(t, "num_attention_heads", tw);
-    if (tc.heads <= 0 || tc.width % tc.heads != 0) fail(tw, ": hidden_size is not a multiple of num_attention_heads");
-    tc.mlp_ratio = static_cast<double>(required<int>(t, "intermediate_size", tw)) / tc.width;
-    tc.vocab_size = required<int>(t, "vocab_size", tw);
-    tc.context_length = required<int>(t, "max_position_embeddings", tw);
-    tc.block.act = hf_activation(t.value("hidden_act", "quick_gelu"), tw);
-    tc.block.ln_eps = t.value("layer_norm_eps", 1e-5f);
+    tc.width = required_int(t, "hidden_size", tw, 1, kMaxWidth);
+    tc.layers = required_int(t, "num_hidden_layers", tw, 1, kMaxLayers);
+    tc.heads = required_int(t, "num_attention_heads", tw, 1, kMaxHeads);
+    if (tc.width % tc.heads != 0)
+        fail(tw, ": hidden_size ", tc.width, " is not a multiple of num_attention_heads ", tc.heads);
+    tc.mlp_ratio = static_cast<double>(required_int(t, "intermediate_size", tw, 1, 64 * kMaxWidth)) / tc.width;
+    tc.vocab_size = required_int(t, "vocab_size", tw, 1, kMaxVocab);
+    tc.context_length = required_int(t, "max_position_embeddings", tw, 1, 1 << 14);
+    tc.block.act = hf_activation(optional_string(t, "hidden_act", tw, "quick_gelu"), tw);
+    if (const json* eps = cj::member(t, "layer_norm_eps"))
+        tc.block.ln_eps = static_cast<float>(cj::number(*eps, tw, "layer_norm_eps", 1e-12, 1.0));
     // transformers pools the argmax id when eos_token_id is the legacy 2, else the first eos position.
-    const int eos = t.value("eos_token_id", 2);
+    const json* eos_value = cj::member(t, "eos_token_id");
+    const int eos = eos_value ? cj::to_int(*eos_value, tw, "eos_token_id", 0, kMaxVocab) : 2;
     if (eos == 2) {
         tc.pool_type = "argmax";
     } else {
@@ -162,10 +208,10 @@ std::vector<std::shared_ptr<SafetensorsFile>> open_hf_safetensors(const std::str
         const json j = read_json_file(index);
         if (!j.contains("weight_map") || !j["weight_map"].is_object()) fail(index.string(), ": no weight_map");
         std::vector<std::string> shards;
-        for (const auto& file : j["weight_map"]) {
-            const std::string name = file.get<std::string>();
+        for (const auto& [tensor, file] : j["weight_map"].items()) {
+            const std::string name = cj::string(file, index.string() + " weight_map", tensor);
             if (name.find('/') != std::string::npos || name.find("..") != std::string::npos)
-                fail(index.string(), ": shard name '", name, "' must be a file in the model directory");
+                fail(index.string(), ": shard name ", cj::describe(name), " must be a file in the model directory");
             if (std::find(shards.begin(), shards.end(), name) == shards.end()) shards.push_back(name);
         }
         std::vector<std::shared_ptr<SafetensorsFile>> files;

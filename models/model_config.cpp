@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 #include <set>
-#include <type_traits>
 
 #include "cliprt/embedded_file.h"
 #include "cliprt/error.h"
+#include "src/config_json.h"
 
 namespace cliprt {
 
@@ -15,6 +15,16 @@ namespace cliprt {
 namespace {
 
 using nlohmann::json;
+namespace cj = config_json;
+
+// Bounds of the integer keys: far beyond any real model, small enough that no product of them
+// overflows the graph's int64 shapes.
+constexpr int kMaxWidth = 1 << 16;
+constexpr int kMaxLayers = 1024;
+constexpr int kMaxHeads = 1024;
+constexpr int kMaxImageSize = 1 << 14;
+constexpr int kMaxContext = 1 << 14;
+constexpr int kMaxVocab = 1 << 24;
 
 // Reads the keys of one JSON object, remembering which were consumed so that anything left over
 // is reported as unknown.
@@ -24,20 +34,20 @@ public:
         if (!object_.is_object()) fail(where_, " must be a JSON object");
     }
 
-    template <typename T>
-    void read(const char* key, T& out) {
-        seen_.insert(key);
-        auto it = object_.find(key);
-        if (it == object_.end() || it->is_null()) return;
-        try {
-            if constexpr (std::is_same_v<T, std::optional<double>>) {
-                out = it->template get<double>();
-            } else {
-                out = it->template get<T>();
-            }
-        } catch (const json::exception&) {
-            fail(where_, ": key '", key, "' has the wrong type (", it->dump(), ")");
-        }
+    void read(const char* key, bool& out) {
+        if (const json* v = raw(key)) out = cj::boolean(*v, where_, key);
+    }
+    void read(const char* key, std::string& out) {
+        if (const json* v = raw(key)) out = cj::string(*v, where_, key);
+    }
+    void read(const char* key, int& out, int min, int max) {
+        if (const json* v = raw(key)) out = cj::to_int(*v, where_, key, min, max);
+    }
+    void read(const char* key, double& out, double min, double max) {
+        if (const json* v = raw(key)) out = cj::number(*v, where_, key, min, max);
+    }
+    void read(const char* key, std::optional<double>& out, double min, double max) {
+        if (const json* v = raw(key)) out = cj::number(*v, where_, key, min, max);
     }
     const json* raw(const char* key) {
         seen_.insert(key);
@@ -50,11 +60,12 @@ public:
     void require_default(const char* key, const T& default_value, const char* why) {
         T value = default_value;
         read(key, value);
-        if (value != default_value) fail(where_, ": '", key, "' = ", object_.at(key).dump(), " is not supported (", why, ")");
+        if (value != default_value)
+            fail(where_, ": '", key, "' = ", cj::describe(object_.at(key)), " is not supported (", why, ")");
     }
     void finish() const {
         for (auto it = object_.begin(); it != object_.end(); ++it) {
-            if (!seen_.count(it.key())) fail(where_, ": unknown config key '", it.key(), "'");
+            if (!seen_.count(it.key())) fail(where_, ": unknown config key '", cj::describe_key(it.key()), "'");
         }
     }
     const std::string& where() const { return where_; }
@@ -66,7 +77,7 @@ private:
 };
 
 void read_block_options(ObjectReader& r, BlockConfig& block, bool quick_gelu) {
-    r.read("ls_init_value", block.ls_init_value);
+    r.read("ls_init_value", block.ls_init_value, -1e6, 1e6);
     r.read("qk_norm", block.qk_norm);
     r.read("scaled_cosine_attn", block.scaled_cosine_attn);
     r.read("scale_heads", block.scale_heads);
@@ -76,22 +87,25 @@ void read_block_options(ObjectReader& r, BlockConfig& block, bool quick_gelu) {
     std::string block_type;
     r.read("block_type", block_type);
     if (!block_type.empty() && block_type != "default" && block_type != "custom")
-        fail(r.where(), ": unknown block_type '", block_type, "'");
+        fail(r.where(), ": unknown block_type ", cj::describe(block_type));
     if (block.qk_norm && block.scaled_cosine_attn) fail(r.where(), ": qk_norm and scaled_cosine_attn exclude each other");
     block.act = quick_gelu ? Activation::QuickGelu : Activation::Gelu;
     if (const json* act = r.raw("act_kwargs")) {
+        if (!act->is_object()) fail(r.where(), ": 'act_kwargs' must be an object, not ", cj::describe(*act));
         for (auto it = act->begin(); it != act->end(); ++it) {
             if (it.key() == "approximate" && it.value() == "tanh" && !quick_gelu) {
                 block.act = Activation::GeluTanh;
             } else if (!(it.key() == "approximate" && it.value() == "none")) {
-                fail(r.where(), ": act_kwargs ", act->dump(), " is not supported");
+                fail(r.where(), ": act_kwargs '", cj::describe_key(it.key()), "' = ", cj::describe(it.value()),
+                     " is not supported");
             }
         }
     }
     if (const json* norm = r.raw("norm_kwargs")) {
+        if (!norm->is_object()) fail(r.where(), ": 'norm_kwargs' must be an object, not ", cj::describe(*norm));
         for (auto it = norm->begin(); it != norm->end(); ++it) {
-            if (it.key() != "eps" || !it.value().is_number()) fail(r.where(), ": norm_kwargs ", norm->dump(), " is not supported");
-            block.ln_eps = it.value().get<float>();
+            if (it.key() != "eps") fail(r.where(), ": norm_kwargs '", cj::describe_key(it.key()), "' is not supported");
+            block.ln_eps = static_cast<float>(cj::number(it.value(), r.where() + " norm_kwargs", "eps", 1e-12, 1.0));
         }
     }
 }
@@ -102,44 +116,46 @@ VisionConfig parse_vision(const json& j, bool quick_gelu, const std::string& sou
     if (const json* layers = r.raw("layers")) {
         if (layers->is_array()) {
             v.resnet = true;
-            v.resnet_layers = layers->get<std::vector<int>>();
-            if (v.resnet_layers.size() != 4) fail(r.where(), ": ResNet 'layers' must have 4 entries");
-        } else if (layers->is_number_integer()) {
-            v.layers = layers->get<int>();
+            if (layers->size() != 4) fail(r.where(), ": ResNet 'layers' must have 4 entries");
+            v.resnet_layers.clear();
+            for (const json& n : *layers) v.resnet_layers.push_back(cj::to_int(n, r.where(), "layers", 1, kMaxLayers));
+        } else if (layers->is_number()) {
+            v.layers = cj::to_int(*layers, r.where(), "layers", 1, kMaxLayers);
         } else {
             fail(r.where(), ": 'layers' must be an integer or a list of 4");
         }
     }
-    r.read("width", v.width);
-    r.read("head_width", v.head_width);
-    r.read("mlp_ratio", v.mlp_ratio);
-    r.read("patch_size", v.patch_size);
+    r.read("width", v.width, 1, kMaxWidth);
+    r.read("head_width", v.head_width, 1, kMaxWidth);
+    r.read("mlp_ratio", v.mlp_ratio, 1.0 / 64, 64);
+    r.read("patch_size", v.patch_size, 1, kMaxImageSize);
     if (const json* size = r.raw("image_size")) {
-        if (size->is_array() && size->size() == 2 && (*size)[0].is_number_integer() && (*size)[1].is_number_integer()) {
-            v.image_size = (*size)[0].get<int>();
-            v.image_width = (*size)[1].get<int>();
-        } else if (size->is_number_integer()) {
-            v.image_size = v.image_width = size->get<int>();
+        if (size->is_array() && size->size() == 2) {
+            v.image_size = cj::to_int((*size)[0], r.where(), "image_size", 1, kMaxImageSize);
+            v.image_width = cj::to_int((*size)[1], r.where(), "image_size", 1, kMaxImageSize);
+        } else if (size->is_number()) {
+            v.image_size = v.image_width = cj::to_int(*size, r.where(), "image_size", 1, kMaxImageSize);
         } else {
-            fail(r.where(), ": image_size ", size->dump(), " must be an integer or [height, width]");
+            fail(r.where(), ": image_size ", cj::describe(*size), " must be an integer or [height, width]");
         }
     }
     if (const json* pool = r.raw("attentional_pool")) {
-        if (!pool->is_boolean()) fail(r.where(), ": attentional_pool ", pool->dump(), " (parallel/cascade) is not supported");
+        if (!pool->is_boolean())
+            fail(r.where(), ": attentional_pool ", cj::describe(*pool), " (parallel/cascade) is not supported");
         v.attentional_pool = pool->get<bool>();
     }
-    r.read("attn_pooler_queries", v.attn_pooler_queries);
-    r.read("attn_pooler_heads", v.attn_pooler_heads);
+    r.read("attn_pooler_queries", v.attn_pooler_queries, 1, 4096);
+    r.read("attn_pooler_heads", v.attn_pooler_heads, 1, kMaxHeads);
     r.read("no_ln_pre", v.no_ln_pre);
     r.read("final_ln_after_pool", v.final_ln_after_pool);
     r.read("pool_type", v.pool_type);
     if (v.pool_type != "tok" && v.pool_type != "avg" && v.pool_type != "none")
-        fail(r.where(), ": unknown pool_type '", v.pool_type, "'");
+        fail(r.where(), ": unknown pool_type ", cj::describe(v.pool_type));
     r.read("use_se", v.use_se);
     std::string pos_embed_type = "learnable";
     r.read("pos_embed_type", pos_embed_type);  // sin_cos_2d is a fixed table stored in the state dict like a learned one
     if (pos_embed_type != "learnable" && pos_embed_type != "sin_cos_2d")
-        fail(r.where(), ": unknown pos_embed_type '", pos_embed_type, "'");
+        fail(r.where(), ": unknown pos_embed_type ", cj::describe(pos_embed_type));
     r.require_default<std::string>("timm_model_name", "", "timm towers are not supported yet");
     r.ignore("patch_dropout");  // training only
     r.ignore("output_tokens");
@@ -160,26 +176,27 @@ VisionConfig parse_vision(const json& j, bool quick_gelu, const std::string& sou
 TextConfig parse_text(const json& j, bool quick_gelu, const std::string& source) {
     ObjectReader r(j, source + " text_cfg");
     TextConfig t;
-    r.read("context_length", t.context_length);
-    r.read("vocab_size", t.vocab_size);
-    r.read("width", t.width);
-    r.read("heads", t.heads);
-    r.read("layers", t.layers);
-    r.read("mlp_ratio", t.mlp_ratio);
+    r.read("context_length", t.context_length, 1, kMaxContext);
+    r.read("vocab_size", t.vocab_size, 1, kMaxVocab);
+    r.read("width", t.width, 1, kMaxWidth);
+    r.read("heads", t.heads, 1, kMaxHeads);
+    r.read("layers", t.layers, 1, kMaxLayers);
+    r.read("mlp_ratio", t.mlp_ratio, 1.0 / 64, 64);
     r.read("no_causal_mask", t.no_causal_mask);
-    r.read("pad_id", t.pad_id);
-    r.read("eos_id", t.eos_id);
+    r.read("pad_id", t.pad_id, 0, kMaxVocab);
+    r.read("eos_id", t.eos_id, 0, kMaxVocab);
     r.read("pool_type", t.pool_type);
     if (t.pool_type != "first" && t.pool_type != "last" && t.pool_type != "argmax" && t.pool_type != "eos")
-        fail(r.where(), ": pool_type '", t.pool_type, "' is not supported");
+        fail(r.where(), ": pool_type ", cj::describe(t.pool_type), " is not supported");
     r.read("proj_bias", t.proj_bias);
     r.read("proj_type", t.proj_type);
-    if (t.proj_type != "linear" && t.proj_type != "none") fail(r.where(), ": unknown proj_type '", t.proj_type, "'");
+    if (t.proj_type != "linear" && t.proj_type != "none")
+        fail(r.where(), ": unknown proj_type ", cj::describe(t.proj_type));
     r.require_default("embed_cls", false, "CoCa class token");
     r.require_default("use_pad_mask", false, "padding masks");
     r.require_default<std::string>("hf_model_name", "", "Hugging Face text towers are not supported yet");
     r.read("hf_tokenizer_name", t.hf_tokenizer_name);
-    if (const json* kwargs = r.raw("tokenizer_kwargs")) t.tokenizer_kwargs = kwargs->dump();
+    if (const json* kwargs = r.raw("tokenizer_kwargs")) t.tokenizer_kwargs = kwargs->dump();  // depth-bounded at parse
     for (const char* key : {"tokenizer_mode", "output_tokens", "hf_model_pretrained",
                             "hf_proj_type", "hf_pooler_type", "final_ln_after_pool", "correct_cls_mask"})
         r.ignore(key);  // tokenizer choice lives elsewhere; final_ln_after_pool is not used by open_clip's text tower
@@ -193,23 +210,19 @@ TextConfig parse_text(const json& j, bool quick_gelu, const std::string& source)
 }  // namespace
 
 ClipConfig parse_model_config(const std::string& json_text, const std::string& source) {
-    json j;
-    try {
-        j = json::parse(json_text);
-    } catch (const json::exception& e) {
-        fail(source, ": invalid JSON: ", e.what());
-    }
-    if (j.is_object() && j.contains("model_cfg")) j = j["model_cfg"];  // a whole open_clip_config.json
+    json whole = cj::parse(json_text, source);
+    // A whole open_clip_config.json holds the model config under model_cfg.
+    const json& j = whole.is_object() && whole.contains("model_cfg") ? whole["model_cfg"] : whole;
     ObjectReader r(j, source);
     ClipConfig c;
     c.name = source;
-    r.read("embed_dim", c.embed_dim);
+    r.read("embed_dim", c.embed_dim, 1, kMaxWidth);
     r.read("quick_gelu", c.quick_gelu);
     r.read("custom_text", c.custom_text);
     r.read("nonscalar_logit_scale", c.nonscalar_logit_scale);
     double logit_bias = 0;
     if (r.raw("init_logit_bias")) {
-        r.read("init_logit_bias", logit_bias);
+        r.read("init_logit_bias", logit_bias, -1e6, 1e6);
         c.has_logit_bias = true;
     }
     r.ignore("init_logit_scale");  // the checkpoint holds the value

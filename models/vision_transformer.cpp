@@ -64,6 +64,10 @@ ValueId attentional_pooler(Graph& graph, ModelWeights& w, const std::string& pre
 
 ValueId vision_transformer(Graph& graph, ModelWeights& w, const std::string& prefix, ValueId image,
                            const VisionConfig& c, int embed_dim) {
+    // The parsers check these; a config built in code must not reach the divisions below either.
+    if (c.width <= 0 || c.head_width <= 0 || c.patch_size <= 0 || c.image_size <= 0 || c.image_width <= 0)
+        fail(prefix, ": width ", c.width, ", head_width ", c.head_width, ", patch_size ", c.patch_size,
+             " and image_size ", c.image_size, "x", c.image_width, " must be positive");
     const int64_t width = c.width;
     const int64_t grid_h = c.image_size / c.patch_size, grid_w = c.image_width / c.patch_size;
     const int64_t tokens = grid_h * grid_w + 1;

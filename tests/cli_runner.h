@@ -26,8 +26,10 @@ struct CliRun {
 
 // stdout and stderr go through files in `scratch` (an existing folder). `env` is set in the child;
 // CLIPRT_MODEL and CLIPRT_DB are cleared so the user's environment cannot change a test.
+// A non-zero `as_user` runs the child as that uid and gid (after the output files are open), for
+// tests of files the user cannot write when the tests run as root.
 inline CliRun run_cliprt(const std::vector<std::string>& args, const std::string& scratch,
-                         const std::vector<std::pair<std::string, std::string>>& env = {}) {
+                         const std::vector<std::pair<std::string, std::string>>& env = {}, uid_t as_user = 0) {
     const std::string out_path = scratch + "/stdout", err_path = scratch + "/stderr";
     const pid_t pid = ::fork();
     if (pid == 0) {
@@ -38,6 +40,7 @@ inline CliRun run_cliprt(const std::vector<std::string>& args, const std::string
         ::unsetenv("CLIPRT_MODEL");
         ::unsetenv("CLIPRT_DB");
         for (const auto& [name, value] : env) ::setenv(name.c_str(), value.c_str(), 1);
+        if (as_user != 0 && (::setgid(as_user) != 0 || ::setuid(as_user) != 0)) ::_exit(126);
         std::vector<char*> argv{const_cast<char*>(CLIPRT_CLI_PATH)};
         for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
         argv.push_back(nullptr);

@@ -10,9 +10,10 @@
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 
-#include "search/image_index.h"
 #include "cli_runner.h"
+#include "search/image_index.h"
 #include "search_test_support.h"
 
 namespace cliprt::search {
@@ -117,6 +118,57 @@ TEST_F(SearchCli, IndexesReportsTheCorruptFileAndSearches) {
         }
     }
     EXPECT_TRUE(found) << r.out;
+}
+
+// A file name that is not UTF-8 (issue 19, item 8): `search --json` shows it with U+FFFD instead of
+// failing with json.exception.type_error.316; the text output keeps the bytes.
+TEST_F(SearchCli, NonUtf8PathsAreShownLossilyInJson) {
+    const std::string raw_name = "caf\xe9_\xff.png";
+    fs::copy_file(photos_ + "/chelsea.png", photos_ + "/" + raw_name);
+    ASSERT_EQ(index().code(), 0);
+    const nlohmann::json j = search({"--image", photos_ + "/chelsea.png", "-k", "2"});
+    ASSERT_EQ(j["results"].size(), 2u);
+    std::set<std::string> paths;
+    for (const auto& r : j["results"]) paths.insert(r["path"].get<std::string>());
+    EXPECT_TRUE(paths.count(photos_ + "/caf\xef\xbf\xbd_\xef\xbf\xbd.png")) << j.dump();
+    const CliRun text =
+        cliprt({"search", "--db", db_, "--backend", "cpu", "--image", photos_ + "/chelsea.png", "-k", "2"}, dir_.str());
+    ASSERT_EQ(text.code(), 0) << text.err;
+    EXPECT_NE(text.out.find(photos_ + "/" + raw_name), std::string::npos) << text.out;
+    const CliRun dupes = cliprt({"dupes", "--db", db_, "--threshold", "0.9999", "--json"}, dir_.str());
+    ASSERT_EQ(dupes.code(), 0) << dupes.err;
+    EXPECT_NE(dupes.out.find("caf\xef\xbf\xbd_"), std::string::npos) << dupes.out;
+}
+
+// An index the user cannot write (issue 19, item 9: read-only mount, another user's file) can be
+// searched: search opens it read-only. As root, the search runs as nobody to be refused writes.
+TEST_F(SearchCli, ReadOnlyIndexCanBeSearched) {
+    const std::string ro = dir_ / "ro";
+    fs::create_directories(ro);
+    db_ = ro + "/index.db";
+    ASSERT_EQ(index().code(), 0);
+    for (const char* side : {"-wal", "-shm"}) ASSERT_FALSE(fs::exists(db_ + side)) << side;  // closed cleanly
+    fs::permissions(dir_.str(), fs::perms(0755));
+    fs::permissions(ro, fs::perms(0555));
+    fs::permissions(db_, fs::perms(0444));
+    const uid_t user = ::getuid() == 0 ? 65534 : 0;
+    const std::string scratch = dir_ / "scratch";
+    fs::create_directories(scratch);
+    fs::permissions(scratch, fs::perms(0777));
+    const CliRun found = test::run_cliprt(
+        {"search", "--db", db_, "--json", "--backend", "cpu", "--image", photos_ + "/chelsea.png", "-k", "1"}, scratch, {},
+        user);
+    ASSERT_EQ(found.code(), 0) << found.err;
+    EXPECT_EQ(nlohmann::json::parse(found.out)["results"][0]["path"], photos_ + "/chelsea.png");
+    const CliRun dupes = test::run_cliprt({"dupes", "--db", db_, "--json"}, scratch, {}, user);
+    EXPECT_EQ(dupes.code(), 0) << dupes.err;
+    EXPECT_FALSE(fs::exists(db_ + "-wal"));
+    // Writing needs write access, and says so.
+    const CliRun w =
+        test::run_cliprt({"index", photos_, "--db", db_, "--model", kModel, "--backend", "cpu"}, scratch, {}, user);
+    EXPECT_NE(w.code(), 0);
+    EXPECT_EQ(w.err.find("is not a cliprt index"), std::string::npos) << w.err;
+    fs::permissions(ro, fs::perms(0755));
 }
 
 TEST_F(SearchCli, AnotherModelIsRefused) {

@@ -3,11 +3,17 @@
 // the search library computes for the same query; traversal attempts (.., encoded variants, absolute
 // paths, symlinks and stored paths leading out of the roots), malformed requests, unknown ids and
 // oversized uploads get 4xx with a JSON error; the server keeps answering afterwards.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <thread>
 
 #include "cliprt/error.h"
@@ -22,6 +28,7 @@
 #include "server/box_query.h"
 #include "server/catalog.h"
 #include "server/path_guard.h"
+#include "server/request_guard.h"
 #include "server/search_server.h"
 
 namespace cliprt::server {
@@ -45,6 +52,40 @@ std::string percent_encode(const std::string& text) {
     }
     return out;
 }
+
+// A raw TCP connection to the loopback server, for clients httplib::Client cannot imitate.
+class RawConnection {
+public:
+    explicit RawConnection(int port) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_port = htons(static_cast<uint16_t>(port));
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    }
+    ~RawConnection() { ::close(fd_); }
+    bool connected() const { return connected_; }
+    bool send(const std::string& bytes) {
+        return ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size());
+    }
+    // True once the server has closed the connection (after any answer it sent); waits up to timeout_ms.
+    bool closed_by_server(int timeout_ms) {
+        pollfd p{fd_, POLLIN, 0};
+        while (::poll(&p, 1, timeout_ms) > 0) {
+            char buffer[4096];
+            const ssize_t n = ::recv(fd_, buffer, sizeof buffer, 0);
+            if (n <= 0) return true;
+            received_.append(buffer, static_cast<size_t>(n));
+        }
+        return false;
+    }
+    const std::string& received() const { return received_; }
+
+private:
+    int fd_;
+    bool connected_ = false;
+    std::string received_;
+};
 
 std::unique_ptr<ClipEmbedder> open_tiny_model() {
     EmbedderOptions o;
@@ -248,6 +289,20 @@ TEST_F(ServerApi, OversizedUploadIs413) {
     }
 }
 
+// A 35-byte GIF whose 13000x13000 canvas (under the pixel limit) cost 1.4 GB to decode (item 3).
+TEST_F(ServerApi, UploadOverTheDecodeBudgetIsRefusedBeforeDecoding) {
+    std::string gif = "GIF89a";
+    gif += std::string("\xC8\x32\xC8\x32\x80\x00\x00", 7);               // 13000x13000, global table of 2
+    gif += std::string("\x00\x00\x00\xFF\xFF\xFF", 6);                   // black, white
+    gif += std::string("\x2C\x00\x00\x00\x00\x01\x00\x01\x00\x00", 10);  // a 1x1 frame
+    gif += std::string("\x02\x02\x44\x01\x00\x3B", 6);                   // its LZW data, trailer
+    ASSERT_EQ(gif.size(), 35u);
+    auto res = client().Post("/api/search/image", gif, "image/gif");
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 400);
+    EXPECT_NE(res->body.find("MiB, more than the limit"), std::string::npos) << res->body;
+}
+
 TEST_F(ServerApi, MalformedRequestsAre4xx) {
     EXPECT_EQ(get_error("/api/search"), 400);                      // no q
     EXPECT_EQ(get_error("/api/search?q="), 400);                   // empty
@@ -317,6 +372,143 @@ TEST_F(ServerApi, ForeignHostHeaderIsRefused) {
     EXPECT_EQ(res->status, 403);
 }
 
+// DNS rebinding with names that merely start like a loopback address (issue 19, item 1).
+TEST_F(ServerApi, OnlyExactLoopbackHostsAreAnswered) {
+    const std::string port = std::to_string(port_);
+    for (const std::string& host : std::vector<std::string>{
+             "127.evil.com:18080", "127.0.0.1.nip.io", "127.0.0.1.nip.io:" + port, "localhost.evil.com", "evil.com",
+             "127.0.0.1:80:80", "127.0.0.1:x", "[::1].evil.com", "[::2]:80", "10.0.0.1", "", "0x7f.0.0.1", "127.1"}) {
+        auto res = client().Get("/api/status", {{"Host", host}});
+        ASSERT_TRUE(res) << host;
+        EXPECT_EQ(res->status, 403) << host;
+    }
+    for (const std::string& host : std::vector<std::string>{"127.0.0.1:" + port, "localhost:" + port, "LOCALHOST",
+                                                            "127.5.6.7", "[::1]:" + port, "[::1]"}) {
+        auto res = client().Get("/api/status", {{"Host", host}});
+        ASSERT_TRUE(res) << host;
+        EXPECT_EQ(res->status, 200) << host;
+    }
+}
+
+// Any page the user opens can send requests to 127.0.0.1 (issue 19, item 3): a cross-origin
+// text/plain POST needs no CORS preflight, and <img> or no-cors GETs carry Sec-Fetch-Site.
+TEST_F(ServerApi, CrossSiteRequestsAreRefused) {
+    const std::string bytes = test::read_file(photos_ + "/blue_square_0135.png");
+    auto post = client().Post("/api/search/image?k=3", {{"Origin", "http://evil.example"}}, bytes, "text/plain");
+    ASSERT_TRUE(post);
+    EXPECT_EQ(post->status, 403) << post->body;
+    auto null_origin = client().Post("/api/search/image?k=3", {{"Origin", "null"}}, bytes, "text/plain");
+    ASSERT_TRUE(null_origin);
+    EXPECT_EQ(null_origin->status, 403);
+    for (const char* site : {"cross-site", "same-site"}) {
+        for (const std::string& target : std::vector<std::string>{"/api/search?q=cat", "/api/status", "/api/thumb?id=" + id_of(kSamples[0]),
+                                         "/api/image?id=" + id_of(kSamples[0])}) {
+            auto res = client().Get(target, {{"Sec-Fetch-Site", site}});
+            ASSERT_TRUE(res);
+            EXPECT_EQ(res->status, 403) << site << " " << target;
+        }
+    }
+    // Our own page's requests, and the page opened from a link elsewhere, are answered.
+    const std::string self = "http://127.0.0.1:" + std::to_string(port_);
+    auto own = client().Post("/api/search/image?k=3", {{"Origin", self}, {"Sec-Fetch-Site", "same-origin"}}, bytes,
+                             "image/png");
+    ASSERT_TRUE(own);
+    EXPECT_EQ(own->status, 200) << own->body;
+    auto own_origin_only = client().Post("/api/search/image?k=3", {{"Origin", self}}, bytes, "image/png");
+    ASSERT_TRUE(own_origin_only);
+    EXPECT_EQ(own_origin_only->status, 200);
+    auto page = client().Get("/", {{"Sec-Fetch-Site", "cross-site"}});
+    ASSERT_TRUE(page);
+    EXPECT_EQ(page->status, 200);
+}
+
+// Range amplification (issue 19, item 2): one range is served, several are refused.
+TEST_F(ServerApi, OnlyOneByteRangeIsServed) {
+    const std::string target = "/api/image?id=" + id_of("yellow_cross_0032.png");
+    const std::string file = test::read_file(photos_ + "/yellow_cross_0032.png");
+    auto one = client().Get(target, {{"Range", "bytes=0-9"}});
+    ASSERT_TRUE(one);
+    EXPECT_EQ(one->status, 206);
+    EXPECT_EQ(one->body, file.substr(0, 10));
+    std::string many = "bytes=0-";
+    for (int i = 0; i < 2500; ++i) many += ",0-";
+    auto res = client().Get(target, {{"Range", many}});
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 416);
+    EXPECT_LT(res->body.size(), 200u);
+    auto two = client().Get(target, {{"Range", "bytes=0-1,2-3"}});
+    ASSERT_TRUE(two);
+    EXPECT_EQ(two->status, 416);
+}
+
+// Slowloris (issue 19, item 4): more clients trickling header bytes than the old 8 worker threads;
+// an ordinary request is still answered.
+TEST_F(ServerApi, SlowHeaderClientsDoNotStarveOthers) {
+    std::vector<std::unique_ptr<RawConnection>> slow;
+    for (int i = 0; i < 12; ++i) {
+        slow.push_back(std::make_unique<RawConnection>(port_));
+        ASSERT_TRUE(slow.back()->connected());
+        ASSERT_TRUE(slow.back()->send("GET /api/status HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "));
+    }
+    std::atomic<bool> done{false};
+    std::thread drip([&] {  // one byte per connection every 200 ms, well within the per-read timeout
+        while (!done) {
+            for (auto& c : slow) c->send("a");
+            std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        }
+    });
+    httplib::Client c = client();
+    c.set_read_timeout(20);
+    auto res = c.Get("/api/status");
+    done = true;
+    drip.join();
+    ASSERT_TRUE(res) << "no answer while slow clients hold connections";
+    EXPECT_EQ(res->status, 200);
+}
+
+// A file name that is not UTF-8 (issue 19, item 8) made every result page that held it a 500: the
+// name is shown with U+FFFD and the id (a hash of the bytes) still fetches the file.
+TEST_F(ServerApi, NonUtf8PathsAreShownLossily) {
+    test::TempDir dir;
+    const std::string photos = dir / "photos", raw = photos + "/caf\xe9.png";
+    fs::create_directories(photos);
+    fs::copy_file(kSource + "/samples/" + kSamples[0], raw);
+    fs::copy_file(kSource + "/samples/" + kSamples[1], photos + "/plain.png");
+    const std::string db = dir / "index.db";
+    {
+        auto index = search::ImageIndex::open(db, true);
+        index->bind_model(search::record_of(*embedder_, search::ModelChoice{kModel, "", "test"}));
+        search::update_index(*index, {photos}, embedder_->dim(), [](const std::vector<std::string>& paths) {
+            std::vector<search::EmbedOutcome> out(paths.size());
+            const Tensor e = embedder_->embed_image_files(paths, true);
+            for (size_t i = 0; i < paths.size(); ++i) out[i].embedding.assign(e.f32() + i * 24, e.f32() + (i + 1) * 24);
+            return out;
+        });
+    }
+    ServerOptions options;
+    options.db = db;
+    options.model = kModel;
+    options.backend = "cpu";
+    SearchServer server(options);
+    const int port = server.bind("127.0.0.1", 0);
+    std::thread runner([&] { server.run(); });
+    httplib::Client c("127.0.0.1", port);
+    c.set_read_timeout(30);
+    auto res = c.Get("/api/search?q=a%20green%20triangle&k=2");
+    auto image = c.Get("/api/image?id=" + image_id(raw));
+    server.stop();
+    runner.join();
+    ASSERT_TRUE(res);
+    ASSERT_EQ(res->status, 200) << res->body;
+    std::set<std::string> names;
+    const json body = json::parse(res->body);
+    for (const auto& r : body["results"]) names.insert(r["name"].get<std::string>());
+    EXPECT_TRUE(names.count("caf\xef\xbf\xbd.png")) << res->body;
+    ASSERT_TRUE(image);
+    EXPECT_EQ(image->status, 200);
+    EXPECT_EQ(image->body, test::read_file(raw));
+}
+
 TEST_F(ServerApi, ThumbnailsAreMadeOnceAndCached) {
     const std::string id = id_of("green_triangle_0040.png");
     auto first = client().Get("/api/thumb?id=" + id);
@@ -341,6 +533,117 @@ TEST_F(ServerApi, OriginalImageIsTheFile) {
     ASSERT_TRUE(res);
     EXPECT_EQ(res->status, 200);
     EXPECT_EQ(res->body, test::read_file(photos_ + "/yellow_cross_0032.png"));
+}
+
+// The header deadline: a client that sends its headers a byte at a time is cut off once the deadline
+// passes, however regularly it sends; so is one that sends no body after announcing one.
+// A GuardedHttpServer answering "ok" on / , running on its own thread.
+class OkServer {
+public:
+    explicit OkServer(const ConnectionLimits& limits) : http_(limits) {
+        http_.Get("/", [](const httplib::Request&, httplib::Response& res) { res.set_content("ok", "text/plain"); });
+        http_.Post("/", [](const httplib::Request&, httplib::Response& res) { res.set_content("ok", "text/plain"); });
+        port_ = http_.bind_to_any_port("127.0.0.1");
+        runner_ = std::thread([this] { http_.listen_after_bind(); });
+    }
+    ~OkServer() {
+        http_.stop();
+        runner_.join();
+    }
+    int port() const { return port_; }
+    bool answers() const {
+        httplib::Client c("127.0.0.1", port_);
+        c.set_read_timeout(20);
+        auto res = c.Get("/");
+        return res && res->body == "ok";
+    }
+
+private:
+    GuardedHttpServer http_;
+    int port_ = 0;
+    std::thread runner_;
+};
+
+// The header deadline: a client that sends its headers a byte at a time is cut off once the deadline
+// passes, however regularly it sends; so is one that sends no body after announcing one.
+TEST(GuardedServer, SlowRequestsAreCutOffAtTheDeadline) {
+    ConnectionLimits limits;
+    limits.header_timeout = std::chrono::milliseconds(500);
+    limits.body_timeout = std::chrono::milliseconds(500);
+    OkServer server(limits);
+    ASSERT_GT(server.port(), 0);
+
+    RawConnection headers(server.port());
+    ASSERT_TRUE(headers.connected());
+    headers.send("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ");
+    bool cut = false;
+    for (int i = 0; i < 300 && !cut; ++i) {  // up to 60 s of one byte per 200 ms
+        headers.send("a");
+        cut = headers.closed_by_server(200);
+    }
+    EXPECT_TRUE(cut) << "a client trickling header bytes kept its connection";
+
+    RawConnection body(server.port());
+    ASSERT_TRUE(body.connected());
+    body.send("POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000\r\n\r\nabc");
+    EXPECT_TRUE(body.closed_by_server(60000)) << "a client that never sends its body kept its connection";
+    EXPECT_TRUE(server.answers());
+}
+
+// Connections beyond workers + waiting are answered 503 at once instead of queueing without bound.
+TEST(GuardedServer, ConnectionsBeyondTheLimitAreRefused) {
+    ConnectionLimits limits;
+    limits.worker_threads = 2;
+    limits.max_waiting = 1;
+    OkServer server(limits);
+    std::vector<std::unique_ptr<RawConnection>> held;
+    for (int i = 0; i < 3; ++i) {  // two with the workers, one waiting
+        held.push_back(std::make_unique<RawConnection>(server.port()));
+        held.back()->send("GET / HTTP/1.1\r\n");
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    RawConnection extra(server.port());
+    ASSERT_TRUE(extra.connected());
+    EXPECT_TRUE(extra.closed_by_server(60000));
+    EXPECT_NE(extra.received().find("503"), std::string::npos) << extra.received();
+    held.clear();  // closing them frees the workers (a request racing that may still get a 503)
+    bool answered = false;
+    for (int i = 0; i < 100 && !answered; ++i) {
+        answered = server.answers();
+        if (!answered) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    EXPECT_TRUE(answered);
+}
+
+TEST(RequestGuard, LoopbackBindAddresses) {
+    for (const char* a : {"127.0.0.1", "127.1.2.3", "::1", "localhost"}) EXPECT_TRUE(is_loopback_bind_address(a)) << a;
+    for (const char* a : {"0.0.0.0", "::", "192.168.1.2", "127.evil.com", ""})
+        EXPECT_FALSE(is_loopback_bind_address(a)) << a;
+}
+
+// On a non-loopback bind, IP literals (which DNS cannot rebind) and --allow-host names are answered.
+TEST(RequestGuard, HostPolicyOfANonLoopbackBind) {
+    HostPolicy policy;
+    policy.loopback_only = false;
+    policy.allowed_names = {"photos.lan"};
+    for (const char* h :
+         {"192.168.1.5:8080", "[fe80::1]:8080", "photos.lan", "Photos.LAN:8080", "localhost:1", "127.0.0.1"})
+        EXPECT_TRUE(host_header_allowed(h, policy)) << h;
+    for (const char* h : {"evil.com", "photos.lan.evil.com", "127.evil.com", "[fe80::1", "photos.lan:99999x"})
+        EXPECT_FALSE(host_header_allowed(h, policy)) << h;
+    EXPECT_FALSE(host_header_allowed("192.168.1.5:8080", HostPolicy{}));  // loopback bind: literal must be 127/8
+}
+
+TEST(RequestGuard, CrossSite) {
+    EXPECT_FALSE(is_cross_site_request("", "", "127.0.0.1:8080"));  // curl
+    EXPECT_FALSE(is_cross_site_request("same-origin", "", "127.0.0.1:8080"));
+    EXPECT_FALSE(is_cross_site_request("none", "", "127.0.0.1:8080"));  // typed URL
+    EXPECT_FALSE(is_cross_site_request("", "http://127.0.0.1:8080", "127.0.0.1:8080"));
+    EXPECT_TRUE(is_cross_site_request("cross-site", "", "127.0.0.1:8080"));
+    EXPECT_TRUE(is_cross_site_request("same-site", "", "127.0.0.1:8080"));  // another port
+    EXPECT_TRUE(is_cross_site_request("", "http://evil.example", "127.0.0.1:8080"));
+    EXPECT_TRUE(is_cross_site_request("", "null", "127.0.0.1:8080"));
+    EXPECT_TRUE(is_cross_site_request("", "http://127.0.0.1:9999", "127.0.0.1:8080"));
 }
 
 TEST(PathGuard, AllowsOnlyCanonicalFilesInsideTheRoots) {

@@ -33,7 +33,7 @@ Command add_dupes_command(CLI::App& app) {
     cmd->add_flag("--json", a->json, "Print JSON");
     return [a] {
         const std::string db_path = search::choose_db_path(a->db);
-        std::unique_ptr<search::ImageIndex> index = search::ImageIndex::open(db_path, false);
+        std::unique_ptr<search::ImageIndex> index = search::ImageIndex::open_read_only(db_path);
         const search::StoredEmbeddings stored = index->load_embeddings();
         std::vector<search::DuplicateGroup> groups;
         if (!stored.paths.empty()) {
@@ -52,7 +52,7 @@ Command add_dupes_command(CLI::App& app) {
                 for (size_t r : g.rows) files.push_back(stored.paths[r]);
                 out["groups"].push_back({{"files", files}, {"min_cosine", g.min_link}, {"max_cosine", g.max_link}});
             }
-            std::cout << out.dump(2) << "\n";
+            std::cout << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";  // paths: U+FFFD
             return 0;
         }
         size_t files = 0;

@@ -49,7 +49,7 @@ Command add_search_command(CLI::App& app) {
     return [a] {
         const std::vector<search::QueryTerm> terms = search::build_query(a->queries, a->images, a->negatives);
         const std::string db_path = search::choose_db_path(a->db);
-        std::unique_ptr<search::ImageIndex> index = search::ImageIndex::open(db_path, false);
+        std::unique_ptr<search::ImageIndex> index = search::ImageIndex::open_read_only(db_path);
         const search::ModelChoice choice = search::choose_model(a->model, a->weights, index->model());
         std::unique_ptr<ClipEmbedder> embedder = search::open_embedder(choice, a->backend, 8);
         index->require_model(search::record_of(*embedder, choice));
@@ -91,7 +91,8 @@ Command add_search_command(CLI::App& app) {
                 out["results"].push_back(
                     {{"rank", i + 1}, {"score", hits[i].score}, {"path", stored.paths[hits[i].row]}});
             }
-            std::cout << out.dump(2) << "\n";
+            // Paths need not be UTF-8; JSON shows them with U+FFFD (the text output prints the bytes).
+            std::cout << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
             return 0;
         }
         if (hits.empty()) std::cerr << "cliprt: the index " << db_path << " holds no images\n";

@@ -7,6 +7,7 @@
 
 #include "commands.h"
 #include "search/model_choice.h"
+#include "server/request_guard.h"
 #include "server/search_server.h"
 
 namespace cliprt::app {
@@ -30,6 +31,9 @@ Command add_serve_command(CLI::App& app) {
     cmd->add_option("--host", a->host,
                     "Address to listen on; anything but loopback exposes your photos to the network")
         ->capture_default_str();
+    cmd->add_option("--allow-host", a->options.allowed_hosts,
+                    "A host name this machine is reached by, accepted in the Host header besides localhost and IP "
+                    "literals (repeatable; for --host other than loopback)");
     cmd->add_option("--root", a->options.roots,
                     "Only serve files under this folder (repeatable; default: the folder holding every indexed file)");
     cmd->add_option("--model", a->options.model,
@@ -49,6 +53,13 @@ Command add_serve_command(CLI::App& app) {
         sigaddset(&stop_signals, SIGTERM);
         pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
+        if (!server::is_loopback_bind_address(a->host)) {
+            std::cerr << "cliprt: WARNING: --host " << a->host
+                      << " is not a loopback address: every machine that can reach this port can search and download "
+                         "the indexed photos (there is no login). Requests are answered for the Host names localhost, "
+                         "IP literals"
+                      << (a->options.allowed_hosts.empty() ? "" : " and --allow-host names") << " only." << std::endl;
+        }
         server::SearchServer srv(a->options);
         const int port = srv.bind(a->host, a->port);
         const std::string shown_host = a->host.find(':') != std::string::npos ? "[" + a->host + "]" : a->host;

@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <cctype>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 
@@ -63,32 +65,92 @@ private:
 
 }  // namespace
 
+namespace {
+
+// "file:" URI of a path, every byte but unreserved ones and '/' percent-encoded.
+std::string file_uri(const std::string& path) {
+    std::string uri = "file:";
+    for (const unsigned char c : path) {
+        if (std::isalnum(c) || c == '/' || c == '-' || c == '_' || c == '.' || c == '~') {
+            uri += static_cast<char>(c);
+        } else {
+            char hex[4];
+            std::snprintf(hex, sizeof hex, "%%%02X", c);
+            uri += hex;
+        }
+    }
+    return uri;
+}
+
+// The tables of the database; throws Error with SQLite's reason (the first read of the file).
+void read_tables(sqlite3* db, const std::string& path, bool& has_files, bool& has_model, bool& has_other) {
+    has_files = has_model = has_other = false;
+    Statement tables(db, "SELECT name FROM sqlite_master WHERE type = 'table'", path);
+    while (tables.step()) {
+        const std::string name = tables.text(0);
+        if (name == "files")
+            has_files = true;
+        else if (name == "model")
+            has_model = true;
+        else
+            has_other = true;
+    }
+}
+
+}  // namespace
+
 std::unique_ptr<ImageIndex> ImageIndex::open(const std::string& path, bool create) {
+    return open_with(path, create ? Access::Create : Access::ReadWrite);
+}
+
+std::unique_ptr<ImageIndex> ImageIndex::open_read_only(const std::string& path) {
+    return open_with(path, Access::ReadOnly);
+}
+
+std::unique_ptr<ImageIndex> ImageIndex::open_with(const std::string& path, Access access) {
+    const bool create = access == Access::Create;
     if (!create && !std::filesystem::exists(path)) {
         fail("no index at ", path, " (create one with: cliprt index DIR --db ", path, ")");
     }
     std::unique_ptr<ImageIndex> index(new ImageIndex());
     index->path_ = path;
-    const int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX;
-    if (sqlite3_open_v2(path.c_str(), &index->db_, flags, nullptr) != SQLITE_OK) {
-        fail("cannot open index ", path, ": ", index->db_ ? sqlite3_errmsg(index->db_) : "out of memory");
-    }
-    sqlite3_busy_timeout(index->db_, 10000);  // another cliprt writing the same index: wait, then fail
+    auto connect = [&](const std::string& name, int flags) {
+        if (index->db_) sqlite3_close_v2(index->db_);
+        index->db_ = nullptr;
+        if (sqlite3_open_v2(name.c_str(), &index->db_, flags | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
+            fail("cannot open index ", path, ": ", index->db_ ? sqlite3_errmsg(index->db_) : "out of memory");
+        }
+        sqlite3_busy_timeout(index->db_, 10000);  // another cliprt writing the same index: wait, then fail
+    };
+    connect(path, access == Access::ReadOnly ? SQLITE_OPEN_READONLY
+                                             : SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0));
     // The first statement reads the header: a file that is not SQLite fails here with a clear message.
     bool has_files = false, has_model = false, has_other = false;
     try {
-        Statement tables(index->db_, "SELECT name FROM sqlite_master WHERE type = 'table'", path);
-        while (tables.step()) {
-            const std::string name = tables.text(0);
-            if (name == "files") has_files = true;
-            else if (name == "model") has_model = true;
-            else has_other = true;
-        }
+        read_tables(index->db_, path, has_files, has_model, has_other);
     } catch (const Error&) {
-        fail(path, " is not a cliprt index (SQLite: ", sqlite3_errmsg(index->db_), ")");
+        const int code = sqlite3_errcode(index->db_);
+        if (code == SQLITE_NOTADB) fail(path, " is not a cliprt index (SQLite: ", sqlite3_errmsg(index->db_), ")");
+        // A WAL index in a folder we cannot write (read-only mount, another user's folder) cannot get
+        // its shared-memory file; read it as immutable instead (nothing can write there either).
+        bool reopened = false;
+        if (access == Access::ReadOnly && (code == SQLITE_CANTOPEN || (code & 0xFF) == SQLITE_READONLY)) {
+            connect(file_uri(path) + "?immutable=1", SQLITE_OPEN_READONLY | SQLITE_OPEN_URI);
+            try {
+                read_tables(index->db_, path, has_files, has_model, has_other);
+                reopened = true;
+            } catch (const Error&) {
+            }
+        }
+        if (!reopened) {
+            fail("cannot read the index ", path, " (SQLite: ", sqlite3_errmsg(index->db_), ")",
+                 access == Access::ReadOnly ? ""
+                                            : "; commands that write the index need write access to it and its folder");
+        }
     }
     if (has_other && !(has_files && has_model)) fail(path, " is an SQLite database but not a cliprt index");
     if (!create && !(has_files && has_model)) fail(path, " is not a cliprt index (no model or files table)");
+    if (access == Access::ReadOnly) return index;
     // WAL: readers never block the writer and a killed writer leaves only uncommitted frames behind.
     // synchronous=NORMAL keeps every commit durable against a killed process (not against power loss).
     index->exec("PRAGMA journal_mode = WAL");

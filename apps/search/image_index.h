@@ -39,6 +39,9 @@ public:
     // create=false: the file must exist and be a cliprt index (search, dupes).
     // create=true: creates the file and schema if needed (index). Throws Error naming the file.
     static std::unique_ptr<ImageIndex> open(const std::string& path, bool create);
+    // For commands that only read (search, dupes, serve): nothing is written, so an index on a
+    // read-only mount, in another user's folder or on a full disk can still be searched.
+    static std::unique_ptr<ImageIndex> open_read_only(const std::string& path);
     ~ImageIndex();
     ImageIndex(const ImageIndex&) = delete;
     ImageIndex& operator=(const ImageIndex&) = delete;
@@ -70,6 +73,8 @@ public:
     std::string integrity_check() const;
 
 private:
+    enum class Access { ReadOnly, ReadWrite, Create };
+    static std::unique_ptr<ImageIndex> open_with(const std::string& path, Access access);
     ImageIndex() = default;
     void exec(const char* sql) const;
     std::string path_;

@@ -61,7 +61,7 @@ std::shared_ptr<const Snapshot> Catalog::current() {
 
     auto snap = std::make_shared<Snapshot>();
     {
-        const std::unique_ptr<search::ImageIndex> index = search::ImageIndex::open(db_path_, false);
+        const std::unique_ptr<search::ImageIndex> index = search::ImageIndex::open_read_only(db_path_);
         snap->model = index->model();
         search::StoredEmbeddings stored = index->load_embeddings();
         const size_t dim = stored.dim > 0 ? static_cast<size_t>(stored.dim)

@@ -10,8 +10,10 @@
 #include <fstream>
 #include <iterator>
 #include <mutex>
-#include <stdexcept>
 #include <nlohmann/json.hpp>
+#include <semaphore>
+#include <stdexcept>
+#include <thread>
 
 #include "cliprt/embedded_file.h"
 #include "cliprt/error.h"
@@ -23,6 +25,7 @@
 #include "server/box_query.h"
 #include "server/catalog.h"
 #include "server/path_guard.h"
+#include "server/request_guard.h"
 #include "server/thumbnails.h"
 
 namespace cliprt::server {
@@ -42,7 +45,8 @@ struct HttpError : std::runtime_error {
 
 void send_json(httplib::Response& res, const json& body, int status = 200) {
     res.status = status;
-    res.set_content(body.dump(), "application/json");
+    // Paths are bytes and need not be UTF-8: shown with U+FFFD for what is not (ids stay exact).
+    res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
 }
 
 size_t parse_k(const httplib::Request& req, size_t fallback, size_t max_k) {
@@ -84,18 +88,17 @@ std::string content_type_of(const std::string& path) {
     return "application/octet-stream";
 }
 
-bool is_loopback_host(const std::string& host) {
-    return host == "127.0.0.1" || host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
-}
+// Holds one of the decode slots for a scope.
+class DecodeSlot {
+public:
+    explicit DecodeSlot(std::counting_semaphore<>& slots) : slots_(slots) { slots_.acquire(); }
+    ~DecodeSlot() { slots_.release(); }
+    DecodeSlot(const DecodeSlot&) = delete;
+    DecodeSlot& operator=(const DecodeSlot&) = delete;
 
-// "127.0.0.1:8080" -> "127.0.0.1", "[::1]:80" -> "::1".
-std::string host_of(const std::string& header) {
-    if (!header.empty() && header[0] == '[') {
-        const size_t close = header.find(']');
-        return close == std::string::npos ? header : header.substr(1, close - 1);
-    }
-    return header.substr(0, header.find(':'));
-}
+private:
+    std::counting_semaphore<>& slots_;
+};
 
 }  // namespace
 
@@ -107,8 +110,12 @@ struct SearchServer::State {
     search::ModelChoice choice;
     std::unique_ptr<ClipEmbedder> embedder;
     std::mutex embedder_mutex;  // one forward at a time: the embedder's session is not shared
-    httplib::Server http;
-    bool loopback_only = true;
+    // Image decodes (uploads, new thumbnails) at once: each may cost up to kMaxDecodeBytes, and more
+    // of them than cores gains nothing, however many connections are open.
+    std::counting_semaphore<> decode_slots{
+        static_cast<std::ptrdiff_t>(std::max(1u, std::thread::hardware_concurrency()))};
+    std::unique_ptr<GuardedHttpServer> http;
+    HostPolicy host_policy;
 
     json results(const Snapshot& snap, const std::vector<float>& query, size_t k, std::optional<size_t> exclude) {
         const size_t want = std::min(snap.paths.size(), exclude ? k + 1 : k);
@@ -189,14 +196,14 @@ struct SearchServer::State {
     }
 
     void routes() {
-        http.Get("/", [](const httplib::Request&, httplib::Response& res) {
+        http->Get("/", [](const httplib::Request&, httplib::Response& res) {
             res.set_header("Content-Security-Policy",
                            "default-src 'none'; img-src 'self' blob:; style-src 'unsafe-inline'; "
                            "script-src 'unsafe-inline'; connect-src 'self'");
             res.set_content(server_page[0].contents, "text/html; charset=utf-8");
         });
-        http.Get("/api/status", [this](const httplib::Request&, httplib::Response& res) { send_json(res, status()); });
-        http.Get("/api/search", [this](const httplib::Request& req, httplib::Response& res) {
+        http->Get("/api/status", [this](const httplib::Request&, httplib::Response& res) { send_json(res, status()); });
+        http->Get("/api/search", [this](const httplib::Request& req, httplib::Response& res) {
             if (!req.has_param("q")) throw HttpError{400, "missing parameter q"};
             const std::string q = req.get_param_value("q");
             const size_t k = parse_k(req, options.default_k, options.max_k);
@@ -204,7 +211,7 @@ struct SearchServer::State {
             const std::vector<float> query = embed_query(box_terms(q, true), {});
             send_json(res, {{"query", q}, {"results", results(*snap, query, k, std::nullopt)}});
         });
-        http.Post("/api/search/image", [this](const httplib::Request& req, httplib::Response& res) {
+        http->Post("/api/search/image", [this](const httplib::Request& req, httplib::Response& res) {
             const size_t k = parse_k(req, options.default_k, options.max_k);
             std::string bytes;
             if (req.is_multipart_form_data()) {
@@ -217,6 +224,7 @@ struct SearchServer::State {
             if (bytes.size() > options.max_upload_bytes) throw HttpError{413, "upload larger than the limit"};
             Tensor pixels;
             try {
+                const DecodeSlot slot(decode_slots);
                 const Image image = decode_image(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), "upload");
                 pixels = stack_images({preprocess_image(image, embedder->preprocess())});
             } catch (const Error& err) {
@@ -234,7 +242,7 @@ struct SearchServer::State {
             send_json(res, {{"query", q.empty() ? "uploaded image" : "uploaded image + " + q},
                             {"results", results(*snap, query, k, std::nullopt)}});
         });
-        http.Get("/api/similar", [this](const httplib::Request& req, httplib::Response& res) {
+        http->Get("/api/similar", [this](const httplib::Request& req, httplib::Response& res) {
             const std::string id = required_id(req);
             const size_t k = parse_k(req, options.default_k, options.max_k);
             const auto snap = catalog->current();
@@ -245,11 +253,12 @@ struct SearchServer::State {
                             {"like", id},
                             {"results", results(*snap, query, k, *row)}});
         });
-        http.Get("/api/thumb", [this](const httplib::Request& req, httplib::Response& res) {
+        http->Get("/api/thumb", [this](const httplib::Request& req, httplib::Response& res) {
             const std::string id = required_id(req);
             const std::string path = allowed_file(id);
             std::string jpeg;
             try {
+                const DecodeSlot slot(decode_slots);
                 jpeg = thumbs->get(id, path);
             } catch (const Error& err) {
                 throw HttpError{422, err.what()};  // indexed once, undecodable now
@@ -257,7 +266,7 @@ struct SearchServer::State {
             res.set_header("Cache-Control", "max-age=3600");
             res.set_content(jpeg, "image/jpeg");
         });
-        http.Get("/api/image", [this](const httplib::Request& req, httplib::Response& res) {
+        http->Get("/api/image", [this](const httplib::Request& req, httplib::Response& res) {
             const std::string path = allowed_file(required_id(req));
             std::ifstream in(path, std::ios::binary);
             std::string bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
@@ -265,16 +274,32 @@ struct SearchServer::State {
             res.set_content(bytes, content_type_of(path).c_str());
         });
 
-        // Requests from pages of other sites through DNS rebinding carry a foreign Host: refused.
-        http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+        // Requests from pages of other sites: through DNS rebinding they carry a foreign Host; sent
+        // directly (<img>, fetch, a text/plain POST) they say so in Sec-Fetch-Site or Origin. The API
+        // is for our own page only; the page itself may be opened from a link.
+        http->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
             res.set_header("X-Content-Type-Options", "nosniff");
-            if (loopback_only && !is_loopback_host(host_of(req.get_header_value("Host")))) {
+            const std::string host = req.get_header_value("Host");
+            if (!host_header_allowed(host, host_policy)) {
                 send_json(res, {{"error", "this server only answers requests addressed to localhost"}}, 403);
+                return httplib::Server::HandlerResponse::Handled;
+            }
+            if (req.path != "/" &&
+                is_cross_site_request(req.get_header_value("Sec-Fetch-Site"), req.get_header_value("Origin"), host)) {
+                send_json(res, {{"error", "requests from other sites are refused"}}, 403);
+                return httplib::Server::HandlerResponse::Handled;
+            }
+            // Several ranges would each be a copy of the file in one response (amplification).
+            // httplib applies req.ranges to any body, this error's too, so they are dropped first
+            // (the request object is httplib's own non-const local; only the handler sees it const).
+            if (req.ranges.size() > 1) {
+                const_cast<httplib::Request&>(req).ranges.clear();
+                send_json(res, {{"error", "only one byte range per request"}}, 416);
                 return httplib::Server::HandlerResponse::Handled;
             }
             return httplib::Server::HandlerResponse::Unhandled;
         });
-        http.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+        http->set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
             try {
                 std::rethrow_exception(ep);
             } catch (const HttpError& e) {
@@ -286,7 +311,8 @@ struct SearchServer::State {
             }
         });
         // httplib's own errors (no route, payload too large, bad request line) get a JSON body too.
-        http.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
+        http->set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request&,
+                                                                        httplib::Response& res) {
             if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
             const std::string reason = res.status == 413   ? "request body larger than the upload limit"
                                        : res.status == 404 ? "not found"
@@ -294,13 +320,15 @@ struct SearchServer::State {
             send_json(res, {{"error", reason}}, res.status);
             return httplib::Server::HandlerResponse::Handled;
         }));
-        http.set_payload_max_length(options.max_upload_bytes);
+        http->set_payload_max_length(options.max_upload_bytes);
     }
 };
 
 SearchServer::SearchServer(const ServerOptions& options) : state_(std::make_unique<State>()) {
     State& s = *state_;
     s.options = options;
+    s.http = std::make_unique<GuardedHttpServer>(options.limits);
+    s.host_policy.allowed_names = options.allowed_hosts;
     s.catalog = std::make_unique<Catalog>(options.db);
     const auto snap = s.catalog->current();
     std::vector<std::string> roots = options.roots;
@@ -313,7 +341,7 @@ SearchServer::SearchServer(const ServerOptions& options) : state_(std::make_uniq
     s.thumbs = std::make_unique<ThumbnailCache>(options.thumbs_dir.empty() ? options.db + ".thumbs" : options.thumbs_dir);
     s.choice = search::choose_model(options.model, options.weights, snap->model);
     s.embedder = search::open_embedder(s.choice, options.backend, 8);
-    const std::unique_ptr<search::ImageIndex> index = search::ImageIndex::open(options.db, false);
+    const std::unique_ptr<search::ImageIndex> index = search::ImageIndex::open_read_only(options.db);
     index->require_model(search::record_of(*s.embedder, s.choice));
     s.routes();
 }
@@ -321,19 +349,21 @@ SearchServer::SearchServer(const ServerOptions& options) : state_(std::make_uniq
 SearchServer::~SearchServer() { stop(); }
 
 int SearchServer::bind(const std::string& host, int port) {
-    state_->loopback_only = is_loopback_host(host);
+    state_->host_policy.loopback_only = is_loopback_bind_address(host);
     if (port == 0) {
-        const int bound = state_->http.bind_to_any_port(host);
+        const int bound = state_->http->bind_to_any_port(host);
         if (bound < 0) fail("cannot listen on ", host);
         return bound;
     }
-    if (!state_->http.bind_to_port(host, port)) fail("cannot listen on ", host, ":", port, " (in use?)");
+    if (!state_->http->bind_to_port(host, port)) fail("cannot listen on ", host, ":", port, " (in use?)");
     return port;
 }
 
-void SearchServer::run() { state_->http.listen_after_bind(); }
+void SearchServer::run() { state_->http->listen_after_bind(); }
 
-void SearchServer::stop() { state_->http.stop(); }
+void SearchServer::stop() { state_->http->stop(); }
+
+std::string SearchServer::answer(const std::string& client_bytes) { return state_->http->answer(client_bytes); }
 
 std::string SearchServer::model_name() const { return state_->choice.model; }
 

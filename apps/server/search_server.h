@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include "server/guarded_http_server.h"
+
 namespace cliprt::server {
 
 struct ServerOptions {
@@ -27,6 +29,10 @@ struct ServerOptions {
     size_t max_upload_bytes = 20u << 20;
     size_t default_k = 24;
     size_t max_k = 1000;
+    // Host names accepted besides localhost and IP literals (for a bind to a non-loopback address,
+    // the names this machine is reached by).
+    std::vector<std::string> allowed_hosts;
+    ConnectionLimits limits;
 };
 
 class SearchServer {
@@ -38,10 +44,16 @@ public:
     SearchServer& operator=(const SearchServer&) = delete;
 
     // Binds to host:port (port 0: any free port) and returns the port; throws Error if it cannot.
+    // A host other than a loopback address accepts Host headers that are IP literals or
+    // allowed_hosts, and reaches every machine that can route to it.
     int bind(const std::string& host, int port);
     // Serves until stop() (from another thread or a signal handler's thread).
     void run();
     void stop();
+
+    // What a client sending these bytes on one connection receives, without binding a socket
+    // (the HTTP fuzz harness).
+    std::string answer(const std::string& client_bytes);
 
     std::string model_name() const;
     const std::vector<std::string>& roots() const;

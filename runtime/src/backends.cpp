@@ -73,8 +73,9 @@ static std::unique_ptr<Backend> create_auto_backend(const BackendOptions& option
 std::unique_ptr<Backend> create_backend(const std::string& name, const BackendOptions& options, std::string* note) {
     if (name == "auto") return create_auto_backend(options, note);
     if (name == "cpu") {
-        if (options.dtype != DType::F32) fail("the cpu backend computes in f32 only (asked for ", dtype_name(options.dtype), ")");
-        return make_cpu_backend(options.threads);
+        if (options.dtype != DType::F32 && options.dtype != DType::BF16)
+            fail("the cpu backend runs f32 or bf16 weights (asked for ", dtype_name(options.dtype), ")");
+        return make_cpu_backend(options.threads, options.dtype);
     }
     if (name == "cpu-ref") {
         if (options.dtype != DType::F32) fail("the cpu-ref backend computes in f32 only (asked for ", dtype_name(options.dtype), ")");
@@ -95,6 +96,11 @@ std::vector<BackendStatus> backend_statuses() {
     cpu.available = true;
     cpu.devices.push_back(make_cpu_backend()->device_info());
     out.push_back(std::move(cpu));
+    BackendStatus cpu_ref;
+    cpu_ref.name = "cpu-ref";
+    cpu_ref.available = true;
+    cpu_ref.devices.push_back(make_cpu_ref_backend()->device_info());
+    out.push_back(std::move(cpu_ref));
 #ifdef CLIPRT_HAVE_VULKAN
     out.push_back(vulkan_status());
 #else

@@ -165,7 +165,24 @@ Image decode_image(const uint8_t* data, size_t size, const std::string& name) {
 Image decode_image_file(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) fail("cannot open image file ", path);
-    std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    // The signature first, then the size: neither a non-image nor a file larger than any decode may
+    // cost is read whole.
+    uint8_t head[16] = {};
+    in.read(reinterpret_cast<char*>(head), sizeof head);
+    const size_t head_size = static_cast<size_t>(in.gcount());
+    image_format::detect(head, head_size, path);
+    in.clear();
+    in.seekg(0, std::ios::end);
+    const std::streamoff size = in.tellg();
+    if (size < 0) fail("cannot read image file ", path);
+    if (size > kMaxDecodeBytes) {
+        fail(path, ": the image file is ", size >> 20, " MiB, more than the decode limit of ", kMaxDecodeBytes >> 20,
+             " MiB");
+    }
+    std::vector<uint8_t> bytes(static_cast<size_t>(size));
+    in.seekg(0);
+    in.read(reinterpret_cast<char*>(bytes.data()), size);
+    if (in.gcount() != size) fail("cannot read image file ", path, " (it changed while being read?)");
     return decode_image(bytes.data(), bytes.size(), path);
 }
 

@@ -81,6 +81,7 @@ Facts inspect_png(const Bytes& b) {
     }
     if (!have_header || !have_data) b.truncated();
     facts.sixteen_bit = depth == 16;
+    facts.file_channels = color == 2 ? 3 : color == 4 ? 2 : color == 6 ? 4 : 1;
     switch (color) {
         case 0:
             facts.mode = depth == 1 ? PixelMode::One : depth == 16 ? PixelMode::I16 : PixelMode::L;
@@ -144,6 +145,7 @@ Facts inspect_jpeg(const Bytes& b) {
         }
         pos += 2 + length;
     }
+    facts.file_channels = components;
     if (components == 1) {
         facts.mode = PixelMode::L;
     } else if (components == 3) {
@@ -300,6 +302,34 @@ Facts inspect_headers(Format format, const Bytes& bytes) {
 
 }  // namespace
 
+int64_t decode_cost_bytes(Format format, const Facts& facts) {
+    const int64_t pixels = facts.width * facts.height;
+    const int64_t out = pixel_mode_channels(facts.mode);  // what we keep
+    int64_t per_pixel = 0;
+    switch (format) {
+        case Format::Png: {
+            // Inflated rows, the unfiltered image (up to 4 channels), the requested channels, the
+            // 16 -> 8 bit conversion, our copy.
+            const int64_t sample = facts.sixteen_bit ? 2 : 1;
+            per_pixel = facts.file_channels * sample + 4 * sample + out * sample + out + out * sample;
+            break;
+        }
+        case Format::Jpeg:
+            // Component planes, progressive coefficients (2 bytes per sample), output, our copy.
+            per_pixel = facts.file_channels * 3 + out * 2;
+            break;
+        case Format::Gif:
+            // stb's RGBA canvas, background and history, our RGBA copy, the selected channels.
+            per_pixel = 4 + 4 + 1 + 4 + out;
+            break;
+        case Format::Bmp:
+        case Format::Tga:
+            per_pixel = 4 + 4 + out;
+            break;
+    }
+    return pixels * per_pixel;
+}
+
 const char* format_name(Format format) {
     switch (format) {
         case Format::Png:
@@ -342,6 +372,12 @@ Facts inspect(Format format, const uint8_t* data, size_t size, const std::string
         facts.width * facts.height > kMaxImagePixels) {
         fail(name, ": the image is ", facts.width, "x", facts.height, " pixels, more than the limit of ",
              kMaxImagePixels);
+    }
+    const int64_t cost = decode_cost_bytes(format, facts);
+    if (cost > kMaxDecodeBytes) {
+        fail(name, ": decoding this ", facts.width, "x", facts.height, facts.sixteen_bit ? " 16-bit " : " ",
+             format_name(format), " would need about ", cost >> 20, " MiB, more than the limit of ",
+             kMaxDecodeBytes >> 20, " MiB");
     }
     return facts;
 }

@@ -32,10 +32,15 @@ struct Facts {
     bool sixteen_bit = false;      // PNG with 16-bit samples
     GifFirstFrame gif;             // GIF only
     bool mirrored = false;         // TGA stored right to left, which stb_image ignores
+    int file_channels = 4;         // samples per pixel as stored (PNG, JPEG), for the decode cost
 };
 
+// The bytes a decode of this image holds at its peak (stb_image's buffers and the conversion to the
+// Pillow mode), an upper estimate from the header facts.
+int64_t decode_cost_bytes(Format format, const Facts& facts);
+
 // Reads the headers; throws Error naming `name` for a truncated, unsupported, zero-sized or
-// oversized (more than kMaxImagePixels) file.
+// oversized (more than kMaxImagePixels, or a decode cost over kMaxDecodeBytes) file.
 Facts inspect(Format format, const uint8_t* data, size_t size, const std::string& name);
 
 }  // namespace cliprt::image_format

@@ -15,6 +15,7 @@
 #include <set>
 
 #include "cliprt/error.h"
+#include "src/config_json.h"
 
 namespace cliprt {
 
@@ -151,12 +152,9 @@ std::shared_ptr<SafetensorsFile> SafetensorsFile::open(const std::string& path) 
     file->data_ = bytes + 8 + header_size;
 
     const char* header_begin = reinterpret_cast<const char*>(bytes + 8);
-    json header;
-    try {
-        header = json::parse(header_begin, header_begin + header_size);
-    } catch (const json::exception& e) {
-        fail(path, ": header is not valid JSON: ", e.what());
-    }
+    // Depth-bounded: a header nested thousands deep would overflow the stack in recursive json code.
+    const json header =
+        config_json::parse(header_begin, header_begin + header_size, path + ": header (not valid JSON)");
     if (!header.is_object()) fail(path, ": header is not a JSON object");
 
     try {

@@ -2,7 +2,8 @@
 //
 // `cpu-ref` is the reference: plain f32 kernels, bit-reproducible for any thread count, the oracle
 // every other backend (the fast `cpu`, Vulkan, CUDA) is tested against.
-// `cpu` is the default CPU backend (the fast kernels where they have landed).
+// `cpu` is the default: SIMD kernels chosen at run time (AVX-512, AVX2+FMA, portable), weights
+// packed once, f32 or bf16 weights (`weights` DType::F32 or DType::BF16).
 #pragma once
 
 #include <memory>
@@ -13,6 +14,6 @@ namespace cliprt {
 
 // threads = 0 uses std::thread::hardware_concurrency().
 std::unique_ptr<Backend> make_cpu_ref_backend(int threads = 0);
-std::unique_ptr<Backend> make_cpu_backend(int threads = 0);
+std::unique_ptr<Backend> make_cpu_backend(int threads = 0, DType weights = DType::F32);
 
 }  // namespace cliprt

@@ -39,10 +39,17 @@ struct Image {
 
 // Pillow's decompression-bomb limit: images with more pixels are refused.
 constexpr int64_t kMaxImagePixels = 2 * 89478485;
+// The most memory one decode may need, estimated from the headers before decoding (pixels times
+// the bytes stb_image and the mode conversion hold per pixel: more for 16-bit samples, a GIF's whole
+// canvas several times). Refuses small files that expand to gigabytes under the pixel limit; admits
+// 8-bit photos up to about 70 megapixels. Files larger than this are refused before being read.
+constexpr int64_t kMaxDecodeBytes = int64_t{1} << 30;
 
 // Decodes PNG (also 16-bit, palette, interlaced), JPEG (baseline and progressive; gray and YCbCr),
 // BMP, GIF (first frame) and TGA with stb_image, into the mode Pillow would open the file in.
-// Empty, truncated, zero-sized, oversized and unknown files throw Error naming `name`.
+// Empty, truncated, zero-sized, oversized (pixels or decode cost) and unknown files throw Error
+// naming `name`. decode_image_file checks the format from the first bytes and the file size before
+// reading the file.
 Image decode_image(const uint8_t* data, size_t size, const std::string& name);
 Image decode_image_file(const std::string& path);
 
