@@ -271,7 +271,10 @@ ModelText model_text(const std::string& model) {
     const std::string& hf_name = config.text.hf_tokenizer_name;
     if (!hf_name.empty()) {
         // open_clip's HFTokenizer: the tokenizer files come from the model directory (cliprt downloads nothing).
-        if (open_clip_dir.empty()) {
+        if (!config.text.tokenizer_mode.empty()) {
+            text.unsupported = "model '" + model + "' asks for open_clip's tokenizer_mode '" +
+                               config.text.tokenizer_mode + "', which cliprt does not have";
+        } else if (open_clip_dir.empty()) {
             text.unsupported = "model '" + model + "' uses the Hugging Face tokenizer '" + hf_name +
                                "': give a model directory with open_clip_config.json and that tokenizer's "
                                "tokenizer.json (plus tokenizer_config.json and special_tokens_map.json)";

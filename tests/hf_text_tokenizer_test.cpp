@@ -126,6 +126,12 @@ TEST(HfTextTokenizer, MissingFilesAreNamed) {
     EXPECT_NE(why.find("some-org/all-minilm-l6-v2"), std::string::npos) << why;
     EXPECT_NE(why.find((dir / "tokenizer.json").string()), std::string::npos) << why;
     EXPECT_NE(why.find((dir / "tokenizer_config.json").string()), std::string::npos) << why;
+    // open_clip's 'clips' mode adds its own special tokens: refused, not tokenized the standard way.
+    const fs::path clips = model_dir(s, goldens()["setups"][1]);
+    json config = json::parse(std::ifstream(clips / "open_clip_config.json"));
+    config["model_cfg"]["text_cfg"]["tokenizer_mode"] = "clips";
+    std::ofstream(clips / "open_clip_config.json") << config.dump();
+    EXPECT_NE(cliprt::model_text(clips.string()).unsupported.find("'clips'"), std::string::npos);
     // A built-in config naming an HF tokenizer says where the files must go.
     const std::string builtin = cliprt::model_text("ViT-L-14-CLIPA").unsupported;
     EXPECT_NE(builtin.find("tokenizer.json"), std::string::npos) << builtin;

@@ -157,7 +157,8 @@ TEST(HfTokenizer, MalformedFilesNameTheFileAndField) {
         ASSERT_FALSE(message.empty()) << "no error for " << text.substr(0, 80);
         for (const std::string& p : parts) EXPECT_NE(message.find(p), std::string::npos) << message << " lacks " << p;
     };
-    expect_error("{\"model\": ", {"bad/tokenizer.json", "not valid JSON"});
+    expect_error("{\"model\": ", {"bad/tokenizer.json", "invalid JSON"});
+    expect_error(std::string(100000, '[') + std::string(100000, ']'), {"bad/tokenizer.json", "nested deeper"});
     expect_error("[1, 2]", {"bad/tokenizer.json", "not a tokenizer.json object"});
     expect_error("{}", {"bad/tokenizer.json: model is missing"});
 

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "cliprt/error.h"
+#include "src/config_json.h"
 
 namespace cliprt {
 namespace {
@@ -21,11 +22,7 @@ json read_json_file(const fs::path& path) {
     if (!in) fail("cannot read ", path.string());
     std::ostringstream s;
     s << in.rdbuf();
-    try {
-        return json::parse(s.str());
-    } catch (const json::exception& e) {
-        fail(path.string(), ": not valid JSON (", e.what(), ")");
-    }
+    return config_json::parse(s.str(), path.string());
 }
 
 // A special token named in a config: "token" or {"content": "token", ...}; empty when absent.
@@ -104,7 +101,8 @@ std::shared_ptr<const HfTextTokenizer> HfTextTokenizer::from_directory(const std
         if (config.contains("padding_side") && config["padding_side"].is_string())
             pad_left = config["padding_side"].get<std::string>() == "left";
         if (config.contains("truncation_side") && config["truncation_side"] != "right")
-            fail(p.string(), ": truncation_side ", config["truncation_side"].dump(), " is not supported (only right)");
+            fail(p.string(), ": truncation_side ", config_json::describe(config["truncation_side"]),
+                 " is not supported (only right)");
     }
     auto id_of = [&](const std::string& token, const char* what) -> int32_t {
         if (token.empty()) return -1;

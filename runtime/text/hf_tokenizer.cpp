@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "cliprt/error.h"
+#include "src/config_json.h"
 #include "src/tokenizer_unicode.h"
 #include "text/hf_added_vocabulary.h"
 #include "text/hf_components.h"
@@ -126,12 +127,8 @@ std::shared_ptr<const HfTokenizer> HfTokenizer::from_file(const std::string& pat
 }
 
 std::shared_ptr<const HfTokenizer> HfTokenizer::from_json(const std::string& json_text, const std::string& source) {
-    json root;
-    try {
-        root = json::parse(json_text);
-    } catch (const json::exception& e) {
-        fail(source, ": not valid JSON (", e.what(), ")");
-    }
+    // Untrusted input: nesting bounded at parse time (config_json), errors naming the file.
+    const json root = config_json::parse(json_text, source);
     if (!root.is_object()) fail(source, ": not a tokenizer.json object");
     const JsonPath top{source, ""};
     auto impl = std::make_unique<Impl>();
