@@ -9,7 +9,7 @@
 
 #include "cliprt/cpu_backend.h"
 #include "cliprt/error.h"
-#include "cliprt/parity.h"
+#include "models/parity.h"
 #include "cpu_fast/cpu_fast_backend.h"
 #include "cpu_fast/cpu_fast_kernels.h"
 #include "op_parity_cases.h"

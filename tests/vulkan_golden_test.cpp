@@ -9,7 +9,7 @@
 #include <cctype>
 
 #include "cliprt/cpu_backend.h"
-#include "cliprt/parity.h"
+#include "models/parity.h"
 #include "vulkan_test_support.h"
 
 namespace cliprt {

@@ -16,7 +16,7 @@ tower returns L2-normalized features, as `cliprt bench` does.
 Every measurement warms up, then times forwards for at least --min-seconds. The runtimes are
 interleaved row by row, over --rounds rounds in rotating order, so background load hits all of
 them; each runtime's best round is reported (noise only slows a run down), and the JSON keeps
-every round. GFLOP per item is cliprt's count (runtime/src/node_cost.cpp; PyTorch's
+every round. GFLOP per item is cliprt's count (runtime/graph/node_cost.cpp; PyTorch's
 FlopCounterMode is recorded beside it as a check); the peak is bench/fma_peak.cpp's measured FMA
 throughput at T threads (the best ISA), run before and after the rows (the higher is kept).
 

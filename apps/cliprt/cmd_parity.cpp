@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cliprt/backends.h"
-#include "cliprt/parity.h"
+#include "models/parity.h"
 #include "commands.h"
 
 namespace cliprt::app {

@@ -68,6 +68,12 @@ std::unique_ptr<Model> make_model(const json& j, const JsonPath& where);
 // Special ids are checked against vocab_size (the model plus the added tokens).
 std::unique_ptr<PostProcessor> make_post_processor(const json& j, const JsonPath& where, int32_t vocab_size);
 
+// tokenizer.json and the hub configs are untrusted input: nesting is bounded at parse time (copies
+// and destruction of nlohmann values recurse); invalid JSON throws Error naming `source`.
+json parse_json(const std::string& text, const std::string& source);
+// A token or key as error messages show it: quoted, cut at 40 bytes.
+std::string quoted(const std::string& text);
+
 // Field readers: a missing or mistyped field throws Error with its path.
 const json& field(const json& j, const std::string& key, const JsonPath& where);
 std::string string_field(const json& j, const std::string& key, const JsonPath& where);

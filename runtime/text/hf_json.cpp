@@ -4,6 +4,30 @@
 
 namespace cliprt::text::hf {
 
+json parse_json(const std::string& text, const std::string& source) {
+    constexpr int kMaxDepth = 64;  // tokenizer.json nests about 6 deep
+    const json::parser_callback_t limit_depth = [&](int depth, json::parse_event_t event, json&) {
+        if ((event == json::parse_event_t::object_start || event == json::parse_event_t::array_start) &&
+            depth >= kMaxDepth)
+            fail(source, ": JSON nested deeper than ", kMaxDepth, " levels");
+        return true;
+    };
+    try {
+        return json::parse(text, limit_depth);
+    } catch (const json::parse_error& e) {
+        fail(source, ": invalid JSON at byte ", e.byte);
+    } catch (const json::exception& e) {
+        fail(source, ": invalid JSON (", std::string(e.what()).substr(0, 160), ")");
+    }
+}
+
+std::string quoted(const std::string& text) {
+    if (text.size() <= 40) return "'" + text + "'";
+    size_t cut = 40;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // whole characters
+    return "'" + text.substr(0, cut) + "...'";
+}
+
 const json& field(const json& j, const std::string& key, const JsonPath& where) {
     if (!j.is_object()) fail(where.str(), " must be an object");
     auto it = j.find(key);

@@ -5,7 +5,7 @@
 #include <queue>
 
 #include "cliprt/error.h"
-#include "src/tokenizer_unicode.h"
+#include "text/tokenizer_unicode.h"
 #include "text/hf_components.h"
 #include "text/hf_vocab.h"
 

@@ -1,7 +1,7 @@
 // The pre-tokenizers of tokenizer.json: BertPreTokenizer, Whitespace, WhitespaceSplit, Metaspace,
 // Split, Punctuation, Digits, Sequence (ByteLevel lives in hf_byte_level.cpp).
 #include "cliprt/error.h"
-#include "src/tokenizer_unicode.h"
+#include "text/tokenizer_unicode.h"
 #include "text/hf_components.h"
 #include "text/hf_regex.h"
 #include "text/hf_unicode.h"

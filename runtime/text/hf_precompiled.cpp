@@ -7,7 +7,7 @@
 #include <cstring>
 
 #include "cliprt/error.h"
-#include "src/tokenizer_unicode.h"
+#include "text/tokenizer_unicode.h"
 #include "text/hf_components.h"
 #include "text/hf_unicode.h"
 

@@ -6,7 +6,7 @@
 #include <pcre2.h>
 
 #include "cliprt/error.h"
-#include "src/tokenizer_unicode.h"
+#include "text/tokenizer_unicode.h"
 
 namespace cliprt::text::hf {
 

@@ -9,7 +9,7 @@
 #include <sstream>
 
 #include "cliprt/error.h"
-#include "src/config_json.h"
+#include "text/hf_components.h"
 
 namespace cliprt {
 namespace {
@@ -22,7 +22,7 @@ json read_json_file(const fs::path& path) {
     if (!in) fail("cannot read ", path.string());
     std::ostringstream s;
     s << in.rdbuf();
-    return config_json::parse(s.str(), path.string());
+    return text::hf::parse_json(s.str(), path.string());
 }
 
 // A special token named in a config: "token" or {"content": "token", ...}; empty when absent.
@@ -101,7 +101,9 @@ std::shared_ptr<const HfTextTokenizer> HfTextTokenizer::from_directory(const std
         if (config.contains("padding_side") && config["padding_side"].is_string())
             pad_left = config["padding_side"].get<std::string>() == "left";
         if (config.contains("truncation_side") && config["truncation_side"] != "right")
-            fail(p.string(), ": truncation_side ", config_json::describe(config["truncation_side"]),
+            fail(p.string(), ": truncation_side ",
+                 text::hf::quoted(config["truncation_side"].is_string() ? config["truncation_side"].get<std::string>()
+                                                                        : "?"),
                  " is not supported (only right)");
     }
     auto id_of = [&](const std::string& token, const char* what) -> int32_t {

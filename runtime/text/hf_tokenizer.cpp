@@ -7,10 +7,9 @@
 #include <sstream>
 
 #include "cliprt/error.h"
-#include "src/config_json.h"
-#include "src/tokenizer_unicode.h"
 #include "text/hf_added_vocabulary.h"
 #include "text/hf_components.h"
+#include "text/tokenizer_unicode.h"
 
 namespace cliprt {
 
@@ -127,8 +126,8 @@ std::shared_ptr<const HfTokenizer> HfTokenizer::from_file(const std::string& pat
 }
 
 std::shared_ptr<const HfTokenizer> HfTokenizer::from_json(const std::string& json_text, const std::string& source) {
-    // Untrusted input: nesting bounded at parse time (config_json), errors naming the file.
-    const json root = config_json::parse(json_text, source);
+    // Untrusted input: nesting bounded at parse time, errors naming the file.
+    const json root = text::hf::parse_json(json_text, source);
     if (!root.is_object()) fail(source, ": not a tokenizer.json object");
     const JsonPath top{source, ""};
     auto impl = std::make_unique<Impl>();

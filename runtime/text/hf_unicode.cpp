@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "cliprt/error.h"
-#include "src/tokenizer_unicode.h"
+#include "text/tokenizer_unicode.h"
 #include "text/hf_unicode_tables.h"
 
 namespace cliprt::text::hf {

@@ -2,7 +2,6 @@
 #include "text/hf_vocab.h"
 
 #include "cliprt/error.h"
-#include "src/config_json.h"
 
 namespace cliprt::text::hf {
 
@@ -13,16 +12,15 @@ Vocab read_vocab_object(const json& j, const JsonPath& where) {
     v.tokens.resize(j.size());
     std::vector<bool> seen(j.size(), false);
     for (auto it = j.begin(); it != j.end(); ++it) {
-        const JsonPath at = where.at(config_json::describe_key(it.key()));
+        const JsonPath at = where.at(it.key().size() <= 64 ? it.key() : quoted(it.key()));
         if (!it.value().is_number_integer()) fail(at.str(), " must be an integer id");
         const int64_t id = it.value().get<int64_t>();
         if (id < 0 || id >= static_cast<int64_t>(j.size()))
             fail(at.str(), ": id ", id, " is out of range (the vocabulary has ", j.size(), " entries, ids 0..",
                  j.size() - 1, ")");
         if (seen[static_cast<size_t>(id)])
-            fail(at.str(), ": id ", id, " is given to two tokens (",
-                 config_json::describe(json(v.tokens[static_cast<size_t>(id)])), " and ",
-                 config_json::describe(json(it.key())), ")");
+            fail(at.str(), ": id ", id, " is given to two tokens (", quoted(v.tokens[static_cast<size_t>(id)]), " and ",
+                 quoted(it.key()), ")");
         seen[static_cast<size_t>(id)] = true;
         v.tokens[static_cast<size_t>(id)] = it.key();
         v.ids.emplace(it.key(), static_cast<int32_t>(id));

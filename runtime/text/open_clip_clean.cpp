@@ -4,8 +4,8 @@
 
 #include "cliprt/error.h"
 #include "cliprt/hf_text_tokenizer.h"
-#include "src/tokenizer_clean.h"
-#include "src/tokenizer_unicode.h"
+#include "text/tokenizer_clean.h"
+#include "text/tokenizer_unicode.h"
 
 namespace cliprt {
 namespace {
