@@ -22,10 +22,19 @@ json parse_json(const std::string& text, const std::string& source) {
 }
 
 std::string quoted(const std::string& text) {
-    if (text.size() <= 40) return "'" + text + "'";
-    size_t cut = 40;
-    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // whole characters
-    return "'" + text.substr(0, cut) + "...'";
+    size_t cut = text.size();
+    if (cut > 40) {
+        cut = 40;
+        while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // whole characters
+    }
+    // Appended piece by piece: GCC 12 warns falsely (-Wrestrict, bug 105329) about "'" + string.
+    std::string out;
+    out.reserve(cut + 5);
+    out.push_back('\'');
+    out.append(text, 0, cut);
+    if (cut < text.size()) out.append("...");
+    out.push_back('\'');
+    return out;
 }
 
 const json& field(const json& j, const std::string& key, const JsonPath& where) {
