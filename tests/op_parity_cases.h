@@ -191,7 +191,8 @@ inline std::vector<OpCase> binary_cases() {
 inline std::vector<OpCase> linear_cases() {
     std::vector<OpCase> cases;
     const int64_t mkn[][3] = {{1, 1, 1},    {1, 3, 5},    {3, 5, 7},    {7, 13, 5}, {13, 50, 77},
-                              {50, 77, 13}, {77, 64, 197}, {197, 33, 50}, {257, 7, 3}, {5, 257, 13}};
+                              {50, 77, 13}, {77, 64, 197}, {197, 33, 50}, {257, 7, 3}, {5, 257, 13},
+                              {19, 45, 600}};  // k over two cache blocks of the fast CPU GEMM
     for (const auto& s : mkn) {
         const int64_t m = s[0], k = s[1], n = s[2];
         const std::string dims = std::to_string(m) + "x" + std::to_string(k) + "x" + std::to_string(n);

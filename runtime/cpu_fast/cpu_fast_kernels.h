@@ -62,13 +62,23 @@ struct Kernels {
     // The same with A already packed by pack_a (rows of the whole matrix; m0 a multiple of gemm_mr).
     void (*gemm_packed_a)(int64_t m0, int64_t m1, int64_t p0, int64_t p1, int64_t n, int64_t k, const float* a_packed,
                           const GemmB& b, float* c, int64_t ldc, const GemmEpilogue& ep) = nullptr;
-    // A [rows, k] (row stride lda) in gemm_mr-row tiles, k-major, zero padded:
-    // packed_a_floats(rows, k) floats.
-    void (*pack_a)(const float* a, int64_t lda, int64_t rows, int64_t k, float* out) = nullptr;
+    // Rows [r0, r1) of A [rows, k] (row stride lda; r0 a multiple of gemm_mr) into gemm_mr-row
+    // tiles, k-major, zero padded past `rows`: the whole matrix takes packed_a_floats(rows, k) floats,
+    // tile t at out + t * gemm_mr * k.
+    void (*pack_a)(const float* a, int64_t lda, int64_t rows, int64_t k, int64_t r0, int64_t r1, float* out) = nullptr;
     int64_t packed_a_floats(int64_t rows, int64_t k) const { return (rows + gemm_mr - 1) / gemm_mr * gemm_mr * k; }
-    // The same with bf16 weights; A is rounded to bf16 when `pairs` is used (bf16 dot products).
-    void (*gemm_bf16)(int64_t m0, int64_t m1, int64_t p0, int64_t p1, int64_t n, int64_t k, const float* a,
-                      int64_t lda, const GemmBf16B& b, float* c, int64_t ldc, const GemmEpilogue& ep) = nullptr;
+    // The same with bf16 weights, A packed by pack_a_bf16: as bf16 pairs (one 32-bit word per row
+    // and k pair, rounded: the AVX512_BF16 dot products) when b.pairs, else as pack_a's f32 tiles.
+    void (*gemm_bf16_packed_a)(int64_t m0, int64_t m1, int64_t p0, int64_t p1, int64_t n, int64_t k,
+                               const void* a_packed, const GemmBf16B& b, float* c, int64_t ldc,
+                               const GemmEpilogue& ep) = nullptr;
+    void (*pack_a_bf16)(const float* a, int64_t lda, int64_t rows, int64_t k, int64_t r0, int64_t r1, bool pairs,
+                        void* out) = nullptr;
+    // Bytes of pack_a_bf16's output for the whole matrix.
+    int64_t packed_a_bf16_bytes(int64_t rows, int64_t k, bool pairs) const {
+        const int64_t padded = (rows + gemm_mr - 1) / gemm_mr * gemm_mr;
+        return pairs ? padded * ((k + 1) / 2) * 4 : padded * k * 4;
+    }
 
     // Row-wise ops over the last dimension, rows [0, rows) of the pointers given.
     void (*layer_norm)(const float* x, const float* gamma, const float* beta, float* y, int64_t rows, int64_t width,

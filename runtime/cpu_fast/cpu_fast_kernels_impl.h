@@ -184,10 +184,20 @@ void store_block(const float* tile, int rows, int cols, float* c, int64_t ldc, c
 }
 
 // The accumulators go through a stack tile: passing them on by reference would make the compiler
-// keep them in memory inside the k loop.
+// keep them in memory inside the k loop. Only the last k block applies the epilogue; earlier ones
+// store the partial sums (and later ones start from them, see start_block).
 template <int R>
 inline void finish_block(const V (&acc0)[R], const V (&acc1)[R], int cols, float* c, int64_t ldc,
-                         const GemmEpilogue& ep, int64_t row0, int64_t col0) {
+                         const GemmEpilogue& ep, int64_t row0, int64_t col0, bool last) {
+    if (!last) {
+        const int n0 = std::min(cols, kW);
+        const int n1 = std::max(cols - kW, 0);
+        for (int i = 0; i < R; ++i) {
+            Vec::store_n(c + i * ldc, acc0[i], n0);
+            if (n1 > 0) Vec::store_n(c + i * ldc + kW, acc1[i], n1);
+        }
+        return;
+    }
     alignas(64) float tile[R * kNr];
     for (int i = 0; i < R; ++i) {
         Vec::store(tile + i * kNr, acc0[i]);
@@ -196,13 +206,24 @@ inline void finish_block(const V (&acc0)[R], const V (&acc1)[R], int cols, float
     with_activation(ep.act, [&]<Activation A>() { store_block<A>(tile, R, cols, c, ldc, ep, row0, col0); });
 }
 
+// Zero, or the partial sums of the k blocks before this one.
+template <int R>
+inline void start_block(V (&acc0)[R], V (&acc1)[R], int cols, const float* c, int64_t ldc, bool first) {
+    const int n0 = std::min(cols, kW);
+    const int n1 = std::max(cols - kW, 0);
+    for (int i = 0; i < R; ++i) {
+        acc0[i] = first ? Vec::zero() : Vec::load_n(c + i * ldc, n0);
+        acc1[i] = first || n1 == 0 ? Vec::zero() : Vec::load_n(c + i * ldc + kW, n1);
+    }
+}
+
 // One R x kNr block of C from a packed A tile (k-major, kMr per k) and one B panel.
 template <int R>
 void block_f32(int64_t k, const float* ap, const float* b, int64_t ldb, int cols, float* c, int64_t ldc,
-               const GemmEpilogue& ep, int64_t row0, int64_t col0) {
+               const GemmEpilogue& ep, int64_t row0, int64_t col0, bool first, bool last) {
     V acc0[R];
     V acc1[R];
-    for (int i = 0; i < R; ++i) acc0[i] = acc1[i] = Vec::zero();
+    start_block<R>(acc0, acc1, cols, c, ldc, first);
     for (int64_t kk = 0; kk < k; ++kk) {
         const V b0 = Vec::load(b + kk * ldb);
         const V b1 = Vec::load(b + kk * ldb + kW);
@@ -214,7 +235,7 @@ void block_f32(int64_t k, const float* ap, const float* b, int64_t ldb, int cols
             acc1[i] = Vec::fmadd(av, b1, acc1[i]);
         }
     }
-    finish_block<R>(acc0, acc1, cols, c, ldc, ep, row0, col0);
+    finish_block<R>(acc0, acc1, cols, c, ldc, ep, row0, col0, last);
 }
 
 // bf16 weights converted to f32 on load (any ISA).
@@ -243,10 +264,10 @@ inline V load_bf16_vec(const uint16_t* p) { return load_bf16(p); }
 
 template <int R>
 void block_bf16(int64_t k, const float* ap, const uint16_t* b, int64_t ldb, int cols, float* c, int64_t ldc,
-                const GemmEpilogue& ep, int64_t row0, int64_t col0) {
+                const GemmEpilogue& ep, int64_t row0, int64_t col0, bool first, bool last) {
     V acc0[R];
     V acc1[R];
-    for (int i = 0; i < R; ++i) acc0[i] = acc1[i] = Vec::zero();
+    start_block<R>(acc0, acc1, cols, c, ldc, first);
     for (int64_t kk = 0; kk < k; ++kk) {
         const V b0 = load_bf16_vec(b + kk * ldb);
         const V b1 = load_bf16_vec(b + kk * ldb + kW);
@@ -258,7 +279,7 @@ void block_bf16(int64_t k, const float* ap, const uint16_t* b, int64_t ldb, int 
             acc1[i] = Vec::fmadd(av, b1, acc1[i]);
         }
     }
-    finish_block<R>(acc0, acc1, cols, c, ldc, ep, row0, col0);
+    finish_block<R>(acc0, acc1, cols, c, ldc, ep, row0, col0, last);
 }
 
 #if defined(CLIPRT_FAST_AVX512)
@@ -266,10 +287,11 @@ void block_bf16(int64_t k, const float* ap, const uint16_t* b, int64_t ldb, int 
 template <int R>
 __attribute__((target("avx512bf16"))) void block_bf16_pairs(int64_t kpairs, const uint32_t* ap, const uint16_t* b,
                                                             int64_t ldb, int cols, float* c, int64_t ldc,
-                                                            const GemmEpilogue& ep, int64_t row0, int64_t col0) {
+                                                            const GemmEpilogue& ep, int64_t row0, int64_t col0,
+                                                            bool first, bool last) {
     V acc0[R];
     V acc1[R];
-    for (int i = 0; i < R; ++i) acc0[i] = acc1[i] = Vec::zero();
+    start_block<R>(acc0, acc1, cols, c, ldc, first);
     for (int64_t kp = 0; kp < kpairs; ++kp) {
         const __m512bh b0 = (__m512bh)_mm512_loadu_si512(b + kp * ldb);
         const __m512bh b1 = (__m512bh)_mm512_loadu_si512(b + kp * ldb + 2 * kW);
@@ -281,7 +303,7 @@ __attribute__((target("avx512bf16"))) void block_bf16_pairs(int64_t kpairs, cons
             acc1[i] = _mm512_dpbf16_ps(acc1[i], av, b1);
         }
     }
-    finish_block<R>(acc0, acc1, cols, c, ldc, ep, row0, col0);
+    finish_block<R>(acc0, acc1, cols, c, ldc, ep, row0, col0, last);
 }
 
 inline uint16_t to_bf16(float x) {  // round to nearest even (inputs are finite activations)
@@ -360,8 +382,28 @@ void gemm_f32(int64_t m0, int64_t m1, int64_t p0, int64_t p1, int64_t n, int64_t
                 const int r = static_cast<int>(std::min<int64_t>(kMr, m1 - row0));
                 float* ct = c + row0 * ldc + p * kNr;
                 dispatch_rows(r, [&]<int R>() {
-                    block_f32<R>(k, ap + t * kMr * k, panel, b.ldb, cols, ct, ldc, ep, row0, p * kNr);
+                    block_f32<R>(k, ap + t * kMr * k, panel, b.ldb, cols, ct, ldc, ep, row0, p * kNr, true, true);
                 });
+            }
+        }
+    }
+}
+
+// Cache blocking for the packed-A drivers: a k block of one B panel (kKc x kNr) stays in L1 while
+// every row tile of an m block passes it; the m block's k slice of A (kMc x kKc) stays in L2.
+constexpr int64_t kKc = 256;  // even, so bf16 pairs never straddle two blocks
+constexpr int64_t kMc = 24 * kMr;
+
+template <typename Block>
+inline void blocked_loops(int64_t m0, int64_t m1, int64_t p0, int64_t p1, int64_t k, Block&& block) {
+    for (int64_t kb = 0; kb < k; kb += kKc) {
+        const int64_t kc = std::min(kKc, k - kb);
+        for (int64_t mb = m0; mb < m1; mb += kMc) {
+            const int64_t me = std::min(m1, mb + kMc);
+            for (int64_t p = p0; p < p1; ++p) {
+                for (int64_t row0 = mb; row0 < me; row0 += kMr) {
+                    block(kb, kc, row0, static_cast<int>(std::min<int64_t>(kMr, me - row0)), p, kb == 0, kb + kc >= k);
+                }
             }
         }
     }
@@ -369,63 +411,55 @@ void gemm_f32(int64_t m0, int64_t m1, int64_t p0, int64_t p1, int64_t n, int64_t
 
 void gemm_f32_packed_a(int64_t m0, int64_t m1, int64_t p0, int64_t p1, int64_t n, int64_t k, const float* ap,
                        const GemmB& b, float* c, int64_t ldc, const GemmEpilogue& ep) {
-    for (int64_t p = p0; p < p1; ++p) {
-        const float* panel = b.data + p * b.panel_stride;
+    blocked_loops(m0, m1, p0, p1, k, [&](int64_t kb, int64_t kc, int64_t row0, int r, int64_t p, bool first, bool last) {
+        const float* panel = b.data + p * b.panel_stride + kb * b.ldb;
         const int cols = static_cast<int>(std::min<int64_t>(kNr, n - p * kNr));
-        for (int64_t row0 = m0; row0 < m1; row0 += kMr) {
-            const int r = static_cast<int>(std::min<int64_t>(kMr, m1 - row0));
-            float* ct = c + row0 * ldc + p * kNr;
-            dispatch_rows(r, [&]<int R>() {
-                block_f32<R>(k, ap + row0 * k, panel, b.ldb, cols, ct, ldc, ep, row0, p * kNr);
-            });
-        }
-    }
+        float* ct = c + row0 * ldc + p * kNr;
+        const float* at = ap + row0 * k + kb * kMr;  // tile row0 / kMr, k slice kb
+        dispatch_rows(r, [&]<int R>() {
+            block_f32<R>(kc, at, panel, b.ldb, cols, ct, ldc, ep, row0, p * kNr, first, last);
+        });
+    });
 }
 
-void pack_a_whole(const float* a, int64_t lda, int64_t rows, int64_t k, float* out) { pack_a(a, lda, 0, rows, k, out); }
+void pack_a_rows(const float* a, int64_t lda, int64_t rows, int64_t k, int64_t r0, int64_t r1, float* out) {
+    pack_a(a, lda, r0, std::min(r1, rows) - r0, k, out + r0 * k);
+}
 
-void gemm_bf16(int64_t m0, int64_t m1, int64_t p0, int64_t p1, int64_t n, int64_t k, const float* a, int64_t lda,
-               const GemmBf16B& b, float* c, int64_t ldc, const GemmEpilogue& ep) {
-    const int64_t mc = rows_per_block(k);
-    for (int64_t mb = m0; mb < m1; mb += mc) {
-        const int64_t rows = std::min(mc, m1 - mb);
-        const int64_t tiles = (rows + kMr - 1) / kMr;
+void gemm_bf16_packed_a(int64_t m0, int64_t m1, int64_t p0, int64_t p1, int64_t n, int64_t k, const void* ap,
+                        const GemmBf16B& b, float* c, int64_t ldc, const GemmEpilogue& ep) {
+    blocked_loops(m0, m1, p0, p1, k, [&](int64_t kb, int64_t kc, int64_t row0, int r, int64_t p, bool first, bool last) {
+        const int cols = static_cast<int>(std::min<int64_t>(kNr, n - p * kNr));
+        float* ct = c + row0 * ldc + p * kNr;
 #if defined(CLIPRT_FAST_AVX512)
         if (b.pairs) {
             const int64_t kpairs = (k + 1) / 2;
-            uint32_t* ap = reinterpret_cast<uint32_t*>(a_scratch(static_cast<size_t>(tiles * kMr * kpairs)));
-            pack_a_pairs(a, lda, mb, rows, k, ap);
-            for (int64_t p = p0; p < p1; ++p) {
-                const uint16_t* panel = b.data + p * b.panel_stride;
-                const int cols = static_cast<int>(std::min<int64_t>(kNr, n - p * kNr));
-                for (int64_t t = 0; t < tiles; ++t) {
-                    const int64_t row0 = mb + t * kMr;
-                    const int r = static_cast<int>(std::min<int64_t>(kMr, m1 - row0));
-                    float* ct = c + row0 * ldc + p * kNr;
-                    dispatch_rows(r, [&]<int R>() {
-                        block_bf16_pairs<R>(kpairs, ap + t * kMr * kpairs, panel, b.ldb, cols, ct, ldc, ep, row0,
-                                            p * kNr);
-                    });
-                }
-            }
-            continue;
+            const uint16_t* panel = b.data + p * b.panel_stride + kb / 2 * b.ldb;
+            const uint32_t* at = static_cast<const uint32_t*>(ap) + row0 * kpairs + kb / 2 * kMr;
+            dispatch_rows(r, [&]<int R>() {
+                block_bf16_pairs<R>((kc + 1) / 2, at, panel, b.ldb, cols, ct, ldc, ep, row0, p * kNr, first, last);
+            });
+            return;
         }
 #endif
-        float* ap = a_scratch(static_cast<size_t>(tiles * kMr * k));
-        pack_a(a, lda, mb, rows, k, ap);
-        for (int64_t p = p0; p < p1; ++p) {
-            const uint16_t* panel = b.data + p * b.panel_stride;
-            const int cols = static_cast<int>(std::min<int64_t>(kNr, n - p * kNr));
-            for (int64_t t = 0; t < tiles; ++t) {
-                const int64_t row0 = mb + t * kMr;
-                const int r = static_cast<int>(std::min<int64_t>(kMr, m1 - row0));
-                float* ct = c + row0 * ldc + p * kNr;
-                dispatch_rows(r, [&]<int R>() {
-                    block_bf16<R>(k, ap + t * kMr * k, panel, b.ldb, cols, ct, ldc, ep, row0, p * kNr);
-                });
-            }
-        }
+        const uint16_t* panel = b.data + p * b.panel_stride + kb * b.ldb;
+        const float* at = static_cast<const float*>(ap) + row0 * k + kb * kMr;
+        dispatch_rows(r, [&]<int R>() {
+            block_bf16<R>(kc, at, panel, b.ldb, cols, ct, ldc, ep, row0, p * kNr, first, last);
+        });
+    });
+}
+
+void pack_a_bf16_rows(const float* a, int64_t lda, int64_t rows, int64_t k, int64_t r0, int64_t r1, bool pairs,
+                      void* out) {
+#if defined(CLIPRT_FAST_AVX512)
+    if (pairs) {
+        pack_a_pairs(a, lda, r0, std::min(r1, rows) - r0, k, static_cast<uint32_t*>(out) + r0 * ((k + 1) / 2));
+        return;
     }
+#endif
+    (void)pairs;
+    pack_a(a, lda, r0, std::min(r1, rows) - r0, k, static_cast<float*>(out) + r0 * k);
 }
 
 // ---- row-wise ops ----
@@ -583,8 +617,9 @@ inline Kernels make_kernels(Isa isa) {
     k.gemm_nr = kNr;
     k.gemm = gemm_f32;
     k.gemm_packed_a = gemm_f32_packed_a;
-    k.pack_a = pack_a_whole;
-    k.gemm_bf16 = gemm_bf16;
+    k.pack_a = pack_a_rows;
+    k.gemm_bf16_packed_a = gemm_bf16_packed_a;
+    k.pack_a_bf16 = pack_a_bf16_rows;
     k.layer_norm = layer_norm;
     k.softmax = softmax;
     k.l2_normalize = l2_normalize;

@@ -82,7 +82,7 @@ std::shared_ptr<const PackedWeights> PackCache::get_row_tiles(uint64_t buffer_id
         p.nr = kernels.gemm_mr;
         p.format = WeightFormat::F32RowTiles;
         p.f32.resize(static_cast<size_t>(kernels.packed_a_floats(rows, k)));
-        kernels.pack_a(w, k, rows, k, p.f32.data());
+        kernels.pack_a(w, k, rows, k, 0, rows, p.f32.data());
         return p;
     });
 }
