@@ -116,6 +116,10 @@ DeviceInfo CpuBackend::device_info() const {
 
 std::unique_ptr<Buffer> CpuBackend::allocate(uint64_t bytes) { return std::make_unique<CpuBuffer>(bytes); }
 
+std::unique_ptr<Buffer> CpuBackend::wrap_host(std::shared_ptr<const Tensor> host) {
+    return std::make_unique<CpuBuffer>(std::move(host));
+}
+
 void CpuBackend::upload(Buffer& buffer, uint64_t offset, const void* src, uint64_t bytes) {
     check_range(buffer, offset, bytes, "upload");
     if (bytes > 0) std::memcpy(cpu_buffer(buffer).data() + offset, src, bytes);

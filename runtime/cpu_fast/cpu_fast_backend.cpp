@@ -28,6 +28,8 @@ class FastBuffer : public cpu::CpuBuffer {
 public:
     FastBuffer(uint64_t bytes, std::shared_ptr<PackCache> packs)
         : cpu::CpuBuffer(bytes), id_(next_id_.fetch_add(1)), packs_(std::move(packs)) {}
+    FastBuffer(std::shared_ptr<const Tensor> host, std::shared_ptr<PackCache> packs)
+        : cpu::CpuBuffer(std::move(host)), id_(next_id_.fetch_add(1)), packs_(std::move(packs)) {}
     ~FastBuffer() override { packs_->drop_buffer(id_); }
     uint64_t id() const { return id_; }
 
@@ -109,6 +111,10 @@ DeviceInfo FastCpuBackend::device_info() const {
 
 std::unique_ptr<Buffer> FastCpuBackend::allocate(uint64_t bytes) {
     return std::make_unique<FastBuffer>(bytes, packs_);
+}
+
+std::unique_ptr<Buffer> FastCpuBackend::wrap_host(std::shared_ptr<const Tensor> host) {
+    return std::make_unique<FastBuffer>(std::move(host), packs_);
 }
 
 std::unique_ptr<Program> FastCpuBackend::record(const Graph& graph, const std::vector<TensorArg>& args) {
