@@ -21,6 +21,7 @@ struct EmbedderOptions {
     std::string dtype = "f32";     // f32 | f16 (GPU backends)
     int device = -1;
     int batch = 8;                 // largest batch per forward
+    int threads = 0;               // CPU backends' threads; 0 = every core
 };
 
 // The tokenizer and context length of a model, found without loading its weights (for
