@@ -9,6 +9,7 @@ packages=(
   libstb-dev libutf8proc-dev zlib1g-dev libsqlite3-dev libxxhash-dev
   libvulkan-dev glslang-tools spirv-tools mesa-vulkan-drivers vulkan-validationlayers vulkan-tools
   libcpp-httplib-dev chromium chromium-driver jq
+  clang libclang-rt-dev
 )
 
 missing=()
