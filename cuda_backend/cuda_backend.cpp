@@ -1,6 +1,5 @@
 #include "cuda_backend.h"
 
-#include "cliprt_inline.h"
 #include "cuda_check.h"
 #include "cuda_device.h"
 #include "cuda_ops.h"

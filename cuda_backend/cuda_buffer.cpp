@@ -2,7 +2,6 @@
 
 #include <cuda_runtime_api.h>
 
-#include "cliprt_inline.h"
 #include "cuda_check.h"
 
 namespace cliprt::cuda {
@@ -32,11 +31,11 @@ const CudaBuffer& cuda_buffer(const Buffer& buffer) {
 }
 
 void* device_data(const TensorArg& arg) {
-    if (arg.buffer == nullptr) fail("cuda backend: tensor ", shape_string(arg.shape), " has no buffer");
+    if (arg.buffer == nullptr) fail("cuda backend: tensor ", arg.shape.str(), " has no buffer");
     const CudaBuffer& buffer = cuda_buffer(*arg.buffer);
-    const uint64_t bytes = static_cast<uint64_t>(element_count(arg.shape)) * element_bytes(arg.dtype);
+    const uint64_t bytes = static_cast<uint64_t>(arg.shape.numel()) * dtype_size(arg.dtype);
     if (arg.offset > buffer.size() || bytes > buffer.size() - arg.offset) {
-        fail("cuda backend: tensor ", shape_string(arg.shape), " at byte offset ", arg.offset,
+        fail("cuda backend: tensor ", arg.shape.str(), " at byte offset ", arg.offset,
              " exceeds its buffer of ", buffer.size(), " bytes");
     }
     return static_cast<unsigned char*>(buffer.data()) + arg.offset;

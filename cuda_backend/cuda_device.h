@@ -2,7 +2,7 @@
 #pragma once
 
 #include "cliprt/backend.h"
-#include "cliprt/cuda_module.h"
+#include "cliprt/cuda_module_abi.h"
 
 namespace cliprt::cuda {
 

@@ -14,7 +14,6 @@
 #include <cstdint>
 #include <memory>
 
-#include "cliprt_inline.h"
 #include "cuda_buffer.h"
 #include "cuda_check.h"
 #include "cuda_ops.h"
@@ -133,7 +132,7 @@ Step record_linear(const NodeArgs& args) {
     cublasLtMatmulPreferenceDestroy(preference);
     if (status != CUBLAS_STATUS_SUCCESS || found == 0) {
         fail("cuda backend: node '", args.node.name, "': cuBLASLt has no algorithm for x ",
-             shape_string(args.inputs[0].shape), " @ W ", shape_string(w_shape), "^T (",
+             args.inputs[0].shape.str(), " @ W ", w_shape.str(), "^T (",
              status != CUBLAS_STATUS_SUCCESS ? cublasLtGetStatusString(status) : "no heuristic result", ")");
     }
     plan->algo = result.algo;

@@ -1,6 +1,6 @@
 // The module's exported entry points (declared in cliprt/cuda_module.h). Nothing may escape them
 // as an exception: the loader calls them before it has a backend to blame.
-#include "cliprt/cuda_module.h"
+#include "cliprt/cuda_module_abi.h"
 #include "cuda_backend.h"
 #include "cuda_device.h"
 

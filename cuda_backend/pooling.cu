@@ -27,7 +27,7 @@ __global__ void avg_pool2d_kernel(AvgPool2dArgs a, int64_t n) {
 constexpr int kPoolThreads = 256;
 
 // The token row b pools: first, last, the first maximal id (torch.argmax), or the first id equal
-// to eos_id (the last token if there is none).
+// to eos_id (position 0 if there is none, as torch.argmax(ids == eos_id); graph.h TokenPoolParams).
 __device__ int pooled_position(const TokenPoolArgs& a, int b) {
     const int32_t* ids = a.ids + static_cast<int64_t>(b) * a.len;
     switch (a.mode) {
@@ -44,7 +44,7 @@ __device__ int pooled_position(const TokenPoolArgs& a, int b) {
             for (int t = 0; t < a.len; ++t) {
                 if (ids[t] == a.eos_id) return t;
             }
-            return a.len - 1;
+            return 0;
         case Pool::Mean:
             return 0;
     }

@@ -3,7 +3,6 @@
 #include <cstdint>
 
 #include "cliprt/error.h"
-#include "cliprt_inline.h"
 #include "cuda_buffer.h"
 #include "cuda_ops.h"
 
@@ -32,7 +31,7 @@ Step record_unary(const NodeArgs& args, Storage s) {
     UnaryArgs a;
     a.x = device_data(args.inputs[0]);
     a.y = device_data(args.output);
-    a.n = element_count(args.output.shape);
+    a.n = args.output.shape.numel();
     a.act = to_act(p.act);
     a.alpha = p.alpha;
     a.beta = p.beta;
@@ -85,7 +84,7 @@ Step record_attention(const NodeArgs& args, Storage s) {
         const Shape& qkv = args.inputs[next].shape;  // [B, L, 3W]: q, k and v side by side in each row
         const auto* base = static_cast<const unsigned char*>(device_data(args.inputs[next++]));
         const int64_t width = qkv[2] / 3;
-        const uint64_t bytes = element_bytes(args.inputs[0].dtype);
+        const uint64_t bytes = dtype_size(args.inputs[0].dtype);
         a.batch = static_cast<int>(qkv[0]);
         a.q_len = a.kv_len = static_cast<int>(qkv[1]);
         a.q_batch_stride = a.k_batch_stride = a.v_batch_stride = qkv[1] * qkv[2];
@@ -171,7 +170,7 @@ Step record_embedding(const NodeArgs& args, Storage s) {
     a.ids = static_cast<const int32_t*>(device_data(args.inputs[0]));
     a.table = device_data(args.inputs[1]);
     a.y = device_data(args.output);
-    a.n = element_count(args.inputs[0].shape);
+    a.n = args.inputs[0].shape.numel();
     a.width = table[1];
     a.vocab = table[0];
     a.error_position = args.error_position;
@@ -217,7 +216,7 @@ Step record_permute(const NodeArgs& args) {
     a.x = device_data(args.inputs[0]);
     a.y = device_data(args.output);
     a.rank = in.rank();
-    a.element_bytes = static_cast<int>(element_bytes(args.output.dtype));
+    a.element_bytes = static_cast<int>(dtype_size(args.output.dtype));
     for (int d = 0; d < in.rank(); ++d) {
         const int source = perm[static_cast<size_t>(d)];
         a.dims[d] = in[source];

@@ -19,7 +19,7 @@
 #include "cliprt/safetensors.h"
 #include "models/hf_clip.h"
 #include "models/model_loader.h"
-#include "src/config_json.h"
+#include "cliprt/config_json.h"
 
 namespace cliprt {
 

@@ -13,7 +13,7 @@
 #include "cliprt/error.h"
 #include "cliprt/safetensors.h"
 #include "models/model_weights.h"
-#include "src/config_json.h"
+#include "cliprt/config_json.h"
 
 namespace cliprt {
 

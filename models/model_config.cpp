@@ -6,7 +6,7 @@
 
 #include "cliprt/embedded_file.h"
 #include "cliprt/error.h"
-#include "src/config_json.h"
+#include "cliprt/config_json.h"
 
 namespace cliprt {
 

@@ -1,7 +1,7 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
 // [B, L, W] -> [B, W]: the token at a position chosen per batch row (first, last, argmax of ids,
-// first eos id) or the mean of tokens [mean_start, L).
+// first eos id, position 0 when a row has none) or the mean of tokens [mean_start, L).
 #include "common.glsl"
 
 layout(constant_id = 3) const uint MODE = 0;  // cliprt::PoolMode: First, Last, Argmax, Eos, Mean
@@ -35,7 +35,7 @@ uint position(uint b) {
     for (uint l = 0u; l < p.len; ++l) {
         if (ids[b * p.len + l] == p.eos_id) return l;
     }
-    return p.len - 1u;
+    return 0u;  // no eos id: position 0, as torch.argmax(ids == eos_id) (graph.h TokenPoolParams)
 }
 
 void main() {

@@ -10,7 +10,7 @@
 
 #include "cliprt/cpu_backend.h"
 #include "cliprt/error.h"
-#include "cliprt/parity.h"
+#include "models/parity.h"
 #include "cliprt/safetensors.h"
 #include "models/model_loader.h"
 

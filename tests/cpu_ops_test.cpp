@@ -338,13 +338,13 @@ TEST(CpuBackend, DispatchCountSkipsViews) {
 
 TEST(CpuBackend, DeviceInfo) {
     const DeviceInfo info = make_cpu_ref_backend(3)->device_info();
-    EXPECT_EQ(info.backend, "cpu");
+    EXPECT_EQ(info.backend, "cpu-ref");
     EXPECT_EQ(info.type, "cpu");
     EXPECT_FALSE(info.name.empty());
     EXPECT_GT(info.memory_bytes, 0u);
     ASSERT_FALSE(info.details.empty());
     EXPECT_EQ(info.details[0], (std::pair<std::string, std::string>{"threads", "3"}));
-    EXPECT_EQ(make_cpu_ref_backend()->name(), "cpu");
+    EXPECT_EQ(make_cpu_ref_backend()->name(), "cpu-ref");
 }
 
 TEST(CpuBackend, BuffersAreZeroedAlignedAndBoundsChecked) {

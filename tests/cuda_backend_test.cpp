@@ -17,7 +17,7 @@
 #include "cliprt/backends.h"
 #include "cliprt/cuda_module.h"
 #include "cliprt/error.h"
-#include "cliprt/parity.h"
+#include "models/parity.h"
 #include "op_parity_cases.h"
 
 namespace cliprt {

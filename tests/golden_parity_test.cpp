@@ -5,7 +5,7 @@
 #include <cmath>
 
 #include "cliprt/cpu_backend.h"
-#include "cliprt/parity.h"
+#include "models/parity.h"
 
 namespace cliprt {
 namespace {

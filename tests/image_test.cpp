@@ -13,7 +13,7 @@
 #include <random>
 
 #include "cliprt/error.h"
-#include "src/image_resize.h"
+#include "image/image_resize.h"
 
 namespace {
 

@@ -191,7 +191,8 @@ inline std::vector<OpCase> binary_cases() {
 inline std::vector<OpCase> linear_cases() {
     std::vector<OpCase> cases;
     const int64_t mkn[][3] = {{1, 1, 1},    {1, 3, 5},    {3, 5, 7},    {7, 13, 5}, {13, 50, 77},
-                              {50, 77, 13}, {77, 64, 197}, {197, 33, 50}, {257, 7, 3}, {5, 257, 13}};
+                              {50, 77, 13}, {77, 64, 197}, {197, 33, 50}, {257, 7, 3}, {5, 257, 13},
+                              {19, 45, 600}};  // k over two cache blocks of the fast CPU GEMM
     for (const auto& s : mkn) {
         const int64_t m = s[0], k = s[1], n = s[2];
         const std::string dims = std::to_string(m) + "x" + std::to_string(k) + "x" + std::to_string(n);
@@ -439,9 +440,49 @@ inline std::vector<OpCase> graph_cases() {
              }}};
 }
 
+// Edge cases of the pooled position (graph.h: Eos takes position 0 when a row has no eos id, as
+// torch.argmax(ids == eos_id); Argmax the first maximum): batch 1, odd batches, length 1, rows
+// without an eos id and all-padding rows. Last in the table, so that the cases before them keep
+// their indices and with them their data (the seed is 1234 + index).
+inline std::vector<OpCase> token_pool_edge_cases() {
+    std::vector<OpCase> cases;
+    const std::pair<PoolMode, const char*> modes[] = {{PoolMode::First, "first"}, {PoolMode::Last, "last"},
+                                                      {PoolMode::Argmax, "argmax"}, {PoolMode::Eos, "eos"},
+                                                      {PoolMode::Mean, "mean"}};
+    struct PoolRows {
+        const char* name;
+        int64_t batch, len;
+        std::vector<int32_t> ids;
+    };
+    const PoolRows layouts[] = {
+        {"b1_no_eos", 1, 6, {3, 1, 4, 1, 5, 2}},
+        {"b3_len1", 3, 1, {9, 0, 4}},
+        // no eos; all padding; eos last; eos first then padding; two eos ids
+        {"b5_padding", 5, 4, {1, 2, 3, 4, 0, 0, 0, 0, 1, 2, 3, 9, 9, 0, 0, 0, 2, 9, 5, 9}},
+    };
+    for (const auto& [mode, name] : modes) {
+        for (const PoolRows& rows : layouts) {
+            for (int start : {0, 1}) {
+                if (start == 1 && (mode != PoolMode::Mean || rows.len == 1)) continue;
+                cases.push_back({std::string("token_pool_") + name + (start ? "_from1_" : "_") + rows.name,
+                                 mode == PoolMode::Mean ? Family::Norm : Family::Exact, [mode = mode, start, rows](Graph& g, Data& d) {
+                                     TokenPoolParams p;
+                                     p.mode = mode;
+                                     p.eos_id = 9;
+                                     p.mean_start = start;
+                                     const ValueId ids = d.ids(g, "ids", rows.ids, Shape{rows.batch, rows.len});
+                                     const ValueId x = d.input(g, "x", Shape{rows.batch, rows.len, 5});
+                                     g.mark_output(g.token_pool(x, mode == PoolMode::Argmax || mode == PoolMode::Eos ? ids : -1, p));
+                                 }});
+            }
+        }
+    }
+    return cases;
+}
+
 inline std::vector<OpCase> all_cases() {
     std::vector<OpCase> all;
-    for (auto make : {unary_cases, binary_cases, linear_cases, conv_cases, pool_and_norm_cases, attention_cases, layout_cases, graph_cases}) {
+    for (auto make : {unary_cases, binary_cases, linear_cases, conv_cases, pool_and_norm_cases, attention_cases, layout_cases, graph_cases, token_pool_edge_cases}) {
         for (OpCase& c : make()) all.push_back(std::move(c));
     }
     return all;

@@ -8,7 +8,7 @@
 
 #include <cstdio>
 
-#include "cliprt/parity.h"
+#include "models/parity.h"
 #include "op_parity_cases.h"
 #include "vulkan_test_support.h"
 
@@ -69,8 +69,9 @@ INSTANTIATE_TEST_SUITE_P(Vulkan, VulkanOps,
                                             ::testing::ValuesIn(case_indices())),
                          case_name);
 
-// graph.h: Eos pools the first position whose id is eos_id, the last position when there is none.
-TEST(VulkanOpsContract, EosPoolFallsBackToLastPosition) {
+// graph.h: Eos pools the first position whose id is eos_id, position 0 when there is none (torch's
+// argmax(ids == eos_id)). The shared cases check this against the CPU; this pins the positions.
+TEST(VulkanOpsContract, EosPoolWithoutEosTakesPositionZero) {
     CLIPRT_VULKAN_BACKEND_OR_SKIP(backend, DType::F32, "cpu");
     Data data(DType::F32, 11);
     Graph g;
@@ -83,7 +84,7 @@ TEST(VulkanOpsContract, EosPoolFallsBackToLastPosition) {
     const Tensor got = op_parity::run_guarded(*backend, g, data.inputs)[0];
     const float* tokens = data.inputs[1].f32();
     for (int j = 0; j < 3; ++j) {
-        EXPECT_EQ(got.f32()[j], tokens[3 * 3 + j]) << "row 0 has no eos: the last token";
+        EXPECT_EQ(got.f32()[j], tokens[0 * 3 + j]) << "row 0 has no eos: the first token";
         EXPECT_EQ(got.f32()[3 + j], tokens[(4 + 0) * 3 + j]) << "row 1 has eos first";
     }
     vulkan_test::expect_no_validation_messages(*backend);

@@ -1,4 +1,4 @@
-"""The deterministic weight generator, identical to runtime/src/synthetic_weights.cpp.
+"""The deterministic weight generator, identical to runtime/weights/synthetic_weights.cpp.
 
     u(name, i) = (splitmix64(fnv1a64(name) + i) >> 40) / 2**24      in [0, 1)
     value      = center + scale * (2u - 1)                          in float64, stored as float32

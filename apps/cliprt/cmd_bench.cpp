@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "cliprt/backends.h"
+#include "cliprt/node_cost.h"
 #include "cliprt/synthetic_weights.h"
 #include "commands.h"
 #include "models/model_loader.h"
@@ -66,8 +67,8 @@ Command add_bench_command(CLI::App& app) {
         nlohmann::json rows = nlohmann::json::array();
         if (!o->json) {
             std::printf("%s weights\n", o->weights.c_str());
-            std::printf("%-12s %-8s %-6s %-5s %6s %12s %12s %10s %8s\n", "model", "backend", "tower", "dtype", "batch",
-                        "items/s", "ms/forward", "dispatches", "submits");
+            std::printf("%-12s %-8s %-6s %-5s %6s %12s %12s %10s %8s %10s %9s\n", "model", "backend", "tower", "dtype",
+                        "batch", "items/s", "ms/forward", "dispatches", "submits", "GFLOP/fwd", "GFLOP/s");
         }
         for (const std::string& model_name : split(o->model)) {
         auto model = load_clip_model(model_name, o->weights);
@@ -77,8 +78,12 @@ Command add_bench_command(CLI::App& app) {
             options.dtype = parse_dtype(dtype_text);
             options.threads = o->threads;
             options.device = o->device;
-            if (backend_name == "cpu" && options.dtype != DType::F32) {
-                std::cerr << "cliprt: skipping cpu " << dtype_text << " (the cpu backend computes in f32 only)\n";
+            if (backend_name == "cpu-ref" && options.dtype != DType::F32) {
+                std::cerr << "cliprt: skipping cpu-ref " << dtype_text << " (the reference computes in f32 only)\n";
+                continue;
+            }
+            if (backend_name == "cpu" && options.dtype != DType::F32 && options.dtype != DType::BF16) {
+                std::cerr << "cliprt: skipping cpu " << dtype_text << " (the cpu backend runs f32 or bf16)\n";
                 continue;
             }
             auto backend = create_backend(backend_name, options);
@@ -121,14 +126,21 @@ Command add_bench_command(CLI::App& app) {
                     const double per_second = batch * runs / elapsed;
                     const Program& program = session.last_compiled()->program();
                     const std::string dtype = dtype_name(backend->float_storage_dtype());
+                    const NodeCost cost = graph_cost(session.last_compiled()->graph(), backend->float_storage_dtype());
+                    const double gflop = 1e-9 * static_cast<double>(cost.flops);
+                    const double gflop_per_second = gflop * runs / elapsed;
                     if (o->json) {
                         rows.push_back({{"model", cfg.name}, {"backend", backend_name}, {"device", backend->device_info().name},
                                         {"tower", tower}, {"dtype", dtype}, {"batch", batch},
                                         {"items_per_second", per_second}, {"ms_per_forward", ms}, {"runs", runs},
-                                        {"dispatches", program.dispatch_count()}, {"submits", program.submit_count()}});
+                                        {"dispatches", program.dispatch_count()}, {"submits", program.submit_count()},
+                                        {"threads", o->threads}, {"gflop_per_forward", gflop},
+                                        {"gbytes_per_forward", 1e-9 * static_cast<double>(cost.bytes)},
+                                        {"gflop_per_second", gflop_per_second}});
                     } else {
-                        std::printf("%-12s %-8s %-6s %-5s %6d %12.2f %12.2f %10d %8d\n", cfg.name.c_str(), backend_name.c_str(), tower.c_str(),
-                                    dtype.c_str(), batch, per_second, ms, program.dispatch_count(), program.submit_count());
+                        std::printf("%-12s %-8s %-6s %-5s %6d %12.2f %12.2f %10d %8d %10.3f %9.1f\n", cfg.name.c_str(),
+                                    backend_name.c_str(), tower.c_str(), dtype.c_str(), batch, per_second, ms,
+                                    program.dispatch_count(), program.submit_count(), gflop, gflop_per_second);
                     }
                 }
             }

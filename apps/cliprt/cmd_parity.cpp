@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cliprt/backends.h"
-#include "cliprt/parity.h"
+#include "models/parity.h"
 #include "commands.h"
 
 namespace cliprt::app {
@@ -43,11 +43,12 @@ Command add_parity_command(CLI::App& app) {
         std::unique_ptr<Backend> reference;
         if (!o->against.empty()) {
             BackendOptions reference_options = options;
-            if (o->against == "cpu") reference_options.dtype = DType::F32;  // the oracle computes in f32 only
+            if (o->against == "cpu" || o->against == "cpu-ref") reference_options.dtype = DType::F32;
             reference = create_backend(o->against, reference_options);
         }
         ParityTolerance tolerance;
         if (options.dtype == DType::F16) tolerance = ParityTolerance{0.999, 1e-3};
+        if (options.dtype == DType::BF16) tolerance = ParityTolerance{0.999, 2e-3};
         int passed = 0, failed = 0;
         nlohmann::json cases = nlohmann::json::array();
         if (!o->json) {

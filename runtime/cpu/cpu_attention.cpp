@@ -103,31 +103,29 @@ void attention(ThreadPool& pool, const AttentionParams& params, const AttentionL
     attend(pool, normalized, heads, params.causal, qn.data(), kn.data(), v, score_mult, head_scale, out);
 }
 
-Step record_attention(const NodeArgs& args) {
-    const AttentionParams p = args.node.get<AttentionParams>();
-    AttentionLayout l;
-    const float* q = nullptr;
-    const float* k = nullptr;
-    const float* v = nullptr;
+AttentionOperands attention_operands(const AttentionParams& p, const std::vector<TensorArg>& inputs,
+                                     const TensorArg& output) {
+    AttentionOperands o;
+    AttentionLayout& l = o.layout;
     size_t next = 0;
     if (p.packed_qkv) {
-        const Shape& s = args.inputs[next].shape;  // [B, L, 3W]: q, k, v side by side in each row
-        const float* qkv = f32_data(args.inputs[next++]);
+        const Shape& s = inputs[next].shape;  // [B, L, 3W]: q, k, v side by side in each row
+        const float* qkv = f32_data(inputs[next++]);
         const int64_t width = s[2] / 3;
         l.batch = s[0];
         l.q_len = s[1];
         l.kv_len = s[1];
         l.q_batch_stride = l.k_batch_stride = l.v_batch_stride = s[1] * s[2];
         l.q_row_stride = l.k_row_stride = l.v_row_stride = s[2];
-        q = qkv;
-        k = qkv + width;
-        v = qkv + 2 * width;
+        o.q = qkv;
+        o.k = qkv + width;
+        o.v = qkv + 2 * width;
     } else {
-        const Shape& qs = args.inputs[0].shape;
-        const Shape& ks = args.inputs[1].shape;
-        q = f32_data(args.inputs[0]);
-        k = f32_data(args.inputs[1]);
-        v = f32_data(args.inputs[2]);
+        const Shape& qs = inputs[0].shape;
+        const Shape& ks = inputs[1].shape;
+        o.q = f32_data(inputs[0]);
+        o.k = f32_data(inputs[1]);
+        o.v = f32_data(inputs[2]);
         next = 3;
         l.batch = ks[0];
         l.q_len = qs[1];
@@ -137,14 +135,18 @@ Step record_attention(const NodeArgs& args) {
         l.k_batch_stride = l.v_batch_stride = ks[1] * ks[2];
         l.k_row_stride = l.v_row_stride = ks[2];
     }
-    l.head_dim = args.output.shape[2] / p.heads;
-    const float* logit_mult = p.cosine ? f32_data(args.inputs[next++]) : nullptr;
-    const float* head_scale = p.has_head_scale ? f32_data(args.inputs[next++]) : nullptr;
-    float* out = f32_data(args.output);
+    l.head_dim = output.shape[2] / p.heads;
+    o.logit_mult = p.cosine ? f32_data(inputs[next++]) : nullptr;
+    o.head_scale = p.has_head_scale ? f32_data(inputs[next++]) : nullptr;
+    o.out = f32_data(output);
+    return o;
+}
+
+Step record_attention(const NodeArgs& args) {
+    const AttentionParams p = args.node.get<AttentionParams>();
+    const AttentionOperands o = attention_operands(p, args.inputs, args.output);
     ThreadPool& pool = args.pool;
-    return [&pool, p, l, q, k, v, logit_mult, head_scale, out] {
-        attention(pool, p, l, q, k, v, logit_mult, head_scale, out);
-    };
+    return [&pool, p, o] { attention(pool, p, o.layout, o.q, o.k, o.v, o.logit_mult, o.head_scale, o.out); };
 }
 
 }  // namespace cliprt::cpu

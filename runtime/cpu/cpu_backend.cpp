@@ -20,8 +20,6 @@ std::unique_ptr<Backend> make_cpu_ref_backend(int threads) {
     return std::make_unique<cpu::CpuBackend>(threads);
 }
 
-// Until the fast kernels land, the default CPU backend is the reference one.
-std::unique_ptr<Backend> make_cpu_backend(int threads) { return make_cpu_ref_backend(threads); }
 
 namespace cpu {
 
@@ -68,11 +66,45 @@ DType expected_input_dtype(const Node& node, size_t input) {
 
 }  // namespace
 
+Step record_node(const NodeArgs& args) {
+    switch (args.node.op) {
+        case OpKind::Linear:
+            return record_linear(args);
+        case OpKind::Conv2d:
+            return record_conv2d(args);
+        case OpKind::AvgPool2d:
+            return record_avg_pool2d(args);
+        case OpKind::LayerNorm:
+            return record_layer_norm(args);
+        case OpKind::Attention:
+            return record_attention(args);
+        case OpKind::Unary:
+            return record_unary(args);
+        case OpKind::Binary:
+            return record_binary(args);
+        case OpKind::Embedding:
+            return record_embedding(args);
+        case OpKind::Concat:
+            return record_concat(args);
+        case OpKind::Permute:
+            return record_permute(args);
+        case OpKind::TokenPool:
+            return record_token_pool(args);
+        case OpKind::L2Normalize:
+            return record_l2_normalize(args);
+        case OpKind::Softmax:
+            return record_softmax(args);
+        case OpKind::Reshape:
+            break;
+    }
+    fail("cpu backend: reshape '", args.node.name, "' has no step (it is a view)");
+}
+
 CpuBackend::CpuBackend(int threads) : pool_(threads) {}
 
 DeviceInfo CpuBackend::device_info() const {
     DeviceInfo info;
-    info.backend = "cpu";
+    info.backend = "cpu-ref";
     info.name = cpu_model_name();
     info.type = "cpu";
     const long pages = sysconf(_SC_PHYS_PAGES);
@@ -130,49 +162,7 @@ std::unique_ptr<Program> CpuBackend::record(const Graph& graph, const std::vecto
                 fail("cpu backend: reshape '", node.name, "' does not share its input's storage");
             continue;
         }
-        switch (node.op) {
-            case OpKind::Linear:
-                steps.push_back(record_linear(node_args));
-                break;
-            case OpKind::Conv2d:
-                steps.push_back(record_conv2d(node_args));
-                break;
-            case OpKind::AvgPool2d:
-                steps.push_back(record_avg_pool2d(node_args));
-                break;
-            case OpKind::LayerNorm:
-                steps.push_back(record_layer_norm(node_args));
-                break;
-            case OpKind::Attention:
-                steps.push_back(record_attention(node_args));
-                break;
-            case OpKind::Unary:
-                steps.push_back(record_unary(node_args));
-                break;
-            case OpKind::Binary:
-                steps.push_back(record_binary(node_args));
-                break;
-            case OpKind::Embedding:
-                steps.push_back(record_embedding(node_args));
-                break;
-            case OpKind::Concat:
-                steps.push_back(record_concat(node_args));
-                break;
-            case OpKind::Permute:
-                steps.push_back(record_permute(node_args));
-                break;
-            case OpKind::TokenPool:
-                steps.push_back(record_token_pool(node_args));
-                break;
-            case OpKind::L2Normalize:
-                steps.push_back(record_l2_normalize(node_args));
-                break;
-            case OpKind::Softmax:
-                steps.push_back(record_softmax(node_args));
-                break;
-            case OpKind::Reshape:
-                break;
-        }
+        steps.push_back(record_node(node_args));
     }
     return std::make_unique<CpuProgram>(std::move(steps));
 }

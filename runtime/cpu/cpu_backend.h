@@ -19,6 +19,10 @@ public:
     // Programs use this backend's thread pool: they must not outlive it.
     std::unique_ptr<Program> record(const Graph& graph, const std::vector<TensorArg>& args) override;
 
+protected:
+    ThreadPool& pool() { return pool_; }
+    const ThreadPool& pool() const { return pool_; }
+
 private:
     ThreadPool pool_;
 };

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "cliprt/backend.h"
 #include "cliprt/graph.h"
 #include "cpu/thread_pool.h"
 
@@ -59,6 +60,20 @@ struct AttentionLayout {
 // per-head arrays, null when unused.
 void attention(ThreadPool& pool, const AttentionParams& params, const AttentionLayout& layout, const float* q,
                const float* k, const float* v, const float* logit_mult, const float* head_scale, float* out);
+
+// The operands of an Attention node (inputs as described at AttentionParams), decoded once for
+// every CPU kernel.
+struct AttentionOperands {
+    AttentionLayout layout;
+    const float* q = nullptr;
+    const float* k = nullptr;
+    const float* v = nullptr;
+    const float* logit_mult = nullptr;  // cosine only
+    const float* head_scale = nullptr;  // has_head_scale only
+    float* out = nullptr;
+};
+AttentionOperands attention_operands(const AttentionParams& params, const std::vector<TensorArg>& inputs,
+                                     const TensorArg& output);
 
 // ---- normalization (cpu_normalization.cpp) ----
 

@@ -27,6 +27,9 @@ inline int64_t outer_size(const Shape& shape) {
     return rows;
 }
 
+// The step of any node but a Reshape (a view, which has none).
+Step record_node(const NodeArgs& args);
+
 Step record_linear(const NodeArgs& args);
 Step record_conv2d(const NodeArgs& args);
 Step record_avg_pool2d(const NodeArgs& args);

@@ -1,8 +1,26 @@
 #include "cpu/thread_pool.h"
 
 #include <algorithm>
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
 
 namespace cliprt::cpu {
+
+namespace {
+
+// About 100 microseconds of polling before a thread blocks.
+constexpr int kSpins = 4000;
+
+inline void spin_pause() {
+#if defined(__x86_64__) || defined(__i386__)
+    _mm_pause();
+#else
+    std::this_thread::yield();
+#endif
+}
+
+}  // namespace
 
 ThreadPool::ThreadPool(int threads) : threads_(std::max(threads, 1)), scratch_(static_cast<size_t>(threads_)) {
     for (int t = 1; t < threads_; ++t) workers_.emplace_back([this, t] { worker_loop(t); });
@@ -20,6 +38,7 @@ ThreadPool::~ThreadPool() {
 void ThreadPool::worker_loop(int thread) {
     uint64_t seen = 0;
     for (;;) {
+        for (int i = 0; i < kSpins && generation_.load(std::memory_order_acquire) == seen && !stopping_; ++i) spin_pause();
         {
             std::unique_lock<std::mutex> lock(mutex_);
             wake_.wait(lock, [&] { return stopping_ || generation_ != seen; });
@@ -72,6 +91,7 @@ void ThreadPool::run_tasks(int64_t tasks, const std::function<void(int64_t task,
     wake_.notify_all();
     work_on_current_job(0);
     std::exception_ptr error;
+    for (int i = 0; i < kSpins && finished_tasks_.load(std::memory_order_acquire) != tasks; ++i) spin_pause();
     {
         std::unique_lock<std::mutex> lock(mutex_);
         done_.wait(lock, [&] { return finished_tasks_ == job_tasks_; });

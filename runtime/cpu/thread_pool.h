@@ -3,6 +3,7 @@
 // so kernels can pack operands without allocating per call.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <exception>
@@ -47,14 +48,16 @@ private:
     std::mutex mutex_;
     std::condition_variable wake_;
     std::condition_variable done_;
-    uint64_t generation_ = 0;  // bumped for every job so sleeping workers see a new one
-    bool stopping_ = false;
+    // Bumped for every job so waiting workers see a new one. Workers spin on it briefly before they
+    // sleep: a forward runs many short parallel loops back to back, and a wake-up costs more than one.
+    std::atomic<uint64_t> generation_{0};
+    std::atomic<bool> stopping_{false};
 
     // The current job, guarded by mutex_.
     const std::function<void(int64_t, int)>* job_ = nullptr;
     int64_t job_tasks_ = 0;
     int64_t next_task_ = 0;
-    int64_t finished_tasks_ = 0;
+    std::atomic<int64_t> finished_tasks_{0};
     std::exception_ptr error_;
 };
 

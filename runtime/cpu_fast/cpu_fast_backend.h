@@ -1,0 +1,34 @@
+// The fast CPU backend (`cpu`): the reference backend's buffers, thread pool and unsupported-op
+// rules, with SIMD kernels chosen at run time for the processor (AVX-512, AVX2+FMA or portable
+// C++), weights packed once into GEMM panels, fused attention, and f32 or bf16 weights. Ops with
+// no fast kernel (embedding, concat, permute, pooling) run the reference kernels.
+#pragma once
+
+#include <memory>
+
+#include "cpu/cpu_backend.h"
+#include "cpu_fast/cpu_fast_kernels.h"
+#include "cpu_fast/cpu_fast_packing.h"
+
+namespace cliprt::cpu_fast {
+
+class FastCpuBackend : public cpu::CpuBackend {
+public:
+    // weights: DType::F32 or DType::BF16 (Linear and Conv2d weights rounded to bf16 when packed).
+    FastCpuBackend(int threads, Isa isa, DType weights);
+
+    DeviceInfo device_info() const override;
+    std::unique_ptr<Buffer> allocate(uint64_t bytes) override;
+    std::unique_ptr<Program> record(const Graph& graph, const std::vector<TensorArg>& args) override;
+
+    const Kernels& kernels() const { return kernels_; }
+    uint64_t packed_weight_bytes() const { return packs_->bytes(); }
+
+private:
+    const Kernels& kernels_;
+    DType weights_;
+    WeightFormat format_;
+    std::shared_ptr<PackCache> packs_;
+};
+
+}  // namespace cliprt::cpu_fast

@@ -1,0 +1,142 @@
+// Conv2d as GEMM per image: out[o, pixel] = W[o, :] . patch(pixel) + b[o] (+ residual, act), NCHW.
+// The weights (the left operand) are packed into row tiles once; the patches of every image are
+// gathered (im2col) straight into contiguous column panels, then the GEMM runs over tasks of
+// (image, panel block, row block) so small late-stage images still fill every thread at batch > 1.
+#include <memory>
+#include <vector>
+
+#include "cpu/cpu_buffer.h"
+#include "cpu/cpu_kernels.h"
+#include "cpu_fast/cpu_fast_ops.h"
+
+namespace cliprt::cpu_fast {
+
+bool is_constant(const Graph& graph, ValueId id);
+
+namespace {
+
+struct ConvPlan {
+    cpu::Conv2dShape s;
+    int64_t pixels = 0, patch = 0, panels = 0;  // per image
+    int nr = 1;
+};
+
+// Panel `panel` of one image's patch matrix: out[kk * nr + j] = the input under tap kk = (c, kh, kw)
+// of output pixel panel * nr + j, zero outside the image and past the last pixel. Columns are
+// handled in runs along one output row, which are contiguous in the input when stride_w is 1.
+void gather_panel(const float* image, const ConvPlan& p, int64_t panel, float* out) {
+    const cpu::Conv2dShape& s = p.s;
+    const int64_t out_w = s.out_w();
+    const int64_t area = s.kernel_h * s.kernel_w;
+    const int64_t first = panel * p.nr;
+    for (int64_t kk = 0; kk < p.patch; ++kk) {
+        const int64_t c = kk / area;
+        const int64_t kh = kk % area / s.kernel_w;
+        const int64_t kw = kk % s.kernel_w;
+        const float* plane = image + c * s.in_h * s.in_w;
+        float* dst = out + kk * p.nr;
+        int64_t j = 0;
+        while (j < p.nr) {
+            const int64_t pixel = first + j;
+            if (pixel >= p.pixels) {
+                std::fill(dst + j, dst + p.nr, 0.0f);
+                break;
+            }
+            const int64_t oh = pixel / out_w;
+            const int64_t ow = pixel % out_w;
+            const int64_t run = std::min<int64_t>(p.nr - j, out_w - ow);
+            const int64_t ih = oh * s.stride_h - s.pad_h + kh;
+            float* d = dst + j;
+            if (ih < 0 || ih >= s.in_h) {
+                std::fill_n(d, run, 0.0f);
+            } else {
+                const float* src = plane + ih * s.in_w;
+                if (s.stride_w == 1) {
+                    const int64_t iw0 = ow - s.pad_w + kw;  // input column of the run's first pixel
+                    const int64_t lo = std::clamp<int64_t>(-iw0, 0, run);
+                    const int64_t hi = std::clamp<int64_t>(s.in_w - iw0, lo, run);
+                    std::fill_n(d, lo, 0.0f);
+                    std::copy(src + iw0 + lo, src + iw0 + hi, d + lo);
+                    std::fill(d + hi, d + run, 0.0f);
+                } else {
+                    for (int64_t r = 0; r < run; ++r) {
+                        const int64_t iw = (ow + r) * s.stride_w - s.pad_w + kw;
+                        d[r] = iw >= 0 && iw < s.in_w ? src[iw] : 0.0f;
+                    }
+                }
+            }
+            j += run;
+        }
+    }
+}
+
+}  // namespace
+
+Step record_conv2d(const FastArgs& a) {
+    const Conv2dParams params = a.node.get<Conv2dParams>();
+    if (!is_constant(a.graph, a.node.inputs[1])) return {};
+    const Shape& xs = a.inputs[0].shape;
+    const Shape& ws = a.inputs[1].shape;
+    ConvPlan p;
+    p.s.batch = xs[0];
+    p.s.in_channels = xs[1];
+    p.s.in_h = xs[2];
+    p.s.in_w = xs[3];
+    p.s.out_channels = ws[0];
+    p.s.kernel_h = ws[2];
+    p.s.kernel_w = ws[3];
+    p.s.stride_h = params.stride_h;
+    p.s.stride_w = params.stride_w;
+    p.s.pad_h = params.pad_h;
+    p.s.pad_w = params.pad_w;
+    p.nr = a.kernels.gemm_nr;
+    p.pixels = p.s.out_h() * p.s.out_w();
+    p.patch = p.s.in_channels * p.s.kernel_h * p.s.kernel_w;
+    p.panels = (p.pixels + p.nr - 1) / p.nr;
+
+    const float* x = cpu::f32_data(a.inputs[0]);
+    const float* w = cpu::f32_data(a.inputs[1]);
+    size_t next = 2;
+    GemmEpilogue ep;
+    ep.act = params.act;
+    ep.bias_per_row = true;
+    if (params.has_bias) ep.bias = cpu::f32_data(a.inputs[next++]);
+    const float* residual = params.has_residual ? cpu::f32_data(a.inputs[next++]) : nullptr;
+    ep.ldr = p.pixels;
+    float* y = cpu::f32_data(a.output);
+    std::shared_ptr<const PackedWeights> packed =
+        a.packs.get_row_tiles(buffer_id(a.inputs[1]), a.inputs[1].offset, w, p.s.out_channels, p.patch, a.kernels);
+    return [&pool = a.pool, &kernels = a.kernels, packed, p, x, y, residual, ep] {
+        const int64_t in_image = p.s.in_channels * p.s.in_h * p.s.in_w;
+        const int64_t out_image = p.s.out_channels * p.pixels;
+        const int64_t panel_floats = p.patch * p.nr;
+        // The caller's scratch: steps of one program run one after another on its thread.
+        thread_local std::vector<float> cols;
+        cols.resize(static_cast<size_t>(p.s.batch * p.panels * panel_floats));
+        float* cols_data = cols.data();
+        pool.parallel_for(p.s.batch * p.panels, 1, [&](int64_t begin, int64_t end, int) {
+            for (int64_t i = begin; i < end; ++i)
+                gather_panel(x + i / p.panels * in_image, p, i % p.panels, cols_data + i * panel_floats);
+        });
+        // Tasks: image x panel block x row block, about four per thread.
+        const int64_t want = pool.threads() == 1 ? 1 : 4 * pool.threads();
+        const int64_t row_tiles = (p.s.out_channels + kernels.gemm_mr - 1) / kernels.gemm_mr;
+        const int64_t panel_chunks = std::clamp<int64_t>((want + p.s.batch - 1) / p.s.batch, 1, p.panels);
+        const int64_t panel_chunk = (p.panels + panel_chunks - 1) / panel_chunks;
+        const int64_t row_chunks = std::clamp<int64_t>(want / (p.s.batch * panel_chunks), 1, row_tiles);
+        const int64_t row_chunk = (row_tiles + row_chunks - 1) / row_chunks * kernels.gemm_mr;
+        pool.run_tasks(p.s.batch * panel_chunks * row_chunks, [&](int64_t task, int) {
+            const int64_t img = task / (panel_chunks * row_chunks);
+            const int64_t p0 = task / row_chunks % panel_chunks * panel_chunk;
+            const int64_t m0 = task % row_chunks * row_chunk;
+            if (p0 >= p.panels || m0 >= p.s.out_channels) return;
+            GemmEpilogue e = ep;
+            if (residual != nullptr) e.residual = residual + img * out_image;
+            const GemmB b{cols_data + img * p.panels * panel_floats, panel_floats, p.nr};
+            kernels.gemm_packed_a(m0, std::min(p.s.out_channels, m0 + row_chunk), p0, std::min(p.panels, p0 + panel_chunk),
+                                  p.pixels, p.patch, packed->f32.data(), b, y + img * out_image, p.pixels, e);
+        });
+    };
+}
+
+}  // namespace cliprt::cpu_fast

@@ -1,0 +1,80 @@
+#include "cpu_fast/cpu_fast_gemm.h"
+
+#include <algorithm>
+#include <vector>
+
+namespace cliprt::cpu_fast {
+
+namespace {
+
+struct Split {
+    int64_t row_chunks = 1, row_chunk = 1;
+    int64_t panel_chunks = 1, panel_chunk = 1;
+};
+
+// About four tasks per thread for balance, each with at least one panel and a few row tiles;
+// columns are split first, rows only when there are more rows than column work to share.
+Split split_work(int64_t m, int64_t panels, int mr, int threads) {
+    Split s;
+    const int64_t want = threads == 1 ? 1 : int64_t{4} * threads;
+    s.panel_chunks = std::min<int64_t>(panels, want);
+    const int64_t row_tiles = (m + mr - 1) / mr;
+    const int64_t min_row_tiles = 4;  // enough rows per task that each B panel is reused
+    s.row_chunks = std::clamp<int64_t>(want / s.panel_chunks, 1, std::max<int64_t>(1, row_tiles / min_row_tiles));
+    s.panel_chunk = (panels + s.panel_chunks - 1) / s.panel_chunks;
+    s.panel_chunks = (panels + s.panel_chunk - 1) / s.panel_chunk;
+    s.row_chunk = (row_tiles + s.row_chunks - 1) / s.row_chunks * mr;
+    s.row_chunks = (m + s.row_chunk - 1) / s.row_chunk;
+    return s;
+}
+
+template <typename Run>
+void run_split(cpu::ThreadPool& pool, const Kernels& kernels, int64_t m, int64_t n, Run&& run) {
+    if (m <= 0 || n <= 0) return;
+    const int64_t panels = (n + kernels.gemm_nr - 1) / kernels.gemm_nr;
+    const Split s = split_work(m, panels, kernels.gemm_mr, pool.threads());
+    pool.run_tasks(s.row_chunks * s.panel_chunks, [&](int64_t task, int) {
+        const int64_t r = task / s.panel_chunks;
+        const int64_t p = task % s.panel_chunks;
+        const int64_t m0 = r * s.row_chunk;
+        const int64_t p0 = p * s.panel_chunk;
+        run(m0, std::min(m, m0 + s.row_chunk), p0, std::min(panels, p0 + s.panel_chunk));
+    });
+}
+
+}  // namespace
+
+// A packed once for all tasks (in parallel), in the calling thread's scratch: packing it per task
+// would repeat the copy for every column block.
+void parallel_gemm(cpu::ThreadPool& pool, const Kernels& kernels, int64_t m, int64_t n, int64_t k, const float* a,
+                   int64_t lda, const GemmB& b, float* c, int64_t ldc, const GemmEpilogue& ep) {
+    if (m <= 0 || n <= 0) return;
+    thread_local std::vector<float> packed;
+    packed.resize(static_cast<size_t>(kernels.packed_a_floats(m, k)));
+    float* ap = packed.data();
+    const int64_t tiles = (m + kernels.gemm_mr - 1) / kernels.gemm_mr;
+    pool.parallel_for(tiles, std::max<int64_t>(1, 8192 / std::max<int64_t>(k, 1)), [&](int64_t t0, int64_t t1, int) {
+        kernels.pack_a(a, lda, m, k, t0 * kernels.gemm_mr, t1 * kernels.gemm_mr, ap);
+    });
+    run_split(pool, kernels, m, n, [&](int64_t m0, int64_t m1, int64_t p0, int64_t p1) {
+        kernels.gemm_packed_a(m0, m1, p0, p1, n, k, ap, b, c, ldc, ep);
+    });
+}
+
+void parallel_gemm_bf16(cpu::ThreadPool& pool, const Kernels& kernels, int64_t m, int64_t n, int64_t k,
+                        const float* a, int64_t lda, const GemmBf16B& b, float* c, int64_t ldc,
+                        const GemmEpilogue& ep) {
+    if (m <= 0 || n <= 0) return;
+    thread_local std::vector<float> packed;  // float-aligned words of either layout
+    packed.resize(static_cast<size_t>(kernels.packed_a_bf16_bytes(m, k, b.pairs) / 4));
+    float* ap = packed.data();
+    const int64_t tiles = (m + kernels.gemm_mr - 1) / kernels.gemm_mr;
+    pool.parallel_for(tiles, std::max<int64_t>(1, 8192 / std::max<int64_t>(k, 1)), [&](int64_t t0, int64_t t1, int) {
+        kernels.pack_a_bf16(a, lda, m, k, t0 * kernels.gemm_mr, t1 * kernels.gemm_mr, b.pairs, ap);
+    });
+    run_split(pool, kernels, m, n, [&](int64_t m0, int64_t m1, int64_t p0, int64_t p1) {
+        kernels.gemm_bf16_packed_a(m0, m1, p0, p1, n, k, ap, b, c, ldc, ep);
+    });
+}
+
+}  // namespace cliprt::cpu_fast

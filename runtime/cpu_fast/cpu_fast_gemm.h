@@ -1,0 +1,18 @@
+// GEMM over the thread pool: C = epilogue(A @ B) split into tasks of row blocks x column panels,
+// each run by the ISA's single-threaded kernel. Batch 1 has few rows, so the columns are split too.
+#pragma once
+
+#include <cstdint>
+
+#include "cpu/thread_pool.h"
+#include "cpu_fast/cpu_fast_kernels.h"
+
+namespace cliprt::cpu_fast {
+
+void parallel_gemm(cpu::ThreadPool& pool, const Kernels& kernels, int64_t m, int64_t n, int64_t k, const float* a,
+                   int64_t lda, const GemmB& b, float* c, int64_t ldc, const GemmEpilogue& ep);
+void parallel_gemm_bf16(cpu::ThreadPool& pool, const Kernels& kernels, int64_t m, int64_t n, int64_t k,
+                        const float* a, int64_t lda, const GemmBf16B& b, float* c, int64_t ldc,
+                        const GemmEpilogue& ep);
+
+}  // namespace cliprt::cpu_fast

@@ -1,0 +1,103 @@
+// The fast CPU kernels, one table per instruction set (portable C++, AVX2+FMA, AVX-512), chosen at
+// run time from what the processor has. Every kernel here is single-threaded over the range it is
+// given; the recorders (cpu_fast_*.cpp) split the work over the thread pool.
+//
+// The bodies are written once (cpu_fast_kernels_impl.h) over the vector type of cpu_fast_vec.h and
+// compiled three times with different target flags.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "cliprt/graph.h"
+
+namespace cliprt::cpu_fast {
+
+enum class Isa : uint8_t { Portable, Avx2, Avx512 };
+const char* isa_name(Isa isa);
+
+// What the processor runs, best first. `CLIPRT_CPU_ISA=portable|avx2|avx512` caps it (for tests
+// and for comparing paths); asking for more than the processor has is an error.
+Isa detected_isa();
+bool cpu_has_avx512_bf16();
+
+// The epilogue of Linear and Conv2d, applied to each C tile while it is still in registers:
+// c = act(c + bias + residual), bias per column (Linear) or per row (Conv2d's output channels).
+struct GemmEpilogue {
+    const float* bias = nullptr;
+    bool bias_per_row = false;
+    const float* residual = nullptr;  // same layout as C: row stride ldr
+    int64_t ldr = 0;
+    Activation act = Activation::None;
+};
+
+// B in column panels of gemm_nr columns: panel p (columns [p * nr, p * nr + nr)) starts at
+// data + p * panel_stride and its row k at + k * ldb. Columns past n in the last panel must be
+// readable (zero padding); they are never stored.
+struct GemmB {
+    const float* data = nullptr;
+    int64_t panel_stride = 0;
+    int64_t ldb = 0;
+};
+
+// bf16 weights (raw bits). With `pairs`, panel row kp holds, for each column j, the two values of
+// k = 2 kp and 2 kp + 1 side by side (the AVX512_BF16 dot-product layout); otherwise row k holds
+// one value per column (converted to f32 on load).
+struct GemmBf16B {
+    const uint16_t* data = nullptr;
+    int64_t panel_stride = 0;  // in uint16 elements
+    int64_t ldb = 0;           // per row (per k pair with `pairs`), in uint16 elements
+    bool pairs = false;
+};
+
+struct Kernels {
+    Isa isa = Isa::Portable;
+    int gemm_mr = 1;  // rows of C per register block
+    int gemm_nr = 1;  // columns of C per register block (= per B panel)
+
+    // C[m0:m1, panels p0:p1] = epilogue(A @ B) over rows [m0, m1) and panels [p0, p1); n is the
+    // total column count (the last panel may be partial). A rows have stride lda, C rows ldc.
+    void (*gemm)(int64_t m0, int64_t m1, int64_t p0, int64_t p1, int64_t n, int64_t k, const float* a, int64_t lda,
+                 const GemmB& b, float* c, int64_t ldc, const GemmEpilogue& ep) = nullptr;
+    // The same with A already packed by pack_a (rows of the whole matrix; m0 a multiple of gemm_mr).
+    void (*gemm_packed_a)(int64_t m0, int64_t m1, int64_t p0, int64_t p1, int64_t n, int64_t k, const float* a_packed,
+                          const GemmB& b, float* c, int64_t ldc, const GemmEpilogue& ep) = nullptr;
+    // Rows [r0, r1) of A [rows, k] (row stride lda; r0 a multiple of gemm_mr) into gemm_mr-row
+    // tiles, k-major, zero padded past `rows`: the whole matrix takes packed_a_floats(rows, k) floats,
+    // tile t at out + t * gemm_mr * k.
+    void (*pack_a)(const float* a, int64_t lda, int64_t rows, int64_t k, int64_t r0, int64_t r1, float* out) = nullptr;
+    int64_t packed_a_floats(int64_t rows, int64_t k) const { return (rows + gemm_mr - 1) / gemm_mr * gemm_mr * k; }
+    // The same with bf16 weights, A packed by pack_a_bf16: as bf16 pairs (one 32-bit word per row
+    // and k pair, rounded: the AVX512_BF16 dot products) when b.pairs, else as pack_a's f32 tiles.
+    void (*gemm_bf16_packed_a)(int64_t m0, int64_t m1, int64_t p0, int64_t p1, int64_t n, int64_t k,
+                               const void* a_packed, const GemmBf16B& b, float* c, int64_t ldc,
+                               const GemmEpilogue& ep) = nullptr;
+    void (*pack_a_bf16)(const float* a, int64_t lda, int64_t rows, int64_t k, int64_t r0, int64_t r1, bool pairs,
+                        void* out) = nullptr;
+    // Bytes of pack_a_bf16's output for the whole matrix.
+    int64_t packed_a_bf16_bytes(int64_t rows, int64_t k, bool pairs) const {
+        const int64_t padded = (rows + gemm_mr - 1) / gemm_mr * gemm_mr;
+        return pairs ? padded * ((k + 1) / 2) * 4 : padded * k * 4;
+    }
+
+    // Row-wise ops over the last dimension, rows [0, rows) of the pointers given.
+    void (*layer_norm)(const float* x, const float* gamma, const float* beta, float* y, int64_t rows, int64_t width,
+                       float eps) = nullptr;
+    // y = softmax(scale * x) per row.
+    void (*softmax)(const float* x, float* y, int64_t rows, int64_t width, float scale) = nullptr;
+    // y = x / max(|x|, 1e-12) per row (in place allowed).
+    void (*l2_normalize)(const float* x, float* y, int64_t rows, int64_t width) = nullptr;
+    // y = alpha * act(x) + beta over n elements (in place allowed).
+    void (*unary)(const float* x, float* y, int64_t n, Activation act, float alpha, float beta) = nullptr;
+    // y[i] = a[i] (op) b[i] over n elements.
+    void (*binary)(BinaryOp op, const float* a, const float* b, float* y, int64_t n) = nullptr;
+    // y = (op) x with one b value for all n elements.
+    void (*binary_scalar)(BinaryOp op, const float* a, float b, float* y, int64_t n) = nullptr;
+};
+
+const Kernels& kernels_portable();
+const Kernels& kernels_avx2();
+const Kernels& kernels_avx512();
+const Kernels& kernels_for(Isa isa);
+
+}  // namespace cliprt::cpu_fast

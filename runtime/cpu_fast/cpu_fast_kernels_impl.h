@@ -1,0 +1,633 @@
+// The bodies of the fast CPU kernels, written once over `Vec` (cpu_fast_vec.h) and included by one
+// translation unit per instruction set (cpu_fast_kernels_<isa>.cpp), each compiled with its own
+// target flags. Nothing here may be included anywhere else: the code differs per ISA.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "cpu_fast/cpu_fast_kernels.h"
+#include "cpu_fast/cpu_fast_vec.h"
+
+namespace cliprt::cpu_fast {
+namespace {
+
+using V = Vec::V;
+constexpr int kW = Vec::kWidth;
+constexpr int kMr = Vec::kGemmMr;
+constexpr int kNr = 2 * kW;  // two vectors of columns per register block
+
+// ---- math ----
+
+// exp(x), Cephes' expf: x = n ln2 + r, |r| <= ln2 / 2, exp(r) by a degree-6 polynomial; about 1 ulp.
+inline V vexp(V x) {
+    x = Vec::min(Vec::max(x, Vec::set1(-87.3f)), Vec::set1(88.7f));
+    const V n = Vec::round(Vec::mul(x, Vec::set1(1.44269504088896341f)));
+    V r = Vec::fmadd(n, Vec::set1(-0.693359375f), x);
+    r = Vec::fmadd(n, Vec::set1(2.12194440e-4f), r);
+    V p = Vec::set1(1.9875691500e-4f);
+    p = Vec::fmadd(p, r, Vec::set1(1.3981999507e-3f));
+    p = Vec::fmadd(p, r, Vec::set1(8.3334519073e-3f));
+    p = Vec::fmadd(p, r, Vec::set1(4.1665795894e-2f));
+    p = Vec::fmadd(p, r, Vec::set1(1.6666665459e-1f));
+    p = Vec::fmadd(p, r, Vec::set1(5.0000001201e-1f));
+    p = Vec::fmadd(p, Vec::mul(r, r), Vec::add(r, Vec::set1(1.0f)));
+    return Vec::mul(p, Vec::pow2i(n));
+}
+
+// erf(x) as a rational function of odd and even polynomials (the approximation Eigen and XLA use),
+// exact to a few ulp; |x| >= 4 is +-1 in f32.
+inline V verf(V x) {
+    x = Vec::min(Vec::max(x, Vec::set1(-4.0f)), Vec::set1(4.0f));
+    const V x2 = Vec::mul(x, x);
+    V p = Vec::set1(-2.72614225801306e-10f);
+    p = Vec::fmadd(x2, p, Vec::set1(2.77068142495902e-08f));
+    p = Vec::fmadd(x2, p, Vec::set1(-2.10102402082508e-06f));
+    p = Vec::fmadd(x2, p, Vec::set1(-5.69250639462346e-05f));
+    p = Vec::fmadd(x2, p, Vec::set1(-7.34990630326855e-04f));
+    p = Vec::fmadd(x2, p, Vec::set1(-2.95459980854025e-03f));
+    p = Vec::fmadd(x2, p, Vec::set1(-1.60960333262415e-02f));
+    p = Vec::mul(x, p);
+    V q = Vec::set1(-1.45660718464996e-05f);
+    q = Vec::fmadd(x2, q, Vec::set1(-2.13374055278905e-04f));
+    q = Vec::fmadd(x2, q, Vec::set1(-1.68282697438203e-03f));
+    q = Vec::fmadd(x2, q, Vec::set1(-7.37332916720468e-03f));
+    q = Vec::fmadd(x2, q, Vec::set1(-1.42647390514189e-02f));
+    return Vec::div(p, q);
+}
+
+inline V vsigmoid(V x) {
+    const V one = Vec::set1(1.0f);
+    return Vec::div(one, Vec::add(one, vexp(Vec::sub(Vec::zero(), x))));
+}
+
+// tanh(u) = sign(u) (1 - 2 / (exp(2|u|) + 1)): no overflow, absolute error ~1e-7.
+inline V vtanh(V u) {
+    const V one = Vec::set1(1.0f);
+    const V e = vexp(Vec::mul(Vec::set1(2.0f), Vec::abs(u)));
+    const V t = Vec::sub(one, Vec::div(Vec::set1(2.0f), Vec::add(e, one)));
+    return Vec::copysign(t, u);
+}
+
+template <Activation A>
+inline V activate(V x) {
+    if constexpr (A == Activation::None) {
+        return x;
+    } else if constexpr (A == Activation::Relu) {
+        return Vec::max(x, Vec::zero());
+    } else if constexpr (A == Activation::Gelu) {  // 0.5 x (1 + erf(x / sqrt 2)), exact erf as torch
+        const V e = verf(Vec::mul(x, Vec::set1(0.70710678118654752f)));
+        return Vec::mul(Vec::mul(Vec::set1(0.5f), x), Vec::add(Vec::set1(1.0f), e));
+    } else if constexpr (A == Activation::GeluTanh) {
+        const V x3 = Vec::mul(Vec::mul(x, x), x);
+        const V u = Vec::mul(Vec::set1(0.7978845608028654f), Vec::fmadd(Vec::set1(0.044715f), x3, x));
+        return Vec::mul(Vec::mul(Vec::set1(0.5f), x), Vec::add(Vec::set1(1.0f), vtanh(u)));
+    } else if constexpr (A == Activation::QuickGelu) {  // x * sigmoid(1.702 x)
+        return Vec::mul(x, vsigmoid(Vec::mul(Vec::set1(1.702f), x)));
+    } else {
+        static_assert(A == Activation::Sigmoid);
+        return vsigmoid(x);
+    }
+}
+
+// Calls f.template operator()<A>() for the run-time activation: one switch per block, not per element.
+template <typename F>
+inline void with_activation(Activation act, F&& f) {
+    switch (act) {
+        case Activation::None:
+            return f.template operator()<Activation::None>();
+        case Activation::Relu:
+            return f.template operator()<Activation::Relu>();
+        case Activation::Gelu:
+            return f.template operator()<Activation::Gelu>();
+        case Activation::GeluTanh:
+            return f.template operator()<Activation::GeluTanh>();
+        case Activation::QuickGelu:
+            return f.template operator()<Activation::QuickGelu>();
+        case Activation::Sigmoid:
+            return f.template operator()<Activation::Sigmoid>();
+    }
+}
+
+// ---- GEMM ----
+
+// Thread-local packing space for A blocks (grows, never shrinks).
+inline float* a_scratch(size_t floats) {
+    thread_local std::vector<float> buffer;
+    if (buffer.size() < floats) buffer.resize(floats);
+    return buffer.data();
+}
+
+// Packs rows [r0, r0 + rows) of A (k columns) into kMr-row tiles, each stored k-major: tile t
+// element (kk, i) at out[t * k * kMr + kk * kMr + i]. Rows past the end of A are zero.
+inline void pack_a(const float* a, int64_t lda, int64_t r0, int64_t rows, int64_t k, float* out) {
+    for (int64_t t = 0; t * kMr < rows; ++t) {
+        float* tile = out + t * k * kMr;
+        const int valid = static_cast<int>(std::min<int64_t>(kMr, rows - t * kMr));
+        for (int i = 0; i < valid; ++i) {
+            const float* src = a + (r0 + t * kMr + i) * lda;
+            for (int64_t kk = 0; kk < k; ++kk) tile[kk * kMr + i] = src[kk];
+        }
+        for (int i = valid; i < kMr; ++i) {
+            for (int64_t kk = 0; kk < k; ++kk) tile[kk * kMr + i] = 0.0f;
+        }
+    }
+}
+
+// Stores a register block: rows [0, rows), columns [0, cols) of C at c, after the epilogue.
+// tile holds the R x kNr accumulators (row i at tile + i * kNr).
+template <Activation A>
+void store_block(const float* tile, int rows, int cols, float* c, int64_t ldc, const GemmEpilogue& ep, int64_t row0,
+                 int64_t col0) {
+    V bias0 = Vec::zero();
+    V bias1 = Vec::zero();
+    if (ep.bias != nullptr && !ep.bias_per_row) {
+        bias0 = cols >= kW ? Vec::load(ep.bias + col0) : Vec::load_n(ep.bias + col0, cols);
+        bias1 = cols >= kNr ? Vec::load(ep.bias + col0 + kW)
+                            : (cols > kW ? Vec::load_n(ep.bias + col0 + kW, cols - kW) : Vec::zero());
+    }
+    for (int i = 0; i < rows; ++i) {
+        V v0 = Vec::load(tile + i * kNr);
+        V v1 = Vec::load(tile + i * kNr + kW);
+        if (ep.bias != nullptr) {
+            if (ep.bias_per_row) {
+                const V b = Vec::set1(ep.bias[row0 + i]);
+                v0 = Vec::add(v0, b);
+                v1 = Vec::add(v1, b);
+            } else {
+                v0 = Vec::add(v0, bias0);
+                v1 = Vec::add(v1, bias1);
+            }
+        }
+        float* out = c + i * ldc;
+        if (cols >= kNr) {
+            if (ep.residual != nullptr) {
+                const float* res = ep.residual + (row0 + i) * ep.ldr + col0;
+                v0 = Vec::add(v0, Vec::load(res));
+                v1 = Vec::add(v1, Vec::load(res + kW));
+            }
+            Vec::store(out, activate<A>(v0));
+            Vec::store(out + kW, activate<A>(v1));
+        } else {
+            const int n0 = std::min(cols, kW);
+            const int n1 = cols - n0;
+            if (ep.residual != nullptr) {
+                const float* res = ep.residual + (row0 + i) * ep.ldr + col0;
+                v0 = Vec::add(v0, Vec::load_n(res, n0));
+                if (n1 > 0) v1 = Vec::add(v1, Vec::load_n(res + kW, n1));
+            }
+            Vec::store_n(out, activate<A>(v0), n0);
+            if (n1 > 0) Vec::store_n(out + kW, activate<A>(v1), n1);
+        }
+    }
+}
+
+// The accumulators go through a stack tile: passing them on by reference would make the compiler
+// keep them in memory inside the k loop. Only the last k block applies the epilogue; earlier ones
+// store the partial sums (and later ones start from them, see start_block).
+template <int R>
+inline void finish_block(const V (&acc0)[R], const V (&acc1)[R], int cols, float* c, int64_t ldc,
+                         const GemmEpilogue& ep, int64_t row0, int64_t col0, bool last) {
+    if (!last) {
+        const int n0 = std::min(cols, kW);
+        const int n1 = std::max(cols - kW, 0);
+        for (int i = 0; i < R; ++i) {
+            Vec::store_n(c + i * ldc, acc0[i], n0);
+            if (n1 > 0) Vec::store_n(c + i * ldc + kW, acc1[i], n1);
+        }
+        return;
+    }
+    alignas(64) float tile[R * kNr];
+    for (int i = 0; i < R; ++i) {
+        Vec::store(tile + i * kNr, acc0[i]);
+        Vec::store(tile + i * kNr + kW, acc1[i]);
+    }
+    with_activation(ep.act, [&]<Activation A>() { store_block<A>(tile, R, cols, c, ldc, ep, row0, col0); });
+}
+
+// Zero, or the partial sums of the k blocks before this one.
+template <int R>
+inline void start_block(V (&acc0)[R], V (&acc1)[R], int cols, const float* c, int64_t ldc, bool first) {
+    const int n0 = std::min(cols, kW);
+    const int n1 = std::max(cols - kW, 0);
+    for (int i = 0; i < R; ++i) {
+        acc0[i] = first ? Vec::zero() : Vec::load_n(c + i * ldc, n0);
+        acc1[i] = first || n1 == 0 ? Vec::zero() : Vec::load_n(c + i * ldc + kW, n1);
+    }
+}
+
+// One R x kNr block of C from a packed A tile (k-major, kMr per k) and one B panel.
+template <int R>
+void block_f32(int64_t k, const float* ap, const float* b, int64_t ldb, int cols, float* c, int64_t ldc,
+               const GemmEpilogue& ep, int64_t row0, int64_t col0, bool first, bool last) {
+    V acc0[R];
+    V acc1[R];
+    start_block<R>(acc0, acc1, cols, c, ldc, first);
+    for (int64_t kk = 0; kk < k; ++kk) {
+        const V b0 = Vec::load(b + kk * ldb);
+        const V b1 = Vec::load(b + kk * ldb + kW);
+        const float* a = ap + kk * kMr;
+#pragma GCC unroll 16
+        for (int i = 0; i < R; ++i) {
+            const V av = Vec::set1(a[i]);
+            acc0[i] = Vec::fmadd(av, b0, acc0[i]);
+            acc1[i] = Vec::fmadd(av, b1, acc1[i]);
+        }
+    }
+    finish_block<R>(acc0, acc1, cols, c, ldc, ep, row0, col0, last);
+}
+
+// bf16 weights converted to f32 on load (any ISA).
+inline V load_bf16(const uint16_t* p) {
+    alignas(64) float tmp[kW];
+    for (int j = 0; j < kW; ++j) {
+        const uint32_t bits = static_cast<uint32_t>(p[j]) << 16;
+        std::memcpy(&tmp[j], &bits, sizeof(float));
+    }
+    return Vec::load(tmp);
+}
+
+#if defined(CLIPRT_FAST_AVX512)
+inline V load_bf16_vec(const uint16_t* p) {
+    const __m512i wide = _mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+    return _mm512_castsi512_ps(_mm512_slli_epi32(wide, 16));
+}
+#elif defined(CLIPRT_FAST_AVX2)
+inline V load_bf16_vec(const uint16_t* p) {
+    const __m256i wide = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+    return _mm256_castsi256_ps(_mm256_slli_epi32(wide, 16));
+}
+#else
+inline V load_bf16_vec(const uint16_t* p) { return load_bf16(p); }
+#endif
+
+template <int R>
+void block_bf16(int64_t k, const float* ap, const uint16_t* b, int64_t ldb, int cols, float* c, int64_t ldc,
+                const GemmEpilogue& ep, int64_t row0, int64_t col0, bool first, bool last) {
+    V acc0[R];
+    V acc1[R];
+    start_block<R>(acc0, acc1, cols, c, ldc, first);
+    for (int64_t kk = 0; kk < k; ++kk) {
+        const V b0 = load_bf16_vec(b + kk * ldb);
+        const V b1 = load_bf16_vec(b + kk * ldb + kW);
+        const float* a = ap + kk * kMr;
+#pragma GCC unroll 16
+        for (int i = 0; i < R; ++i) {
+            const V av = Vec::set1(a[i]);
+            acc0[i] = Vec::fmadd(av, b0, acc0[i]);
+            acc1[i] = Vec::fmadd(av, b1, acc1[i]);
+        }
+    }
+    finish_block<R>(acc0, acc1, cols, c, ldc, ep, row0, col0, last);
+}
+
+#if defined(CLIPRT_FAST_AVX512)
+// bf16 dot products (AVX512_BF16): A tile packed as k pairs of bf16 in one 32-bit word per row.
+template <int R>
+__attribute__((target("avx512bf16"))) void block_bf16_pairs(int64_t kpairs, const uint32_t* ap, const uint16_t* b,
+                                                            int64_t ldb, int cols, float* c, int64_t ldc,
+                                                            const GemmEpilogue& ep, int64_t row0, int64_t col0,
+                                                            bool first, bool last) {
+    V acc0[R];
+    V acc1[R];
+    start_block<R>(acc0, acc1, cols, c, ldc, first);
+    for (int64_t kp = 0; kp < kpairs; ++kp) {
+        const __m512bh b0 = (__m512bh)_mm512_loadu_si512(b + kp * ldb);
+        const __m512bh b1 = (__m512bh)_mm512_loadu_si512(b + kp * ldb + 2 * kW);
+        const uint32_t* a = ap + kp * kMr;
+#pragma GCC unroll 16
+        for (int i = 0; i < R; ++i) {
+            const __m512bh av = (__m512bh)_mm512_set1_epi32(static_cast<int>(a[i]));
+            acc0[i] = _mm512_dpbf16_ps(acc0[i], av, b0);
+            acc1[i] = _mm512_dpbf16_ps(acc1[i], av, b1);
+        }
+    }
+    finish_block<R>(acc0, acc1, cols, c, ldc, ep, row0, col0, last);
+}
+
+inline uint16_t to_bf16(float x) {  // round to nearest even (inputs are finite activations)
+    uint32_t bits;
+    std::memcpy(&bits, &x, sizeof(bits));
+    if ((bits & 0x7f800000u) == 0x7f800000u) return static_cast<uint16_t>(bits >> 16 | ((bits & 0xffff) ? 0x40 : 0));
+    bits += 0x7fffu + ((bits >> 16) & 1u);
+    return static_cast<uint16_t>(bits >> 16);
+}
+
+// Rows [r0, r0 + rows) of A as kMr-row tiles of bf16 pairs: tile t word (kp, i) at
+// out[t * kpairs * kMr + kp * kMr + i]. An odd k is padded with zero.
+inline void pack_a_pairs(const float* a, int64_t lda, int64_t r0, int64_t rows, int64_t k, uint32_t* out) {
+    const int64_t kpairs = (k + 1) / 2;
+    for (int64_t t = 0; t * kMr < rows; ++t) {
+        uint32_t* tile = out + t * kpairs * kMr;
+        const int valid = static_cast<int>(std::min<int64_t>(kMr, rows - t * kMr));
+        for (int i = 0; i < kMr; ++i) {
+            const float* src = i < valid ? a + (r0 + t * kMr + i) * lda : nullptr;
+            for (int64_t kp = 0; kp < kpairs; ++kp) {
+                const uint32_t lo = src != nullptr ? to_bf16(src[2 * kp]) : 0;
+                const uint32_t hi = src != nullptr && 2 * kp + 1 < k ? to_bf16(src[2 * kp + 1]) : 0;
+                tile[kp * kMr + i] = lo | hi << 16;
+            }
+        }
+    }
+}
+#endif
+
+// Rows of A per packed block: the block (mc x k floats) should stay in L2 while the B panels pass.
+inline int64_t rows_per_block(int64_t k) {
+    const int64_t target = (256 * 1024) / (4 * std::max<int64_t>(k, 1));
+    return std::max<int64_t>(kMr, target / kMr * kMr);
+}
+
+template <typename Block>
+inline void dispatch_rows(int rows, Block&& block) {
+    switch (rows) {
+#define CLIPRT_ROWS_CASE(r) \
+    case r:                 \
+        if constexpr (r <= kMr) block.template operator()<r>(); \
+        break;
+        CLIPRT_ROWS_CASE(1)
+        CLIPRT_ROWS_CASE(2)
+        CLIPRT_ROWS_CASE(3)
+        CLIPRT_ROWS_CASE(4)
+        CLIPRT_ROWS_CASE(5)
+        CLIPRT_ROWS_CASE(6)
+        CLIPRT_ROWS_CASE(7)
+        CLIPRT_ROWS_CASE(8)
+        CLIPRT_ROWS_CASE(9)
+        CLIPRT_ROWS_CASE(10)
+        CLIPRT_ROWS_CASE(11)
+        CLIPRT_ROWS_CASE(12)
+        CLIPRT_ROWS_CASE(13)
+        CLIPRT_ROWS_CASE(14)
+#undef CLIPRT_ROWS_CASE
+        default:
+            break;
+    }
+}
+
+void gemm_f32(int64_t m0, int64_t m1, int64_t p0, int64_t p1, int64_t n, int64_t k, const float* a, int64_t lda,
+              const GemmB& b, float* c, int64_t ldc, const GemmEpilogue& ep) {
+    const int64_t mc = rows_per_block(k);
+    for (int64_t mb = m0; mb < m1; mb += mc) {
+        const int64_t rows = std::min(mc, m1 - mb);
+        const int64_t tiles = (rows + kMr - 1) / kMr;
+        float* ap = a_scratch(static_cast<size_t>(tiles * kMr * k));
+        pack_a(a, lda, mb, rows, k, ap);
+        for (int64_t p = p0; p < p1; ++p) {
+            const float* panel = b.data + p * b.panel_stride;
+            const int cols = static_cast<int>(std::min<int64_t>(kNr, n - p * kNr));
+            for (int64_t t = 0; t < tiles; ++t) {
+                const int64_t row0 = mb + t * kMr;
+                const int r = static_cast<int>(std::min<int64_t>(kMr, m1 - row0));
+                float* ct = c + row0 * ldc + p * kNr;
+                dispatch_rows(r, [&]<int R>() {
+                    block_f32<R>(k, ap + t * kMr * k, panel, b.ldb, cols, ct, ldc, ep, row0, p * kNr, true, true);
+                });
+            }
+        }
+    }
+}
+
+// Cache blocking for the packed-A drivers: a k block of one B panel (kKc x kNr) stays in L1 while
+// every row tile of an m block passes it; the m block's k slice of A (kMc x kKc) stays in L2.
+constexpr int64_t kKc = 256;  // even, so bf16 pairs never straddle two blocks
+constexpr int64_t kMc = 24 * kMr;
+
+template <typename Block>
+inline void blocked_loops(int64_t m0, int64_t m1, int64_t p0, int64_t p1, int64_t k, Block&& block) {
+    for (int64_t kb = 0; kb < k; kb += kKc) {
+        const int64_t kc = std::min(kKc, k - kb);
+        for (int64_t mb = m0; mb < m1; mb += kMc) {
+            const int64_t me = std::min(m1, mb + kMc);
+            for (int64_t p = p0; p < p1; ++p) {
+                for (int64_t row0 = mb; row0 < me; row0 += kMr) {
+                    block(kb, kc, row0, static_cast<int>(std::min<int64_t>(kMr, me - row0)), p, kb == 0, kb + kc >= k);
+                }
+            }
+        }
+    }
+}
+
+void gemm_f32_packed_a(int64_t m0, int64_t m1, int64_t p0, int64_t p1, int64_t n, int64_t k, const float* ap,
+                       const GemmB& b, float* c, int64_t ldc, const GemmEpilogue& ep) {
+    blocked_loops(m0, m1, p0, p1, k, [&](int64_t kb, int64_t kc, int64_t row0, int r, int64_t p, bool first, bool last) {
+        const float* panel = b.data + p * b.panel_stride + kb * b.ldb;
+        const int cols = static_cast<int>(std::min<int64_t>(kNr, n - p * kNr));
+        float* ct = c + row0 * ldc + p * kNr;
+        const float* at = ap + row0 * k + kb * kMr;  // tile row0 / kMr, k slice kb
+        dispatch_rows(r, [&]<int R>() {
+            block_f32<R>(kc, at, panel, b.ldb, cols, ct, ldc, ep, row0, p * kNr, first, last);
+        });
+    });
+}
+
+void pack_a_rows(const float* a, int64_t lda, int64_t rows, int64_t k, int64_t r0, int64_t r1, float* out) {
+    pack_a(a, lda, r0, std::min(r1, rows) - r0, k, out + r0 * k);
+}
+
+void gemm_bf16_packed_a(int64_t m0, int64_t m1, int64_t p0, int64_t p1, int64_t n, int64_t k, const void* ap,
+                        const GemmBf16B& b, float* c, int64_t ldc, const GemmEpilogue& ep) {
+    blocked_loops(m0, m1, p0, p1, k, [&](int64_t kb, int64_t kc, int64_t row0, int r, int64_t p, bool first, bool last) {
+        const int cols = static_cast<int>(std::min<int64_t>(kNr, n - p * kNr));
+        float* ct = c + row0 * ldc + p * kNr;
+#if defined(CLIPRT_FAST_AVX512)
+        if (b.pairs) {
+            const int64_t kpairs = (k + 1) / 2;
+            const uint16_t* panel = b.data + p * b.panel_stride + kb / 2 * b.ldb;
+            const uint32_t* at = static_cast<const uint32_t*>(ap) + row0 * kpairs + kb / 2 * kMr;
+            dispatch_rows(r, [&]<int R>() {
+                block_bf16_pairs<R>((kc + 1) / 2, at, panel, b.ldb, cols, ct, ldc, ep, row0, p * kNr, first, last);
+            });
+            return;
+        }
+#endif
+        const uint16_t* panel = b.data + p * b.panel_stride + kb * b.ldb;
+        const float* at = static_cast<const float*>(ap) + row0 * k + kb * kMr;
+        dispatch_rows(r, [&]<int R>() {
+            block_bf16<R>(kc, at, panel, b.ldb, cols, ct, ldc, ep, row0, p * kNr, first, last);
+        });
+    });
+}
+
+void pack_a_bf16_rows(const float* a, int64_t lda, int64_t rows, int64_t k, int64_t r0, int64_t r1, bool pairs,
+                      void* out) {
+#if defined(CLIPRT_FAST_AVX512)
+    if (pairs) {
+        pack_a_pairs(a, lda, r0, std::min(r1, rows) - r0, k, static_cast<uint32_t*>(out) + r0 * ((k + 1) / 2));
+        return;
+    }
+#endif
+    (void)pairs;
+    pack_a(a, lda, r0, std::min(r1, rows) - r0, k, static_cast<float*>(out) + r0 * k);
+}
+
+// ---- row-wise ops ----
+
+// Sum of x[0:n] with kW-wide partial sums (tail masked).
+inline float row_sum(const float* x, int64_t n) {
+    V s0 = Vec::zero();
+    V s1 = Vec::zero();
+    int64_t j = 0;
+    for (; j + 2 * kW <= n; j += 2 * kW) {
+        s0 = Vec::add(s0, Vec::load(x + j));
+        s1 = Vec::add(s1, Vec::load(x + j + kW));
+    }
+    for (; j + kW <= n; j += kW) s0 = Vec::add(s0, Vec::load(x + j));
+    if (j < n) s1 = Vec::add(s1, Vec::load_n(x + j, static_cast<int>(n - j)));
+    return Vec::reduce_add(Vec::add(s0, s1));
+}
+
+void layer_norm(const float* x, const float* gamma, const float* beta, float* y, int64_t rows, int64_t width,
+                float eps) {
+    const float inv_width = 1.0f / static_cast<float>(width);
+    for (int64_t r = 0; r < rows; ++r) {
+        const float* in = x + r * width;
+        float* out = y + r * width;
+        const float mean_value = row_sum(in, width) * inv_width;
+        const V mean = Vec::set1(mean_value);
+        // Two passes as torch: the mean, then the mean squared deviation (biased).
+        V sq = Vec::zero();
+        int64_t j = 0;
+        for (; j + kW <= width; j += kW) {
+            const V d = Vec::sub(Vec::load(in + j), mean);
+            sq = Vec::fmadd(d, d, sq);
+        }
+        float tail = 0.0f;
+        for (; j < width; ++j) tail += (in[j] - mean_value) * (in[j] - mean_value);
+        const float var = (Vec::reduce_add(sq) + tail) * inv_width;
+        const V inv_std = Vec::set1(1.0f / std::sqrt(var + eps));
+        j = 0;
+        for (; j + kW <= width; j += kW) {
+            const V d = Vec::mul(Vec::sub(Vec::load(in + j), mean), inv_std);
+            Vec::store(out + j, Vec::fmadd(d, Vec::load(gamma + j), Vec::load(beta + j)));
+        }
+        if (j < width) {
+            const int rest = static_cast<int>(width - j);
+            const V d = Vec::mul(Vec::sub(Vec::load_n(in + j, rest), mean), inv_std);
+            Vec::store_n(out + j, Vec::fmadd(d, Vec::load_n(gamma + j, rest), Vec::load_n(beta + j, rest)), rest);
+        }
+    }
+}
+
+void softmax(const float* x, float* y, int64_t rows, int64_t width, float scale) {
+    const V vs = Vec::set1(scale);
+    for (int64_t r = 0; r < rows; ++r) {
+        const float* in = x + r * width;
+        float* out = y + r * width;
+        V mx = Vec::set1(-INFINITY);
+        int64_t j = 0;
+        for (; j + kW <= width; j += kW) mx = Vec::max(mx, Vec::mul(vs, Vec::load(in + j)));
+        float max_value = Vec::reduce_max(mx);
+        for (; j < width; ++j) max_value = std::max(max_value, scale * in[j]);
+        const V m = Vec::set1(max_value);
+        V total = Vec::zero();
+        j = 0;
+        for (; j + kW <= width; j += kW) {
+            const V e = vexp(Vec::fmadd(vs, Vec::load(in + j), Vec::sub(Vec::zero(), m)));
+            Vec::store(out + j, e);
+            total = Vec::add(total, e);
+        }
+        if (j < width) {
+            const int rest = static_cast<int>(width - j);
+            const V e = vexp(Vec::fmadd(vs, Vec::load_n(in + j, rest), Vec::sub(Vec::zero(), m)));
+            Vec::store_n(out + j, e, rest);
+            total = Vec::add(total, Vec::load_n(out + j, rest));  // the masked lanes of e are not zero
+        }
+        const float inv_total = 1.0f / Vec::reduce_add(total);
+        const V inv = Vec::set1(inv_total);
+        j = 0;
+        for (; j + kW <= width; j += kW) Vec::store(out + j, Vec::mul(Vec::load(out + j), inv));
+        for (; j < width; ++j) out[j] *= inv_total;
+    }
+}
+
+void l2_normalize(const float* x, float* y, int64_t rows, int64_t width) {
+    for (int64_t r = 0; r < rows; ++r) {
+        const float* in = x + r * width;
+        float* out = y + r * width;
+        V sq = Vec::zero();
+        int64_t j = 0;
+        for (; j + kW <= width; j += kW) {
+            const V v = Vec::load(in + j);
+            sq = Vec::fmadd(v, v, sq);
+        }
+        if (j < width) {
+            const V v = Vec::load_n(in + j, static_cast<int>(width - j));
+            sq = Vec::fmadd(v, v, sq);
+        }
+        const float norm = std::max(std::sqrt(Vec::reduce_add(sq)), 1e-12f);
+        const V inv = Vec::set1(1.0f / norm);
+        j = 0;
+        for (; j + kW <= width; j += kW) Vec::store(out + j, Vec::mul(Vec::load(in + j), inv));
+        if (j < width) {
+            const int rest = static_cast<int>(width - j);
+            Vec::store_n(out + j, Vec::mul(Vec::load_n(in + j, rest), inv), rest);
+        }
+    }
+}
+
+void unary(const float* x, float* y, int64_t n, Activation act, float alpha, float beta) {
+    const V va = Vec::set1(alpha);
+    const V vb = Vec::set1(beta);
+    with_activation(act, [&]<Activation A>() {
+        int64_t i = 0;
+        for (; i + kW <= n; i += kW) Vec::store(y + i, Vec::fmadd(va, activate<A>(Vec::load(x + i)), vb));
+        if (i < n) {
+            const int rest = static_cast<int>(n - i);
+            Vec::store_n(y + i, Vec::fmadd(va, activate<A>(Vec::load_n(x + i, rest)), vb), rest);
+        }
+    });
+}
+
+template <typename Op>
+inline void binary_loop(const float* a, const float* b, float* y, int64_t n, Op op) {
+    int64_t i = 0;
+    for (; i + kW <= n; i += kW) Vec::store(y + i, op(Vec::load(a + i), Vec::load(b + i)));
+    if (i < n) {
+        const int rest = static_cast<int>(n - i);
+        Vec::store_n(y + i, op(Vec::load_n(a + i, rest), Vec::load_n(b + i, rest)), rest);
+    }
+}
+
+void binary(BinaryOp op, const float* a, const float* b, float* y, int64_t n) {
+    if (op == BinaryOp::Add) binary_loop(a, b, y, n, [](V p, V q) { return Vec::add(p, q); });
+    else binary_loop(a, b, y, n, [](V p, V q) { return Vec::mul(p, q); });
+}
+
+void binary_scalar(BinaryOp op, const float* a, float b, float* y, int64_t n) {
+    const V vb = Vec::set1(b);
+    int64_t i = 0;
+    const bool add = op == BinaryOp::Add;
+    for (; i + kW <= n; i += kW) {
+        const V v = Vec::load(a + i);
+        Vec::store(y + i, add ? Vec::add(v, vb) : Vec::mul(v, vb));
+    }
+    if (i < n) {
+        const int rest = static_cast<int>(n - i);
+        const V v = Vec::load_n(a + i, rest);
+        Vec::store_n(y + i, add ? Vec::add(v, vb) : Vec::mul(v, vb), rest);
+    }
+}
+
+inline Kernels make_kernels(Isa isa) {
+    Kernels k;
+    k.isa = isa;
+    k.gemm_mr = kMr;
+    k.gemm_nr = kNr;
+    k.gemm = gemm_f32;
+    k.gemm_packed_a = gemm_f32_packed_a;
+    k.pack_a = pack_a_rows;
+    k.gemm_bf16_packed_a = gemm_bf16_packed_a;
+    k.pack_a_bf16 = pack_a_bf16_rows;
+    k.layer_norm = layer_norm;
+    k.softmax = softmax;
+    k.l2_normalize = l2_normalize;
+    k.unary = unary;
+    k.binary = binary;
+    k.binary_scalar = binary_scalar;
+    return k;
+}
+
+}  // namespace
+}  // namespace cliprt::cpu_fast

@@ -1,0 +1,104 @@
+#include "cpu_fast/cpu_fast_packing.h"
+
+#include <tuple>
+
+#include "cliprt/dtype.h"
+
+namespace cliprt::cpu_fast {
+
+GemmB PackedWeights::gemm_b() const { return GemmB{f32.data(), k * nr, nr}; }
+
+GemmBf16B PackedWeights::gemm_bf16_b() const {
+    if (format == WeightFormat::Bf16Pairs) return GemmBf16B{bf16.data(), (k + 1) / 2 * 2 * nr, 2 * nr, true};
+    return GemmBf16B{bf16.data(), k * nr, nr, false};
+}
+
+PackedWeights pack_weights(const float* w, int64_t n, int64_t k, int nr, WeightFormat format) {
+    PackedWeights p;
+    p.n = n;
+    p.k = k;
+    p.nr = nr;
+    p.format = format;
+    const int64_t panels = (n + nr - 1) / nr;
+    auto at = [&](int64_t col, int64_t kk) { return col < n && kk < k ? w[col * k + kk] : 0.0f; };
+    if (format == WeightFormat::F32) {
+        p.f32.resize(static_cast<size_t>(panels * k * nr));
+        for (int64_t pn = 0; pn < panels; ++pn) {
+            float* panel = p.f32.data() + pn * k * nr;
+            for (int64_t kk = 0; kk < k; ++kk) {
+                for (int j = 0; j < nr; ++j) panel[kk * nr + j] = at(pn * nr + j, kk);
+            }
+        }
+    } else if (format == WeightFormat::Bf16) {
+        p.bf16.resize(static_cast<size_t>(panels * k * nr));
+        for (int64_t pn = 0; pn < panels; ++pn) {
+            uint16_t* panel = p.bf16.data() + pn * k * nr;
+            for (int64_t kk = 0; kk < k; ++kk) {
+                for (int j = 0; j < nr; ++j) panel[kk * nr + j] = f32_to_bf16(at(pn * nr + j, kk));
+            }
+        }
+    } else {
+        const int64_t kpairs = (k + 1) / 2;
+        p.bf16.resize(static_cast<size_t>(panels * kpairs * 2 * nr));
+        for (int64_t pn = 0; pn < panels; ++pn) {
+            uint16_t* panel = p.bf16.data() + pn * kpairs * 2 * nr;
+            for (int64_t kp = 0; kp < kpairs; ++kp) {
+                for (int j = 0; j < nr; ++j) {
+                    panel[kp * 2 * nr + 2 * j] = f32_to_bf16(at(pn * nr + j, 2 * kp));
+                    panel[kp * 2 * nr + 2 * j + 1] = f32_to_bf16(at(pn * nr + j, 2 * kp + 1));
+                }
+            }
+        }
+    }
+    return p;
+}
+
+bool PackCache::Key::operator<(const Key& o) const {
+    return std::tie(buffer_id, offset, n, k, nr, format) < std::tie(o.buffer_id, o.offset, o.n, o.k, o.nr, o.format);
+}
+
+template <typename Make>
+std::shared_ptr<const PackedWeights> PackCache::find_or_make(const Key& key, Make&& make) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = entries_.find(key);
+    if (it != entries_.end()) return it->second;
+    auto packed = std::make_shared<const PackedWeights>(make());
+    entries_.emplace(key, packed);
+    return packed;
+}
+
+std::shared_ptr<const PackedWeights> PackCache::get(uint64_t buffer_id, uint64_t offset, const float* w, int64_t n,
+                                                    int64_t k, int nr, WeightFormat format) {
+    return find_or_make(Key{buffer_id, offset, n, k, nr, format}, [&] { return pack_weights(w, n, k, nr, format); });
+}
+
+std::shared_ptr<const PackedWeights> PackCache::get_row_tiles(uint64_t buffer_id, uint64_t offset, const float* w,
+                                                              int64_t rows, int64_t k, const Kernels& kernels) {
+    const Key key{buffer_id, offset, rows, k, kernels.gemm_mr, WeightFormat::F32RowTiles};
+    return find_or_make(key, [&] {
+        PackedWeights p;
+        p.n = rows;
+        p.k = k;
+        p.nr = kernels.gemm_mr;
+        p.format = WeightFormat::F32RowTiles;
+        p.f32.resize(static_cast<size_t>(kernels.packed_a_floats(rows, k)));
+        kernels.pack_a(w, k, rows, k, 0, rows, p.f32.data());
+        return p;
+    });
+}
+
+void PackCache::drop_buffer(uint64_t buffer_id) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto it = entries_.begin(); it != entries_.end();) {
+        it = it->first.buffer_id == buffer_id ? entries_.erase(it) : std::next(it);
+    }
+}
+
+uint64_t PackCache::bytes() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    uint64_t total = 0;
+    for (const auto& [key, packed] : entries_) total += packed->bytes();
+    return total;
+}
+
+}  // namespace cliprt::cpu_fast

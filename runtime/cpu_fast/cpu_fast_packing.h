@@ -1,0 +1,64 @@
+// Weights in the GEMM's panel layout, packed once when a program is recorded and shared by every
+// program of the backend that uses the same weight tensor.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "cpu_fast/cpu_fast_kernels.h"
+
+namespace cliprt::cpu_fast {
+
+// Layout and precision of packed matrices: B panels in f32, bf16 or bf16 pairs (Linear), or A
+// row tiles in f32 (Conv2d, whose weights are the left operand).
+enum class WeightFormat : uint8_t { F32, Bf16, Bf16Pairs, F32RowTiles };
+
+// W [n, k] (Linear's layout: one row per output column) as column panels of nr columns, zero
+// padded to whole panels: f32 rows of nr values per k, or bf16 (pairs of k per column for the
+// AVX512_BF16 dot products).
+struct PackedWeights {
+    int64_t n = 0, k = 0;
+    int nr = 0;
+    WeightFormat format = WeightFormat::F32;
+    std::vector<float> f32;
+    std::vector<uint16_t> bf16;
+
+    GemmB gemm_b() const;
+    GemmBf16B gemm_bf16_b() const;
+    uint64_t bytes() const { return f32.size() * sizeof(float) + bf16.size() * sizeof(uint16_t); }
+};
+
+PackedWeights pack_weights(const float* w, int64_t n, int64_t k, int nr, WeightFormat format);
+
+// Packed weights by their source (buffer id and offset: ids are never reused, and a buffer drops
+// its entries when it is freed), so graphs of several batch sizes built on one set of weights pack
+// them once.
+class PackCache {
+public:
+    std::shared_ptr<const PackedWeights> get(uint64_t buffer_id, uint64_t offset, const float* w, int64_t n,
+                                             int64_t k, int nr, WeightFormat format);
+    // Conv2d weights [rows, k] as the kernels' row tiles.
+    std::shared_ptr<const PackedWeights> get_row_tiles(uint64_t buffer_id, uint64_t offset, const float* w,
+                                                       int64_t rows, int64_t k, const Kernels& kernels);
+    void drop_buffer(uint64_t buffer_id);
+    uint64_t bytes() const;
+
+private:
+    struct Key {
+        uint64_t buffer_id, offset;
+        int64_t n, k;
+        int nr;
+        WeightFormat format;
+        bool operator<(const Key& o) const;
+    };
+    template <typename Make>
+    std::shared_ptr<const PackedWeights> find_or_make(const Key& key, Make&& make);
+
+    mutable std::mutex mutex_;
+    std::map<Key, std::shared_ptr<const PackedWeights>> entries_;
+};
+
+}  // namespace cliprt::cpu_fast
