@@ -6,7 +6,7 @@
 
 #include "cliprt/error.h"
 #include "cliprt/image.h"
-#include "src/image_format.h"
+#include "image/image_format.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     namespace format = cliprt::image_format;
