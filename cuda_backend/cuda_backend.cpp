@@ -95,8 +95,7 @@ std::unique_ptr<Program> CudaBackend::record(const Graph& graph, const std::vect
     std::vector<std::string> names;
     size_t next_check = 0;
     for (const Node& node : graph.nodes()) {
-        NodeArgs node_args{node, {}, args.at(static_cast<size_t>(node.output)), context};
-        for (ValueId in : node.inputs) node_args.inputs.push_back(args.at(static_cast<size_t>(in)));
+        NodeArgs node_args{gather_node_args(node, args), context};
         if (node.op == OpKind::Embedding) node_args.error_position = program->id_error_slot(next_check++);
         steps.push_back(node.op == OpKind::Linear ? record_linear(node_args) : record_kernel_op(node_args));
         names.push_back(node.name);

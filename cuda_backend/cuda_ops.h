@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "cliprt/backend.h"
+#include "cliprt/op_args.h"
 #include "kernels.h"
 
 namespace cliprt::cuda {
@@ -25,10 +26,8 @@ struct RecordContext {
     size_t workspace_bytes = 0;
 };
 
-struct NodeArgs {
-    const Node& node;
-    std::vector<TensorArg> inputs;  // in node.inputs order
-    TensorArg output;
+// The node's places (cliprt/op_args.h) and what the CUDA recording adds.
+struct NodeArgs : cliprt::NodeArgs {
     const RecordContext& context;
     int* error_position = nullptr;  // Embedding: this node's out-of-range report slot
 };

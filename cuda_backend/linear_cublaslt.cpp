@@ -72,16 +72,13 @@ uint32_t alignment(const void* p) {
 }  // namespace
 
 Step record_linear(const NodeArgs& args) {
-    const LinearParams p = args.node.get<LinearParams>();
-    const Shape& w_shape = args.inputs[1].shape;
-    const int64_t n = w_shape[0];
-    const int64_t k = w_shape[1];
-    const int64_t m = row_count(args.inputs[0].shape);
-    const void* x = device_data(args.inputs[0]);
-    const void* w = device_data(args.inputs[1]);
-    size_t next = 2;
-    const void* bias = p.has_bias ? device_data(args.inputs[next++]) : nullptr;
-    const void* residual = p.has_residual ? device_data(args.inputs[next++]) : nullptr;
+    const LinearView view = linear_view(args);
+    const LinearParams& p = view.params;
+    const int64_t m = view.m, n = view.n, k = view.k;
+    const void* x = device_data(view.x);
+    const void* w = device_data(view.w);
+    const void* bias = view.bias ? device_data(*view.bias) : nullptr;
+    const void* residual = view.residual ? device_data(*view.residual) : nullptr;
     void* y = device_data(args.output);
     if (m == 0 || n == 0) return {};
     const RecordContext& context = args.context;
@@ -132,7 +129,7 @@ Step record_linear(const NodeArgs& args) {
     cublasLtMatmulPreferenceDestroy(preference);
     if (status != CUBLAS_STATUS_SUCCESS || found == 0) {
         fail("cuda backend: node '", args.node.name, "': cuBLASLt has no algorithm for x ",
-             args.inputs[0].shape.str(), " @ W ", w_shape.str(), "^T (",
+             view.x.shape.str(), " @ W ", view.w.shape.str(), "^T (",
              status != CUBLAS_STATUS_SUCCESS ? cublasLtGetStatusString(status) : "no heuristic result", ")");
     }
     plan->algo = result.algo;

@@ -10,14 +10,6 @@ namespace cliprt::cuda {
 
 namespace {
 
-// Row-major element strides of a shape.
-std::vector<int64_t> strides_of(const Shape& shape) {
-    std::vector<int64_t> strides(static_cast<size_t>(shape.rank()), 1);
-    for (int d = shape.rank() - 2; d >= 0; --d)
-        strides[static_cast<size_t>(d)] = strides[static_cast<size_t>(d) + 1] * shape[d + 1];
-    return strides;
-}
-
 template <typename Args, typename Launcher>
 Step one_kernel(const Args& a, Launcher launcher) {
     Step step;
@@ -47,23 +39,21 @@ Step record_binary(const NodeArgs& args, Storage s) {
     a.y = device_data(args.output);
     a.multiply = args.node.get<BinaryParams>().op == BinaryOp::Mul;
     a.rank = as.rank();
-    // b's dims align with a's trailing dims; size-1 and missing dims broadcast (stride 0).
-    int64_t stride = 1;
-    for (int d = 0; d < as.rank(); ++d) a.dims[d] = as[d];
-    for (int i = bs.rank() - 1; i >= 0; --i) {
-        if (bs[i] != 1) a.b_strides[i + as.rank() - bs.rank()] = stride;
-        stride *= bs[i];
+    const std::vector<int64_t> b_strides = broadcast_strides(as, bs);
+    for (int d = 0; d < as.rank(); ++d) {
+        a.dims[d] = as[d];
+        a.b_strides[d] = b_strides[static_cast<size_t>(d)];
     }
     return one_kernel(a, [s](const BinaryArgs& b, cudaStream_t stream) { launch_binary(s, b, stream); });
 }
 
 RowArgs rows_of(const NodeArgs& args) {
-    const Shape& shape = args.inputs[0].shape;
+    const RowsView v = rows_view(args);
     RowArgs a;
-    a.x = device_data(args.inputs[0]);
+    a.x = device_data(v.x);
     a.y = device_data(args.output);
-    a.width = shape.rank() > 0 ? shape[-1] : 1;
-    a.rows = row_count(shape);
+    a.width = v.width;
+    a.rows = v.rows;
     return a;
 }
 
@@ -76,72 +66,60 @@ Step record_layer_norm(const NodeArgs& args, Storage s) {
     return one_kernel(a, [s](const LayerNormArgs& l, cudaStream_t stream) { launch_layer_norm(s, l, stream); });
 }
 
+// An operand's first element: the TensorArg's data plus the view's element offset.
+const void* operand_data(const AttentionOperand& o) {
+    const auto* base = static_cast<const unsigned char*>(device_data(*o.arg));
+    return base + static_cast<uint64_t>(o.offset) * dtype_size(o.arg->dtype);
+}
+
 Step record_attention(const NodeArgs& args, Storage s) {
-    const AttentionParams p = args.node.get<AttentionParams>();
+    const AttentionView v = attention_view(args);
     AttentionArgs a;
-    size_t next = 0;
-    if (p.packed_qkv) {
-        const Shape& qkv = args.inputs[next].shape;  // [B, L, 3W]: q, k and v side by side in each row
-        const auto* base = static_cast<const unsigned char*>(device_data(args.inputs[next++]));
-        const int64_t width = qkv[2] / 3;
-        const uint64_t bytes = dtype_size(args.inputs[0].dtype);
-        a.batch = static_cast<int>(qkv[0]);
-        a.q_len = a.kv_len = static_cast<int>(qkv[1]);
-        a.q_batch_stride = a.k_batch_stride = a.v_batch_stride = qkv[1] * qkv[2];
-        a.q_row_stride = a.k_row_stride = a.v_row_stride = qkv[2];
-        a.q = base;
-        a.k = base + static_cast<uint64_t>(width) * bytes;
-        a.v = base + static_cast<uint64_t>(2 * width) * bytes;
-    } else {
-        const Shape& qs = args.inputs[0].shape;
-        const Shape& ks = args.inputs[1].shape;
-        a.q = device_data(args.inputs[0]);
-        a.k = device_data(args.inputs[1]);
-        a.v = device_data(args.inputs[2]);
-        next = 3;
-        a.batch = static_cast<int>(ks[0]);
-        a.q_len = static_cast<int>(qs[1]);
-        a.kv_len = static_cast<int>(ks[1]);
-        a.q_batch_stride = qs[0] == 1 ? 0 : qs[1] * qs[2];  // one q for the whole batch
-        a.q_row_stride = qs[2];
-        a.k_batch_stride = a.v_batch_stride = ks[1] * ks[2];
-        a.k_row_stride = a.v_row_stride = ks[2];
-    }
-    a.heads = p.heads;
-    a.head_dim = static_cast<int>(args.output.shape[2] / p.heads);
-    a.logit_mult = p.cosine ? device_data(args.inputs[next++]) : nullptr;
-    a.head_scale = p.has_head_scale ? device_data(args.inputs[next++]) : nullptr;
+    a.q = operand_data(v.q);
+    a.k = operand_data(v.k);
+    a.v = operand_data(v.v);
+    a.batch = static_cast<int>(v.batch);
+    a.q_len = static_cast<int>(v.q_len);
+    a.kv_len = static_cast<int>(v.kv_len);
+    a.q_batch_stride = v.q.batch_stride;
+    a.q_row_stride = v.q.row_stride;
+    a.k_batch_stride = v.k.batch_stride;
+    a.k_row_stride = v.k.row_stride;
+    a.v_batch_stride = v.v.batch_stride;
+    a.v_row_stride = v.v.row_stride;
+    a.heads = static_cast<int>(v.heads);
+    a.head_dim = static_cast<int>(v.head_dim);
+    a.logit_mult = v.logit_mult ? device_data(*v.logit_mult) : nullptr;
+    a.head_scale = v.head_scale ? device_data(*v.head_scale) : nullptr;
     a.out = device_data(args.output);
-    a.causal = p.causal;
-    a.cosine = p.cosine;
-    a.scale = p.scale;
+    a.causal = v.params.causal;
+    a.cosine = v.params.cosine;
+    a.scale = v.params.scale;
     return one_kernel(a, [s](const AttentionArgs& t, cudaStream_t stream) { launch_attention(s, t, stream); });
 }
 
 Step record_conv2d(const NodeArgs& args, Storage s) {
-    const Conv2dParams p = args.node.get<Conv2dParams>();
-    const Shape& xs = args.inputs[0].shape;
-    const Shape& ws = args.inputs[1].shape;
+    const Conv2dView v = conv2d_view(args);
+    const Conv2dParams& p = v.params;
     Conv2dArgs a;
-    a.x = device_data(args.inputs[0]);
-    a.w = device_data(args.inputs[1]);
-    size_t next = 2;
-    a.bias = p.has_bias ? device_data(args.inputs[next++]) : nullptr;
-    a.residual = p.has_residual ? device_data(args.inputs[next++]) : nullptr;
+    a.x = device_data(v.x);
+    a.w = device_data(v.w);
+    a.bias = v.bias ? device_data(*v.bias) : nullptr;
+    a.residual = v.residual ? device_data(*v.residual) : nullptr;
     a.y = device_data(args.output);
-    a.batch = static_cast<int>(xs[0]);
-    a.in_channels = static_cast<int>(xs[1]);
-    a.in_h = static_cast<int>(xs[2]);
-    a.in_w = static_cast<int>(xs[3]);
-    a.out_channels = static_cast<int>(ws[0]);
-    a.kernel_h = static_cast<int>(ws[2]);
-    a.kernel_w = static_cast<int>(ws[3]);
+    a.batch = static_cast<int>(v.batch);
+    a.in_channels = static_cast<int>(v.in_channels);
+    a.in_h = static_cast<int>(v.in_h);
+    a.in_w = static_cast<int>(v.in_w);
+    a.out_channels = static_cast<int>(v.out_channels);
+    a.kernel_h = static_cast<int>(v.kernel_h);
+    a.kernel_w = static_cast<int>(v.kernel_w);
     a.stride_h = p.stride_h;
     a.stride_w = p.stride_w;
     a.pad_h = p.pad_h;
     a.pad_w = p.pad_w;
-    a.out_h = static_cast<int>(args.output.shape[2]);
-    a.out_w = static_cast<int>(args.output.shape[3]);
+    a.out_h = static_cast<int>(v.out_h);
+    a.out_w = static_cast<int>(v.out_w);
     a.act = to_act(p.act);
     return one_kernel(a, [s](const Conv2dArgs& c, cudaStream_t stream) { launch_conv2d(s, c, stream); });
 }
@@ -180,12 +158,12 @@ Step record_embedding(const NodeArgs& args, Storage s) {
 Step record_concat(const NodeArgs& args, Storage s) {
     const Shape& out = args.output.shape;
     const int axis = out.normalize_axis(args.node.get<ConcatParams>().axis);
-    const std::vector<int64_t> y_strides = strides_of(out);
+    const std::vector<int64_t> y_strides = row_major_strides(out);
     std::vector<ConcatPartArgs> parts;
     int64_t axis_offset = 0;
     for (const TensorArg& input : args.inputs) {
         const Shape& in = input.shape;
-        const std::vector<int64_t> x_strides = strides_of(in);
+        const std::vector<int64_t> x_strides = row_major_strides(in);
         ConcatPartArgs a;
         a.x = device_data(input);
         a.y = device_data(args.output);
@@ -211,7 +189,7 @@ Step record_concat(const NodeArgs& args, Storage s) {
 Step record_permute(const NodeArgs& args) {
     const Shape& in = args.inputs[0].shape;
     const std::vector<int>& perm = args.node.get<PermuteParams>().perm;
-    const std::vector<int64_t> x_strides = strides_of(in);
+    const std::vector<int64_t> x_strides = row_major_strides(in);
     PermuteArgs a;
     a.x = device_data(args.inputs[0]);
     a.y = device_data(args.output);
@@ -226,18 +204,17 @@ Step record_permute(const NodeArgs& args) {
 }
 
 Step record_token_pool(const NodeArgs& args, Storage s) {
-    const TokenPoolParams p = args.node.get<TokenPoolParams>();
-    const Shape& xs = args.inputs[0].shape;
+    const TokenPoolView v = token_pool_view(args);
     TokenPoolArgs a;
-    a.x = device_data(args.inputs[0]);
-    a.ids = args.inputs.size() > 1 ? static_cast<const int32_t*>(device_data(args.inputs[1])) : nullptr;
+    a.x = device_data(v.x);
+    a.ids = v.ids ? static_cast<const int32_t*>(device_data(*v.ids)) : nullptr;
     a.y = device_data(args.output);
-    a.batch = static_cast<int>(xs[0]);
-    a.len = static_cast<int>(xs[1]);
-    a.width = static_cast<int>(xs[2]);
-    a.mode = to_pool(p.mode);
-    a.eos_id = p.eos_id;
-    a.mean_start = p.mean_start;
+    a.batch = static_cast<int>(v.batch);
+    a.len = static_cast<int>(v.len);
+    a.width = static_cast<int>(v.width);
+    a.mode = to_pool(v.params.mode);
+    a.eos_id = v.params.eos_id;
+    a.mean_start = v.params.mean_start;
     return one_kernel(a, [s](const TokenPoolArgs& t, cudaStream_t stream) { launch_token_pool(s, t, stream); });
 }
 
@@ -286,8 +263,7 @@ std::optional<std::string> unsupported_reason(const Graph& graph, const Node& no
     const int rank = graph.shape(node.output).rank();
     switch (node.op) {
         case OpKind::Attention: {
-            const AttentionParams& p = node.get<AttentionParams>();
-            const int64_t head_dim = graph.shape(node.output)[2] / p.heads;
+            const int64_t head_dim = attention_head_dim(graph, node);
             if (head_dim > kMaxAttentionHeadDim) {
                 return "head dimension " + std::to_string(head_dim) + " exceeds the fused attention kernel's " +
                        std::to_string(kMaxAttentionHeadDim);

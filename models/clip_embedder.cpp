@@ -16,6 +16,7 @@
 
 #include "cliprt/backends.h"
 #include "cliprt/error.h"
+#include "cliprt/hf_text_tokenizer.h"
 #include "cliprt/safetensors.h"
 #include "models/hf_clip.h"
 #include "models/model_loader.h"
@@ -36,7 +37,8 @@ class Hasher {
 public:
     void bytes(const void* data, size_t size) {
         const auto* p = static_cast<const unsigned char*>(data);
-        uint64_t lanes[4] = {0x9e3779b97f4a7c15ull, 0xc2b2ae3d27d4eb4full, 0x165667b19e3779f9ull, 0xd6e8feb86659fd93ull};
+        uint64_t lanes[4] = {0x9e3779b97f4a7c15ull, 0xc2b2ae3d27d4eb4full, 0x165667b19e3779f9ull,
+                             0xd6e8feb86659fd93ull};
         size_t i = 0;
         for (; i + 32 <= size; i += 32) {
             for (int l = 0; l < 4; ++l) lanes[l] = mix(lanes[l] ^ load(p + i + 8 * l));
@@ -97,13 +99,14 @@ std::string describe_config(const ClipConfig& c) {
     std::ostringstream s;
     s.precision(17);
     auto block = [&](const BlockConfig& b) {
-        s << "act=" << static_cast<int>(b.act) << " eps=" << b.ln_eps << " ls=" << (b.ls_init_value ? *b.ls_init_value : -1.0)
-          << " qk=" << b.qk_norm << b.scaled_cosine_attn << b.scale_heads << b.scale_attn_inner << b.scale_attn << b.scale_fc;
+        s << "act=" << static_cast<int>(b.act) << " eps=" << b.ln_eps
+          << " ls=" << (b.ls_init_value ? *b.ls_init_value : -1.0) << " qk=" << b.qk_norm << b.scaled_cosine_attn
+          << b.scale_heads << b.scale_attn_inner << b.scale_attn << b.scale_fc;
     };
     const VisionConfig& v = c.vision;
     const TextConfig& t = c.text;
-    s << "embed=" << c.embed_dim << " qg=" << c.quick_gelu << " ct=" << c.custom_text << " nls=" << c.nonscalar_logit_scale
-      << " lb=" << c.has_logit_bias << "|vision resnet=" << v.resnet << " rl=";
+    s << "embed=" << c.embed_dim << " qg=" << c.quick_gelu << " ct=" << c.custom_text
+      << " nls=" << c.nonscalar_logit_scale << " lb=" << c.has_logit_bias << "|vision resnet=" << v.resnet << " rl=";
     for (int l : v.resnet_layers) s << l << ",";
     s << " layers=" << v.layers << " width=" << v.width << " hw=" << v.head_width << " mlp=" << v.mlp_ratio
       << " patch=" << v.patch_size << " size=" << v.image_size << "x" << v.image_width << " ap=" << v.attentional_pool
@@ -120,8 +123,8 @@ std::string describe_config(const ClipConfig& c) {
 std::string describe_preprocess(const PreprocessConfig& p) {
     std::ostringstream s;
     s.precision(9);
-    s << p.height << "x" << p.width << " mean=" << p.mean[0] << "," << p.mean[1] << "," << p.mean[2] << " std=" << p.std[0]
-      << "," << p.std[1] << "," << p.std[2] << " interp=" << static_cast<int>(p.interpolation)
+    s << p.height << "x" << p.width << " mean=" << p.mean[0] << "," << p.mean[1] << "," << p.mean[2]
+      << " std=" << p.std[0] << "," << p.std[1] << "," << p.std[2] << " interp=" << static_cast<int>(p.interpolation)
       << " resize=" << static_cast<int>(p.resize_mode) << " fill=" << p.fill_color;
     return s.str();
 }
@@ -171,7 +174,8 @@ PreprocessConfig hf_preprocess(const fs::path& path) {
             h = v["height"].get<int>();
             w = v["width"].get<int>();
         } else {
-            fail(where, ": '", key, "' must be an integer, {\"shortest_edge\": n} or {\"height\", \"width\"}, got ", v.dump());
+            fail(where, ": '", key, "' must be an integer, {\"shortest_edge\": n} or {\"height\", \"width\"}, got ",
+                 v.dump());
         }
     };
     try {
@@ -207,7 +211,8 @@ PreprocessConfig hf_preprocess(const fs::path& path) {
         }
         if (flag("do_rescale", true)) {
             const double factor = j.value("rescale_factor", 1.0 / 255.0);
-            if (std::abs(factor * 255.0 - 1.0) > 1e-6) fail(where, ": rescale_factor ", factor, " is not supported (1/255)");
+            if (std::abs(factor * 255.0 - 1.0) > 1e-6)
+                fail(where, ": rescale_factor ", factor, " is not supported (1/255)");
         } else {
             fail(where, ": do_rescale false is not supported");
         }
@@ -234,22 +239,27 @@ PreprocessConfig hf_preprocess(const fs::path& path) {
 
 ModelText model_text(const std::string& model) {
     ModelText text;
-    // The built-in tokenizer lives for the whole program: share it without owning it.
-    text.tokenizer = std::shared_ptr<const ClipTokenizer>(&ClipTokenizer::builtin(), [](const ClipTokenizer*) {});
+    text.tokenizer = builtin_clip_text_tokenizer();
     ClipConfig config;
+    fs::path open_clip_dir;  // set for an open_clip model directory
     if (fs::is_directory(model)) {
         const fs::path dir(model);
         if (fs::exists(dir / "open_clip_config.json")) {
-            config = parse_model_config(read_text_file(dir / "open_clip_config.json"), (dir / "open_clip_config.json").string());
+            config = parse_model_config(read_text_file(dir / "open_clip_config.json"),
+                                        (dir / "open_clip_config.json").string());
+            open_clip_dir = dir;
         } else if (is_hf_clip_directory(model)) {
             config = parse_hf_clip_config(read_text_file(dir / "config.json"), (dir / "config.json").string());
             const fs::path vocab = dir / "vocab.json", merges = dir / "merges.txt";
             if (fs::exists(vocab) && fs::exists(merges)) {
-                text.tokenizer = std::make_shared<const ClipTokenizer>(ClipTokenizer::from_files(vocab.string(), merges.string()));
+                text.tokenizer = clip_text_tokenizer(
+                    std::make_shared<const ClipTokenizer>(ClipTokenizer::from_files(vocab.string(), merges.string())));
                 text.files = {vocab.string(), merges.string()};
             }
         } else {
-            fail("'", model, "' is neither an open_clip model directory (open_clip_config.json) nor a transformers CLIPModel directory (config.json with model_type clip)");
+            fail("'", model,
+                 "' is neither an open_clip model directory (open_clip_config.json) nor a transformers CLIPModel "
+                 "directory (config.json with model_type clip)");
         }
     } else if (model.size() > 5 && model.substr(model.size() - 5) == ".json") {
         config = parse_model_config(read_text_file(model), model);
@@ -258,9 +268,29 @@ ModelText model_text(const std::string& model) {
     }
     text.context_length = config.text.context_length;
     const std::string& kwargs = config.text.tokenizer_kwargs;
-    if (!config.text.hf_tokenizer_name.empty()) {
-        text.unsupported = "model '" + model + "' uses the tokenizer '" + config.text.hf_tokenizer_name +
-                           "'; cliprt has only open_clip's CLIP BPE";
+    const std::string& hf_name = config.text.hf_tokenizer_name;
+    if (!hf_name.empty()) {
+        // open_clip's HFTokenizer: the tokenizer files come from the model directory (cliprt downloads nothing).
+        if (!config.text.tokenizer_mode.empty()) {
+            text.unsupported = "model '" + model + "' asks for open_clip's tokenizer_mode '" +
+                               config.text.tokenizer_mode + "', which cliprt does not have";
+        } else if (open_clip_dir.empty()) {
+            text.unsupported = "model '" + model + "' uses the Hugging Face tokenizer '" + hf_name +
+                               "': give a model directory with open_clip_config.json and that tokenizer's "
+                               "tokenizer.json (plus tokenizer_config.json and special_tokens_map.json)";
+        } else if (!fs::exists(open_clip_dir / "tokenizer.json")) {
+            text.unsupported = "model directory '" + model + "' names the Hugging Face tokenizer '" + hf_name +
+                               "' but lacks its files: missing " + (open_clip_dir / "tokenizer.json").string() +
+                               (fs::exists(open_clip_dir / "tokenizer_config.json")
+                                    ? ""
+                                    : ", " + (open_clip_dir / "tokenizer_config.json").string()) +
+                               " (copy them from the tokenizer's hub repository)";
+        } else {
+            const HfTextTokenizerOptions options =
+                parse_tokenizer_kwargs(kwargs, (open_clip_dir / "open_clip_config.json").string());
+            text.tokenizer = HfTextTokenizer::from_directory(open_clip_dir.string(), options);
+            text.files = HfTextTokenizer::files(open_clip_dir.string());
+        }
     } else if (!kwargs.empty() && kwargs != "{}" && kwargs != R"({"clean":"lower"})") {
         text.unsupported = "model '" + model + "' asks for tokenizer options " + kwargs +
                            "; cliprt's CLIP BPE does only clean='lower'";
@@ -308,7 +338,8 @@ std::unique_ptr<ClipEmbedder> ClipEmbedder::open(const EmbedderOptions& options,
             s.preprocess = open_clip_preprocess(parse_json(read_text_file(path), path.string()), config, path.string());
             if (options.weights.empty()) s.weight_files.push_back((dir / "open_clip_model.safetensors").string());
         } else {
-            if (fs::exists(dir / "preprocessor_config.json")) s.preprocess = hf_preprocess(dir / "preprocessor_config.json");
+            if (fs::exists(dir / "preprocessor_config.json"))
+                s.preprocess = hf_preprocess(dir / "preprocessor_config.json");
             if (options.weights.empty()) {
                 for (const auto& file : open_hf_safetensors(options.model)) s.weight_files.push_back(file->path());
             }
@@ -333,7 +364,7 @@ std::unique_ptr<ClipEmbedder> ClipEmbedder::open(const EmbedderOptions& options,
 
 int ClipEmbedder::dim() const { return state_->model->config().embed_dim; }
 const PreprocessConfig& ClipEmbedder::preprocess() const { return state_->preprocess; }
-const ClipTokenizer& ClipEmbedder::tokenizer() const { return *state_->text.tokenizer; }
+const TextTokenizer& ClipEmbedder::tokenizer() const { return *state_->text.tokenizer; }
 int ClipEmbedder::context_length() const { return state_->text.context_length; }
 std::string ClipEmbedder::backend_name() const { return state_->backend->name(); }
 ClipSession& ClipEmbedder::session() { return *state_->session; }
@@ -365,13 +396,16 @@ const std::string& ClipEmbedder::identity() const {
             for (const std::string& file : s.text.files) hash_file(h, file);
         }
         std::ostringstream id;
-        id << (c.vision.resnet ? "resnet" : "vit") << "-" << c.vision.image_size << "-" << c.embed_dim << "-" << h.hex();
+        id << (c.vision.resnet ? "resnet" : "vit") << "-" << c.vision.image_size << "-" << c.embed_dim << "-"
+           << h.hex();
         s.identity = id.str();
     });
     return s.identity;
 }
 
-Tensor ClipEmbedder::load_image(const std::string& path) const { return preprocess_image_file(path, state_->preprocess); }
+Tensor ClipEmbedder::load_image(const std::string& path) const {
+    return preprocess_image_file(path, state_->preprocess);
+}
 
 namespace {
 

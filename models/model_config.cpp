@@ -197,7 +197,8 @@ TextConfig parse_text(const json& j, bool quick_gelu, const std::string& source)
     r.require_default<std::string>("hf_model_name", "", "Hugging Face text towers are not supported yet");
     r.read("hf_tokenizer_name", t.hf_tokenizer_name);
     if (const json* kwargs = r.raw("tokenizer_kwargs")) t.tokenizer_kwargs = kwargs->dump();  // depth-bounded at parse
-    for (const char* key : {"tokenizer_mode", "output_tokens", "hf_model_pretrained",
+    r.read("tokenizer_mode", t.tokenizer_mode);
+    for (const char* key : {"output_tokens", "hf_model_pretrained",
                             "hf_proj_type", "hf_pooler_type", "final_ln_after_pool", "correct_cls_mask"})
         r.ignore(key);  // tokenizer choice lives elsewhere; final_ln_after_pool is not used by open_clip's text tower
     read_block_options(r, t.block, quick_gelu);

@@ -1,15 +1,6 @@
-// Activations, numbered as cliprt::Activation: None, Relu, Gelu (erf), GeluTanh, QuickGelu, Sigmoid.
-// Written to stay finite for any finite input (no exp overflow into inf/inf).
-#define ACT_NONE 0u
-#define ACT_RELU 1u
-#define ACT_GELU 2u
-#define ACT_GELU_TANH 3u
-#define ACT_QUICK_GELU 4u
-#define ACT_SIGMOID 5u
-
-// Epilogue inputs of linear and conv2d (a push-constant bit mask).
-#define EPILOGUE_BIAS 1u
-#define EPILOGUE_RESIDUAL 2u
+// Activations ACT_* (shader_interface.h, numbered as cliprt::Activation): None, Relu, Gelu (erf),
+// GeluTanh, QuickGelu, Sigmoid. Written to stay finite for any finite input (no exp overflow into
+// inf/inf). The epilogue flags EPILOGUE_BIAS and EPILOGUE_RESIDUAL are in shader_interface.h too.
 
 // erf as a rational approximation on [-4, 4] (beyond it erf is +-1 in f32); a few ulp of error.
 float erf_approx(float a) {

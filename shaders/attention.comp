@@ -16,18 +16,13 @@
 #include "common.glsl"
 #include "inputs.glsl"
 
-#define MODE_REGISTERS 0u
-#define MODE_SHARED 1u
-
 layout(constant_id = 3) const uint D = 64;  // head dim
 layout(constant_id = 4) const uint MODE = MODE_REGISTERS;
 layout(constant_id = 5) const uint KT = 8;  // keys per tile
 layout(constant_id = 6) const bool VEC4 = false;  // texel views of q, k, v hold 4 floats (D % 4 == 0)
 
-// Options in push constants (flags), so one pipeline per head dim serves every attention of a model.
-#define ATTENTION_CAUSAL 1u
-#define ATTENTION_COSINE 2u
-#define ATTENTION_HEAD_SCALE 4u
+// Options in push constants (flags ATTENTION_*), so one pipeline per head dim serves every
+// attention of a model.
 
 const bool USE_SHARED = MODE == MODE_SHARED;
 
@@ -37,22 +32,7 @@ FLOAT_INPUT(2, v)
 layout(std430, binding = 3) readonly buffer LogitMult { ftype logit_mult[]; };  // bound to q when unused
 layout(std430, binding = 4) readonly buffer HeadScale { ftype head_scale[]; };  // bound to q when unused
 layout(std430, binding = 5) writeonly buffer Out { ftype out_[]; };
-layout(push_constant) uniform Params {
-    uint q_len;
-    uint kv_len;
-    uint width;  // heads * D: the row width of the output
-    uint q_batch_stride;
-    uint q_row_stride;
-    uint q_col;
-    uint k_batch_stride;
-    uint k_row_stride;
-    uint k_col;
-    uint v_batch_stride;
-    uint v_row_stride;
-    uint v_col;
-    float scale;
-    uint flags;
-} p;
+layout(push_constant) uniform Params { AttentionPush p; };  // shader_interface.h
 
 const float NEG_BIG = -3.402823466e38;  // finite "minus infinity": exp of differences stays defined
 

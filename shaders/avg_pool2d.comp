@@ -5,17 +5,7 @@
 
 layout(std430, binding = 0) readonly buffer X { ftype x[]; };
 layout(std430, binding = 1) writeonly buffer Y { ftype y[]; };
-layout(push_constant) uniform Params {
-    uint planes;  // N * C
-    uint in_h;
-    uint in_w;
-    uint out_h;
-    uint out_w;
-    uint kernel_h;
-    uint kernel_w;
-    uint stride_h;
-    uint stride_w;
-} p;
+layout(push_constant) uniform Params { AvgPool2dPush p; };  // shader_interface.h
 
 void main() {
     uint i = global_index();

@@ -4,17 +4,12 @@
 // stride is 0 along broadcast dimensions.
 #include "common.glsl"
 
-layout(constant_id = 3) const uint OP = 0;  // 0 add, 1 mul
+layout(constant_id = 3) const uint OP = BINARY_ADD;  // BINARY_ADD or BINARY_MUL
 
 layout(std430, binding = 0) readonly buffer A { ftype a[]; };
 layout(std430, binding = 1) readonly buffer B { ftype b[]; };
 layout(std430, binding = 2) writeonly buffer Y { ftype y[]; };
-layout(push_constant) uniform Params {
-    uint n;
-    uint rank;
-    uint dims[6];       // a's (merged) shape, outermost first
-    uint b_strides[6];
-} p;
+layout(push_constant) uniform Params { BinaryPush p; };  // shader_interface.h
 
 void main() {
     uint i = global_index();
@@ -28,5 +23,5 @@ void main() {
     }
     float va = float(a[i]);
     float vb = float(b[bi]);
-    y[i] = ftype(OP == 0u ? va + vb : va * vb);
+    y[i] = ftype(OP == BINARY_ADD ? va + vb : va * vb);
 }

@@ -3,6 +3,8 @@
 // than maxComputeWorkGroupCount[0] groups.
 #extension GL_EXT_control_flow_attributes : enable
 
+#include "shader_interface.h"  // push-constant structs and flag values, shared with the C++
+
 #ifdef STORAGE_F16
 // f16 storage, f32 arithmetic: values are converted on load and rounded once on store.
 #extension GL_EXT_shader_16bit_storage : require

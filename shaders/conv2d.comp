@@ -23,18 +23,7 @@ FLOAT_INPUT(1, w)
 layout(std430, binding = 2) readonly buffer Bias { ftype bias[]; };          // bound to x when unused
 layout(std430, binding = 3) readonly buffer Residual { ftype residual[]; };  // bound to x when unused
 layout(std430, binding = 4) writeonly buffer Y { ftype y[]; };
-layout(push_constant) uniform Params {
-    uint O;  // GEMM M: output channels
-    uint N;  // GEMM N: batch * OH * OW
-    uint K;  // C * KH * KW
-    uint C;
-    uint H;
-    uint W;
-    uint OH;
-    uint OW;
-    uint act;    // cliprt::Activation
-    uint flags;  // EPILOGUE_BIAS | EPILOGUE_RESIDUAL
-} p;
+layout(push_constant) uniform Params { Conv2dPush p; };  // shader_interface.h
 
 // Where output pixel n reads from: the start of its image, and the input row/column of tap (0, 0).
 struct Pixel {

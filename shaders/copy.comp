@@ -14,14 +14,7 @@
 
 layout(std430, binding = 0) readonly buffer Src { etype src[]; };
 layout(std430, binding = 1) writeonly buffer Dst { etype dst[]; };
-layout(push_constant) uniform Params {
-    uint n;
-    uint rank;
-    uint dst_offset;
-    uint dims[6];
-    uint src_strides[6];
-    uint dst_strides[6];
-} p;
+layout(push_constant) uniform Params { CopyPush p; };  // shader_interface.h
 
 void main() {
     uint i = global_index();

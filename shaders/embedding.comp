@@ -8,12 +8,7 @@ layout(std430, binding = 0) readonly buffer Ids { int ids[]; };
 layout(std430, binding = 1) readonly buffer Table { ftype table[]; };
 layout(std430, binding = 2) writeonly buffer Y { ftype y[]; };
 layout(std430, binding = 3) buffer Status { uint status[]; };
-layout(push_constant) uniform Params {
-    uint n;  // rows * width
-    uint width;
-    uint vocab;
-    uint slot;
-} p;
+layout(push_constant) uniform Params { EmbeddingPush p; };  // shader_interface.h
 
 void main() {
     uint i = global_index();

@@ -18,8 +18,7 @@
 //   GEMM_LOAD_A4(m, k)         A at (m, k..k+3), k a multiple of 4
 //   GEMM_LOAD_B4(j, n, k)      B for column slot j at k..k+3
 //   GEMM_STORE(m, n, value)    the epilogue for an in-range (m, n)
-#define MODE_REGISTERS 0u
-#define MODE_SHARED 1u
+// MODE_REGISTERS and MODE_SHARED are in shader_interface.h.
 
 layout(constant_id = 3) const uint TM = 4;
 layout(constant_id = 4) const uint TN = 4;

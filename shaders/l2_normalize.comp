@@ -6,10 +6,7 @@
 
 layout(std430, binding = 0) readonly buffer X { ftype x[]; };
 layout(std430, binding = 1) writeonly buffer Y { ftype y[]; };
-layout(push_constant) uniform Params {
-    uint rows;
-    uint width;
-} p;
+layout(push_constant) uniform Params { RowsPush p; };  // shader_interface.h
 
 void main() {
     uint row = row_index();

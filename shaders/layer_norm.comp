@@ -8,11 +8,7 @@ layout(std430, binding = 0) readonly buffer X { ftype x[]; };
 layout(std430, binding = 1) readonly buffer Gamma { ftype gamma[]; };
 layout(std430, binding = 2) readonly buffer Beta { ftype beta[]; };
 layout(std430, binding = 3) writeonly buffer Y { ftype y[]; };
-layout(push_constant) uniform Params {
-    uint rows;
-    uint width;
-    float eps;
-} p;
+layout(push_constant) uniform Params { RowsPush p; };  // shader_interface.h
 
 void main() {
     uint row = row_index();

@@ -15,13 +15,7 @@ FLOAT_INPUT(1, w)
 layout(std430, binding = 2) readonly buffer Bias { ftype bias[]; };          // bound to x when unused
 layout(std430, binding = 3) readonly buffer Residual { ftype residual[]; };  // bound to x when unused
 layout(std430, binding = 4) writeonly buffer Y { ftype y[]; };
-layout(push_constant) uniform Params {
-    uint M;
-    uint N;
-    uint K;
-    uint act;    // cliprt::Activation
-    uint flags;  // EPILOGUE_BIAS | EPILOGUE_RESIDUAL
-} p;
+layout(push_constant) uniform Params { LinearPush p; };  // shader_interface.h
 
 void store(uint m, uint n, float v) {
     if ((p.flags & EPILOGUE_BIAS) != 0u) v += float(bias[n]);

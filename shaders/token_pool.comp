@@ -4,23 +4,17 @@
 // first eos id, position 0 when a row has none) or the mean of tokens [mean_start, L).
 #include "common.glsl"
 
-layout(constant_id = 3) const uint MODE = 0;  // cliprt::PoolMode: First, Last, Argmax, Eos, Mean
+layout(constant_id = 3) const uint MODE = POOL_FIRST;  // POOL_*: cliprt::PoolMode
 
 layout(std430, binding = 0) readonly buffer X { ftype x[]; };
 layout(std430, binding = 1) readonly buffer Ids { int ids[]; };  // bound to x when unused
 layout(std430, binding = 2) writeonly buffer Y { ftype y[]; };
-layout(push_constant) uniform Params {
-    uint batch;
-    uint len;
-    uint width;
-    int eos_id;
-    uint mean_start;
-} p;
+layout(push_constant) uniform Params { TokenPoolPush p; };  // shader_interface.h
 
 uint position(uint b) {
-    if (MODE == 0u) return 0u;
-    if (MODE == 1u) return p.len - 1u;
-    if (MODE == 2u) {  // first maximum, as torch.argmax
+    if (MODE == POOL_FIRST) return 0u;
+    if (MODE == POOL_LAST) return p.len - 1u;
+    if (MODE == POOL_ARGMAX) {  // first maximum, as torch.argmax
         uint best = 0u;
         int best_id = ids[b * p.len];
         for (uint l = 1u; l < p.len; ++l) {
@@ -43,7 +37,7 @@ void main() {
     if (i >= p.batch * p.width) return;
     uint b = i / p.width;
     uint w = i - b * p.width;
-    if (MODE == 4u) {
+    if (MODE == POOL_MEAN) {
         float sum = 0.0;
         for (uint l = p.mean_start; l < p.len; ++l) sum += float(x[(b * p.len + l) * p.width + w]);
         y[i] = ftype(sum / float(p.len - p.mean_start));

@@ -8,11 +8,7 @@ layout(constant_id = 3) const uint ACT = 0;
 
 layout(std430, binding = 0) readonly buffer X { ftype x[]; };
 layout(std430, binding = 1) writeonly buffer Y { ftype y[]; };
-layout(push_constant) uniform Params {
-    uint n;
-    float alpha;
-    float beta;
-} p;
+layout(push_constant) uniform Params { UnaryPush p; };  // shader_interface.h
 
 void main() {
     uint i = global_index();

@@ -1,7 +1,8 @@
 // The Vulkan backend's own contract: device facts, device selection and its errors, "auto" falling
 // back to the CPU, the on-disk pipeline cache and its header checks, staging transfers, one submit
 // per forward with barriers only between dependent dispatches, and that validation messages are
-// really caught (a test that could never fail on them would prove nothing).
+// really caught (a test that could never fail on them would prove nothing), and `cliprt parity
+// --against` comparing the model on Vulkan with the CPU.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -13,7 +14,9 @@
 #include <set>
 
 #include "cliprt/backends.h"
+#include "cliprt/cpu_backend.h"
 #include "cliprt/executor.h"
+#include "models/parity.h"
 #include "vulkan/vulkan_device.h"
 #include "vulkan/vulkan_program.h"
 #include "vulkan_test_support.h"
@@ -278,6 +281,19 @@ TEST(VulkanBackend, ValidationMessagesAreCaught) {
     const std::vector<std::string> messages = instance.messages().messages();
     ASSERT_FALSE(messages.empty());
     EXPECT_NE(messages[0].find("usage"), std::string::npos) << messages[0];
+}
+
+// `cliprt parity --against`: the model on Vulkan compared with the same model on the CPU backend.
+TEST(VulkanGoldenAgainst, CpuBackend) {
+    CLIPRT_VULKAN_BACKEND_OR_SKIP(backend, DType::F32, "auto");
+    auto cpu = make_cpu_ref_backend(0);
+    const std::string case_dir = std::string(CLIPRT_SOURCE_DIR) + "/tests/goldens/small_clip_logits";
+    const ParityResult r = run_golden_case_against(case_dir, *backend, *cpu, ParityTolerance{});
+    EXPECT_TRUE(r.error.empty()) << r.error;
+    EXPECT_TRUE(r.pass) << r.cosine_min << " " << r.nmse;
+    EXPECT_EQ(r.backend, "vulkan vs cpu-ref");
+    EXPECT_GT(r.nmse, 0.0);  // two different devices' arithmetic: the outputs really were compared
+    vulkan_test::expect_no_validation_messages(*backend);
 }
 
 }  // namespace

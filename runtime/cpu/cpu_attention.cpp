@@ -103,48 +103,24 @@ void attention(ThreadPool& pool, const AttentionParams& params, const AttentionL
     attend(pool, normalized, heads, params.causal, qn.data(), kn.data(), v, score_mult, head_scale, out);
 }
 
-AttentionOperands attention_operands(const AttentionParams& p, const std::vector<TensorArg>& inputs,
-                                     const TensorArg& output) {
+AttentionOperands attention_operands(const cliprt::NodeArgs& args) {
+    const AttentionView v = attention_view(args);
     AttentionOperands o;
-    AttentionLayout& l = o.layout;
-    size_t next = 0;
-    if (p.packed_qkv) {
-        const Shape& s = inputs[next].shape;  // [B, L, 3W]: q, k, v side by side in each row
-        const float* qkv = f32_data(inputs[next++]);
-        const int64_t width = s[2] / 3;
-        l.batch = s[0];
-        l.q_len = s[1];
-        l.kv_len = s[1];
-        l.q_batch_stride = l.k_batch_stride = l.v_batch_stride = s[1] * s[2];
-        l.q_row_stride = l.k_row_stride = l.v_row_stride = s[2];
-        o.q = qkv;
-        o.k = qkv + width;
-        o.v = qkv + 2 * width;
-    } else {
-        const Shape& qs = inputs[0].shape;
-        const Shape& ks = inputs[1].shape;
-        o.q = f32_data(inputs[0]);
-        o.k = f32_data(inputs[1]);
-        o.v = f32_data(inputs[2]);
-        next = 3;
-        l.batch = ks[0];
-        l.q_len = qs[1];
-        l.kv_len = ks[1];
-        l.q_batch_stride = qs[0] == 1 ? 0 : qs[1] * qs[2];
-        l.q_row_stride = qs[2];
-        l.k_batch_stride = l.v_batch_stride = ks[1] * ks[2];
-        l.k_row_stride = l.v_row_stride = ks[2];
-    }
-    l.head_dim = output.shape[2] / p.heads;
-    o.logit_mult = p.cosine ? f32_data(inputs[next++]) : nullptr;
-    o.head_scale = p.has_head_scale ? f32_data(inputs[next++]) : nullptr;
-    o.out = f32_data(output);
+    o.layout = AttentionLayout{v.batch,          v.q_len,        v.kv_len,         v.head_dim,
+                               v.q.batch_stride, v.q.row_stride, v.k.batch_stride, v.k.row_stride,
+                               v.v.batch_stride, v.v.row_stride};
+    o.q = f32_data(*v.q.arg) + v.q.offset;
+    o.k = f32_data(*v.k.arg) + v.k.offset;
+    o.v = f32_data(*v.v.arg) + v.v.offset;
+    o.logit_mult = v.logit_mult ? f32_data(*v.logit_mult) : nullptr;
+    o.head_scale = v.head_scale ? f32_data(*v.head_scale) : nullptr;
+    o.out = f32_data(args.output);
     return o;
 }
 
 Step record_attention(const NodeArgs& args) {
     const AttentionParams p = args.node.get<AttentionParams>();
-    const AttentionOperands o = attention_operands(p, args.inputs, args.output);
+    const AttentionOperands o = attention_operands(args);
     ThreadPool& pool = args.pool;
     return [&pool, p, o] { attention(pool, p, o.layout, o.q, o.k, o.v, o.logit_mult, o.head_scale, o.out); };
 }

@@ -116,6 +116,10 @@ DeviceInfo CpuBackend::device_info() const {
 
 std::unique_ptr<Buffer> CpuBackend::allocate(uint64_t bytes) { return std::make_unique<CpuBuffer>(bytes); }
 
+std::unique_ptr<Buffer> CpuBackend::wrap_host(std::shared_ptr<const Tensor> host) {
+    return std::make_unique<CpuBuffer>(std::move(host));
+}
+
 void CpuBackend::upload(Buffer& buffer, uint64_t offset, const void* src, uint64_t bytes) {
     check_range(buffer, offset, bytes, "upload");
     if (bytes > 0) std::memcpy(cpu_buffer(buffer).data() + offset, src, bytes);
@@ -153,8 +157,7 @@ std::unique_ptr<Program> CpuBackend::record(const Graph& graph, const std::vecto
         fail("cpu backend: ", args.size(), " tensor arguments for a graph of ", graph.values().size(), " values");
     std::vector<Step> steps;
     for (const Node& node : graph.nodes()) {
-        NodeArgs node_args{node, {}, args.at(static_cast<size_t>(node.output)), pool_};
-        for (ValueId in : node.inputs) node_args.inputs.push_back(args.at(static_cast<size_t>(in)));
+        NodeArgs node_args{gather_node_args(node, args), pool_};
         if (node.op == OpKind::Reshape) {
             // A view: the executor must have given it its input's storage.
             const TensorArg& in = node_args.inputs[0];

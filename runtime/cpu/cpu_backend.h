@@ -13,6 +13,7 @@ public:
 
     DeviceInfo device_info() const override;
     std::unique_ptr<Buffer> allocate(uint64_t bytes) override;
+    std::unique_ptr<Buffer> wrap_host(std::shared_ptr<const Tensor> host) override;
     void upload(Buffer& buffer, uint64_t offset, const void* src, uint64_t bytes) override;
     void download(const Buffer& buffer, uint64_t offset, void* dst, uint64_t bytes) override;
     std::optional<std::string> unsupported_reason(const Graph& graph, const Node& node) const override;

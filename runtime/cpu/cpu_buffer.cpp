@@ -13,13 +13,21 @@ constexpr std::align_val_t kAlignment{64};
 
 }  // namespace
 
-void CpuBuffer::AlignedDelete::operator()(unsigned char* p) const { ::operator delete[](p, kAlignment); }
+void CpuBuffer::AlignedDelete::operator()(unsigned char* p) const {
+    if (owned) ::operator delete[](p, kAlignment);
+}
 
 CpuBuffer::CpuBuffer(uint64_t bytes)
     // At least one byte so that data() is a real, aligned allocation.
-    : size_(bytes), data_(static_cast<unsigned char*>(::operator new[](bytes == 0 ? 1 : bytes, kAlignment))) {
+    : size_(bytes),
+      data_(static_cast<unsigned char*>(::operator new[](bytes == 0 ? 1 : bytes, kAlignment)), AlignedDelete{true}) {
     std::memset(data_.get(), 0, bytes);
 }
+
+CpuBuffer::CpuBuffer(std::shared_ptr<const Tensor> host)
+    : host_(std::move(host)),
+      size_(host_->nbytes()),
+      data_(static_cast<unsigned char*>(const_cast<void*>(host_->data())), AlignedDelete{false}) {}
 
 CpuBuffer& cpu_buffer(Buffer& buffer) {
     auto* cpu = dynamic_cast<CpuBuffer*>(&buffer);

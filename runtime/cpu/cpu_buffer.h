@@ -5,20 +5,25 @@
 #include <memory>
 
 #include "cliprt/backend.h"
+#include "cliprt/tensor.h"
 
 namespace cliprt::cpu {
 
 class CpuBuffer : public Buffer {
 public:
     explicit CpuBuffer(uint64_t bytes);
+    // The host tensor's bytes in place, kept alive by the buffer (read-only: weights).
+    explicit CpuBuffer(std::shared_ptr<const Tensor> host);
     uint64_t size() const override { return size_; }
     unsigned char* data() { return data_.get(); }
     const unsigned char* data() const { return data_.get(); }
 
 private:
     struct AlignedDelete {
+        bool owned;
         void operator()(unsigned char* p) const;
     };
+    std::shared_ptr<const Tensor> host_;  // set when the buffer reads a host tensor in place
     uint64_t size_;
     std::unique_ptr<unsigned char, AlignedDelete> data_;
 };

@@ -48,26 +48,14 @@ void conv2d(ThreadPool& pool, const float* x, const float* w, const float* bias,
 }
 
 Step record_conv2d(const NodeArgs& args) {
-    const Conv2dParams p = args.node.get<Conv2dParams>();
-    const Shape& xs = args.inputs[0].shape;
-    const Shape& ws = args.inputs[1].shape;
-    Conv2dShape s;
-    s.batch = xs[0];
-    s.in_channels = xs[1];
-    s.in_h = xs[2];
-    s.in_w = xs[3];
-    s.out_channels = ws[0];
-    s.kernel_h = ws[2];
-    s.kernel_w = ws[3];
-    s.stride_h = p.stride_h;
-    s.stride_w = p.stride_w;
-    s.pad_h = p.pad_h;
-    s.pad_w = p.pad_w;
-    const float* x = f32_data(args.inputs[0]);
-    const float* w = f32_data(args.inputs[1]);
-    size_t next = 2;
-    const float* bias = p.has_bias ? f32_data(args.inputs[next++]) : nullptr;
-    const float* residual = p.has_residual ? f32_data(args.inputs[next++]) : nullptr;
+    const Conv2dView v = conv2d_view(args);
+    const Conv2dParams& p = v.params;
+    const Conv2dShape s{v.batch,    v.in_channels, v.in_h,     v.in_w,     v.out_channels, v.kernel_h,
+                        v.kernel_w, p.stride_h,    p.stride_w, p.pad_h,    p.pad_w};
+    const float* x = f32_data(v.x);
+    const float* w = f32_data(v.w);
+    const float* bias = v.bias ? f32_data(*v.bias) : nullptr;
+    const float* residual = v.residual ? f32_data(*v.residual) : nullptr;
     float* y = f32_data(args.output);
     ThreadPool& pool = args.pool;
     return [&pool, x, w, bias, residual, y, s, act = p.act] { conv2d(pool, x, w, bias, residual, y, s, act); };

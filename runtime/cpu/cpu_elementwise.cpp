@@ -53,13 +53,7 @@ void binary(ThreadPool& pool, BinaryOp op, const float* a, const Shape& a_shape,
     const int64_t width = rank > 0 ? a_shape[-1] : 1;
     if (width == 0) return;
     const int64_t rows = a_shape.numel() / width;
-    // b's element stride along each of a's axes; 0 where b is broadcast (size 1 or absent).
-    std::vector<int64_t> b_strides(static_cast<size_t>(rank), 0);
-    int64_t stride = 1;
-    for (int i = b_shape.rank() - 1; i >= 0; --i) {
-        if (b_shape[i] != 1) b_strides[static_cast<size_t>(i + rank - b_shape.rank())] = stride;
-        stride *= b_shape[i];
-    }
+    const std::vector<int64_t> b_strides = broadcast_strides(a_shape, b_shape);
     const int64_t b_step = rank > 0 ? b_strides.back() : 0;
     pool.parallel_for(rows, std::max<int64_t>(1, kElementwiseChunk / width), [&](int64_t begin, int64_t end, int) {
         for (int64_t row = begin; row < end; ++row) {

@@ -7,6 +7,7 @@
 
 #include "cliprt/backend.h"
 #include "cliprt/graph.h"
+#include "cliprt/op_args.h"
 #include "cpu/thread_pool.h"
 
 namespace cliprt::cpu {
@@ -61,7 +62,7 @@ struct AttentionLayout {
 void attention(ThreadPool& pool, const AttentionParams& params, const AttentionLayout& layout, const float* q,
                const float* k, const float* v, const float* logit_mult, const float* head_scale, float* out);
 
-// The operands of an Attention node (inputs as described at AttentionParams), decoded once for
+// The operands of an Attention node as f32 pointers (from attention_view of cliprt/op_args.h), for
 // every CPU kernel.
 struct AttentionOperands {
     AttentionLayout layout;
@@ -72,8 +73,7 @@ struct AttentionOperands {
     const float* head_scale = nullptr;  // has_head_scale only
     float* out = nullptr;
 };
-AttentionOperands attention_operands(const AttentionParams& params, const std::vector<TensorArg>& inputs,
-                                     const TensorArg& output);
+AttentionOperands attention_operands(const cliprt::NodeArgs& args);
 
 // ---- normalization (cpu_normalization.cpp) ----
 
@@ -93,6 +93,9 @@ void concat(const std::vector<const float*>& inputs, const std::vector<Shape>& s
             const Shape& out_shape);
 // y = x with axes permuted (output axis i is input axis perm[i]); 4-byte elements of any type.
 void permute(const void* x, const Shape& x_shape, const std::vector<int>& perm, void* y);
+
+// ---- pooling (cpu_pooling.cpp) ----
+
 // The token each batch row pools for First/Last/Argmax/Eos (ids [batch, len], null for First/Last).
 std::vector<int64_t> pool_positions(const TokenPoolParams& params, const int32_t* ids, int64_t batch, int64_t len);
 // y [batch, width]: the token at positions[b] of x [batch, len, width], or for Mean the average of

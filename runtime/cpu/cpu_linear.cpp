@@ -22,20 +22,16 @@ void linear(ThreadPool& pool, const float* x, const float* w, const float* bias,
 }
 
 Step record_linear(const NodeArgs& args) {
-    const LinearParams p = args.node.get<LinearParams>();
-    const Shape& w_shape = args.inputs[1].shape;
-    const int64_t n = w_shape[0];
-    const int64_t k = w_shape[1];
-    const int64_t m = outer_size(args.inputs[0].shape);
-    const float* x = f32_data(args.inputs[0]);
-    const float* w = f32_data(args.inputs[1]);
-    size_t next = 2;
-    const float* bias = p.has_bias ? f32_data(args.inputs[next++]) : nullptr;
-    const float* residual = p.has_residual ? f32_data(args.inputs[next++]) : nullptr;
+    const LinearView v = linear_view(args);
+    const float* x = f32_data(v.x);
+    const float* w = f32_data(v.w);
+    const float* bias = v.bias ? f32_data(*v.bias) : nullptr;
+    const float* residual = v.residual ? f32_data(*v.residual) : nullptr;
     float* y = f32_data(args.output);
     ThreadPool& pool = args.pool;
-    return
-        [&pool, x, w, bias, residual, y, m, n, k, act = p.act] { linear(pool, x, w, bias, residual, y, m, n, k, act); };
+    return [&pool, x, w, bias, residual, y, m = v.m, n = v.n, k = v.k, act = v.params.act] {
+        linear(pool, x, w, bias, residual, y, m, n, k, act);
+    };
 }
 
 }  // namespace cliprt::cpu

@@ -68,15 +68,15 @@ void softmax(ThreadPool& pool, const float* x, float* y, int64_t rows, int64_t w
 
 Step record_layer_norm(const NodeArgs& args) {
     const float eps = args.node.get<LayerNormParams>().eps;
-    const Shape& s = args.inputs[0].shape;
-    const int64_t width = s.rank() > 0 ? s[-1] : 1;
-    const int64_t rows = outer_size(s);
-    const float* x = f32_data(args.inputs[0]);
+    const RowsView v = rows_view(args);
+    const float* x = f32_data(v.x);
     const float* gamma = f32_data(args.inputs[1]);
     const float* beta = f32_data(args.inputs[2]);
     float* y = f32_data(args.output);
     ThreadPool& pool = args.pool;
-    return [&pool, x, gamma, beta, y, rows, width, eps] { layer_norm(pool, x, gamma, beta, y, rows, width, eps); };
+    return [&pool, x, gamma, beta, y, rows = v.rows, width = v.width, eps] {
+        layer_norm(pool, x, gamma, beta, y, rows, width, eps);
+    };
 }
 
 namespace {
@@ -84,13 +84,11 @@ namespace {
 // L2Normalize and Softmax share their shape handling: rows of the last dimension.
 template <void (*Kernel)(ThreadPool&, const float*, float*, int64_t, int64_t)>
 Step record_row_op(const NodeArgs& args) {
-    const Shape& s = args.inputs[0].shape;
-    const int64_t width = s.rank() > 0 ? s[-1] : 1;
-    const int64_t rows = outer_size(s);
-    const float* x = f32_data(args.inputs[0]);
+    const RowsView v = rows_view(args);
+    const float* x = f32_data(v.x);
     float* y = f32_data(args.output);
     ThreadPool& pool = args.pool;
-    return [&pool, x, y, rows, width] { Kernel(pool, x, y, rows, width); };
+    return [&pool, x, y, rows = v.rows, width = v.width] { Kernel(pool, x, y, rows, width); };
 }
 
 }  // namespace

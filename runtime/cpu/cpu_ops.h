@@ -6,26 +6,18 @@
 #include <vector>
 
 #include "cliprt/backend.h"
+#include "cliprt/op_args.h"
 #include "cpu/cpu_buffer.h"
 #include "cpu/thread_pool.h"
 
 namespace cliprt::cpu {
 
-struct NodeArgs {
-    const Node& node;
-    std::vector<TensorArg> inputs;  // in node.inputs order
-    TensorArg output;
+// The node's places (cliprt/op_args.h) and the pool its step runs on.
+struct NodeArgs : cliprt::NodeArgs {
     ThreadPool& pool;
 };
 
 using Step = std::function<void()>;
-
-// Product of all dimensions but the last: the number of rows an op over the last dimension sees.
-inline int64_t outer_size(const Shape& shape) {
-    int64_t rows = 1;
-    for (int d = 0; d + 1 < shape.rank(); ++d) rows *= shape[d];
-    return rows;
-}
 
 // The step of any node but a Reshape (a view, which has none).
 Step record_node(const NodeArgs& args);

@@ -91,7 +91,7 @@ void attend_head(const Kernels& kn, const AttentionParams& p, const cpu::Attenti
 
 Step record_attention(const FastArgs& a) {
     const AttentionParams p = a.node.get<AttentionParams>();
-    const cpu::AttentionOperands o = cpu::attention_operands(p, a.inputs, a.output);
+    const cpu::AttentionOperands o = cpu::attention_operands(a);
     return [&pool = a.pool, &kn = a.kernels, p, o] {
         const int64_t heads = p.heads;
         pool.run_tasks(o.layout.batch * heads, [&](int64_t task, int) { attend_head(kn, p, o, task / heads, task % heads); });

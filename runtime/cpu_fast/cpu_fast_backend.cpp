@@ -28,6 +28,8 @@ class FastBuffer : public cpu::CpuBuffer {
 public:
     FastBuffer(uint64_t bytes, std::shared_ptr<PackCache> packs)
         : cpu::CpuBuffer(bytes), id_(next_id_.fetch_add(1)), packs_(std::move(packs)) {}
+    FastBuffer(std::shared_ptr<const Tensor> host, std::shared_ptr<PackCache> packs)
+        : cpu::CpuBuffer(std::move(host)), id_(next_id_.fetch_add(1)), packs_(std::move(packs)) {}
     ~FastBuffer() override { packs_->drop_buffer(id_); }
     uint64_t id() const { return id_; }
 
@@ -111,21 +113,24 @@ std::unique_ptr<Buffer> FastCpuBackend::allocate(uint64_t bytes) {
     return std::make_unique<FastBuffer>(bytes, packs_);
 }
 
+std::unique_ptr<Buffer> FastCpuBackend::wrap_host(std::shared_ptr<const Tensor> host) {
+    return std::make_unique<FastBuffer>(std::move(host), packs_);
+}
+
 std::unique_ptr<Program> FastCpuBackend::record(const Graph& graph, const std::vector<TensorArg>& args) {
     if (args.size() != graph.values().size())
         fail("cpu backend: ", args.size(), " tensor arguments for a graph of ", graph.values().size(), " values");
     std::vector<Step> steps;
     for (const Node& node : graph.nodes()) {
-        std::vector<TensorArg> inputs;
-        for (ValueId in : node.inputs) inputs.push_back(args.at(static_cast<size_t>(in)));
-        const TensorArg& output = args.at(static_cast<size_t>(node.output));
+        const NodeArgs node_args = gather_node_args(node, args);
         if (node.op == OpKind::Reshape) {
-            if (inputs[0].buffer != output.buffer || inputs[0].offset != output.offset)
+            const TensorArg& in = node_args.inputs[0];
+            if (in.buffer != node_args.output.buffer || in.offset != node_args.output.offset)
                 fail("cpu backend: reshape '", node.name, "' does not share its input's storage");
             continue;
         }
-        Step step = record_fast(FastArgs{graph, node, inputs, output, pool(), kernels_, *packs_, format_});
-        if (!step) step = cpu::record_node(cpu::NodeArgs{node, inputs, output, pool()});
+        Step step = record_fast(FastArgs{node_args, graph, pool(), kernels_, *packs_, format_});
+        if (!step) step = cpu::record_node(cpu::NodeArgs{node_args, pool()});
         steps.push_back(std::move(step));
     }
     return std::make_unique<FastProgram>(std::move(steps));

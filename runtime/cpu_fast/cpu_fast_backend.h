@@ -19,6 +19,7 @@ public:
 
     DeviceInfo device_info() const override;
     std::unique_ptr<Buffer> allocate(uint64_t bytes) override;
+    std::unique_ptr<Buffer> wrap_host(std::shared_ptr<const Tensor> host) override;
     std::unique_ptr<Program> record(const Graph& graph, const std::vector<TensorArg>& args) override;
 
     const Kernels& kernels() const { return kernels_; }

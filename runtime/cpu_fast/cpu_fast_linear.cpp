@@ -16,7 +16,7 @@ Step record_linear(const FastArgs& a) {
     const Shape& w_shape = a.inputs[1].shape;
     const int64_t n = w_shape[0];
     const int64_t k = w_shape[1];
-    const int64_t m = cpu::outer_size(a.inputs[0].shape);
+    const int64_t m = row_count(a.inputs[0].shape);
     const float* x = cpu::f32_data(a.inputs[0]);
     const float* w = cpu::f32_data(a.inputs[1]);
     size_t next = 2;

@@ -14,7 +14,7 @@ struct Rows {
     int64_t rows = 1, width = 1;
 };
 
-Rows rows_of(const Shape& s) { return Rows{cpu::outer_size(s), s.rank() > 0 ? s[-1] : 1}; }
+Rows rows_of(const Shape& s) { return Rows{row_count(s), s.rank() > 0 ? s[-1] : 1}; }
 
 }  // namespace
 

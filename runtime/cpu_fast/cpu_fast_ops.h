@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "cliprt/backend.h"
+#include "cliprt/op_args.h"
 #include "cpu/cpu_ops.h"
 #include "cpu_fast/cpu_fast_kernels.h"
 #include "cpu_fast/cpu_fast_packing.h"
@@ -14,11 +15,9 @@ namespace cliprt::cpu_fast {
 
 using cpu::Step;
 
-struct FastArgs {
+// The node's places (cliprt/op_args.h) and what the fast recorders add.
+struct FastArgs : cliprt::NodeArgs {
     const Graph& graph;
-    const Node& node;
-    std::vector<TensorArg> inputs;  // in node.inputs order
-    TensorArg output;
     cpu::ThreadPool& pool;
     const Kernels& kernels;
     PackCache& packs;

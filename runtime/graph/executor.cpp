@@ -27,9 +27,19 @@ Tensor to_storage(const Tensor& host, DType storage) {
 TensorArg WeightCache::get(const std::shared_ptr<const Tensor>& host) {
     auto it = entries_.find(host.get());
     if (it != entries_.end()) return it->second.arg;
-    const Tensor stored = to_storage(*host, storage_dtype(host->dtype(), backend_.float_storage_dtype()));
     Entry entry;
     entry.host = host;
+    const DType storage = storage_dtype(host->dtype(), backend_.float_storage_dtype());
+    if (host->dtype() == storage) {
+        entry.buffer = backend_.wrap_host(host);  // host memory backends read the weights in place
+        if (entry.buffer) {
+            entry.arg = TensorArg{entry.buffer.get(), 0, host->shape(), storage};
+            TensorArg arg = entry.arg;
+            entries_.emplace(host.get(), std::move(entry));
+            return arg;
+        }
+    }
+    const Tensor stored = to_storage(*host, storage);
     entry.buffer = backend_.allocate(std::max<uint64_t>(stored.nbytes(), 4));
     backend_.upload(*entry.buffer, 0, stored.data(), stored.nbytes());
     entry.arg = TensorArg{entry.buffer.get(), 0, stored.shape(), stored.dtype()};

@@ -13,40 +13,28 @@ constexpr int64_t kMaxHeadDim = 256;  // q and the output row of a query live in
 }  // namespace
 
 std::optional<std::string> attention_unsupported(const Graph& graph, const Node& node) {
-    const AttentionParams& p = node.get<AttentionParams>();
-    const int64_t head_dim = graph.shape(node.output)[2] / p.heads;
+    const int64_t head_dim = attention_head_dim(graph, node);
     if (head_dim > kMaxHeadDim) return "head dim " + std::to_string(head_dim) + " (the shader handles up to " + std::to_string(kMaxHeadDim) + ")";
     return std::nullopt;
 }
 
 void record_attention(Recording& r, const NodeArgs& a) {
-    const AttentionParams& p = a.node.get<AttentionParams>();
-    const int64_t width = a.output.shape[2];
-    const int64_t head_dim = width / p.heads;
-    const int64_t batch = a.output.shape[0];
-    const int64_t q_len = a.output.shape[1];
-    size_t next = 0;
-    const TensorArg* q = &a.inputs[next++];
-    const TensorArg* k = q;
-    const TensorArg* v = q;
-    Push push;
-    if (p.packed_qkv) {
-        const int64_t row = q->shape[2];
-        push.u(q_len).u(q_len).u(width);
-        push.u(q_len * row).u(row).u(0).u(q_len * row).u(row).u(width).u(q_len * row).u(row).u(2 * width);
-    } else {
-        k = &a.inputs[next++];
-        v = &a.inputs[next++];
-        const int64_t kv_len = k->shape[1];
-        push.u(q_len).u(kv_len).u(width);
-        push.u(q->shape[0] == 1 ? 0 : q_len * width).u(width).u(0);
-        push.u(kv_len * width).u(width).u(0).u(kv_len * width).u(width).u(0);
-    }
-    push.f(p.scale);
-    // ATTENTION_CAUSAL, ATTENTION_COSINE and ATTENTION_HEAD_SCALE of attention.comp.
-    push.u((p.causal ? 1u : 0u) | (p.cosine ? 2u : 0u) | (p.has_head_scale ? 4u : 0u));
-    const TensorArg& logit_mult = p.cosine ? a.inputs[next++] : *q;
-    const TensorArg& head_scale = p.has_head_scale ? a.inputs[next++] : *q;
+    const AttentionView view = attention_view(a);
+    const AttentionParams& p = view.params;
+    const int64_t head_dim = view.head_dim;
+    const TensorArg* q = view.q.arg;
+    const TensorArg* k = view.k.arg;
+    const TensorArg* v = view.v.arg;
+    const shader::AttentionPush push{
+        push_u32(view.q_len),          push_u32(view.kv_len),       push_u32(view.width),
+        push_u32(view.q.batch_stride), push_u32(view.q.row_stride), push_u32(view.q.offset),
+        push_u32(view.k.batch_stride), push_u32(view.k.row_stride), push_u32(view.k.offset),
+        push_u32(view.v.batch_stride), push_u32(view.v.row_stride), push_u32(view.v.offset),
+        p.scale,
+        (p.causal ? shader::ATTENTION_CAUSAL : 0u) | (p.cosine ? shader::ATTENTION_COSINE : 0u) |
+            (p.has_head_scale ? shader::ATTENTION_HEAD_SCALE : 0u)};
+    const TensorArg& logit_mult = view.logit_mult ? *view.logit_mult : *q;  // unused bindings get q
+    const TensorArg& head_scale = view.head_scale ? *view.head_scale : *q;
 
     const KernelVariants& kv = r.variants();
     uint32_t key_tile = kv.attention_key_tile;
@@ -61,10 +49,10 @@ void record_attention(Recording& r, const NodeArgs& a) {
     const bool texel = r.texel_ok(*q, vec4) && r.texel_ok(*k, vec4) && r.texel_ok(*v, vec4);
     std::vector<uint32_t> spec{queries, 1, 1, static_cast<uint32_t>(head_dim), static_cast<uint32_t>(kv.attention_mode), key_tile,
                                texel && vec4 ? 1u : 0u};
-    const Grid grid{static_cast<uint32_t>(ceil_div(static_cast<uint64_t>(q_len), queries)), static_cast<uint32_t>(p.heads),
-                    static_cast<uint32_t>(batch)};
+    const Grid grid{static_cast<uint32_t>(ceil_div(static_cast<uint64_t>(view.q_len), queries)), static_cast<uint32_t>(view.heads),
+                    static_cast<uint32_t>(view.batch)};
     auto input = [&](const TensorArg& t) { return texel ? r.texel(t, vec4) : r.read(t); };
-    r.dispatch(a, {Recording::shader("attention", a.output.dtype, texel), std::move(spec)},
+    r.dispatch(a, {Recording::shader(ShaderId::attention, a.output.dtype, texel), std::move(spec)},
                {input(*q), input(*k), input(*v), r.read(logit_mult), r.read(head_scale), r.write(a.output)}, push, grid);
 }
 

@@ -73,8 +73,7 @@ public:
         vk::Recording recording(context_, embeddings);
         for (const Node& node : graph.nodes()) {
             if (node.op == OpKind::Reshape) continue;  // a view: no data moves
-            vk::NodeArgs a{node, {}, args[static_cast<size_t>(node.output)]};
-            for (ValueId in : node.inputs) a.inputs.push_back(args[static_cast<size_t>(in)]);
+            const NodeArgs a = gather_node_args(node, args);
             if (a.output.shape.numel() == 0) continue;
             check_storage(node, a.output);
             for (const TensorArg& in : a.inputs) check_storage(node, in);

@@ -15,9 +15,8 @@ std::vector<uint32_t> gemm_spec(const KernelVariants& v) {
     return {v.gemm_wg_n, v.gemm_wg_m, 1, v.gemm_tm, v.gemm_tn, static_cast<uint32_t>(v.gemm_mode), v.gemm_bk};
 }
 
-void push_epilogue(Push& push, Activation act, bool has_bias, bool has_residual) {
-    // EPILOGUE_BIAS and EPILOGUE_RESIDUAL of activation.glsl.
-    push.u(static_cast<uint32_t>(act)).u((has_bias ? 1u : 0u) | (has_residual ? 2u : 0u));
+GemmEpilogue gemm_epilogue(Activation act, bool has_bias, bool has_residual) {
+    return {static_cast<uint32_t>(act), (has_bias ? shader::EPILOGUE_BIAS : 0u) | (has_residual ? shader::EPILOGUE_RESIDUAL : 0u)};
 }
 
 Grid gemm_grid(const KernelVariants& v, int64_t m, int64_t n) {

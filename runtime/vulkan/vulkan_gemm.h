@@ -9,8 +9,12 @@ namespace cliprt::vk {
 
 // Constants 0..6 of linear.comp and conv2d.comp: local size and gemm.glsl's tile and mode.
 std::vector<uint32_t> gemm_spec(const KernelVariants& v);
-// The epilogue push constants that follow the shape: activation, then EPILOGUE_* flags.
-void push_epilogue(Push& push, Activation act, bool has_bias, bool has_residual);
+// The epilogue fields of LinearPush and Conv2dPush: activation (ACT_*) and EPILOGUE_* flags.
+struct GemmEpilogue {
+    uint32_t act;
+    uint32_t flags;
+};
+GemmEpilogue gemm_epilogue(Activation act, bool has_bias, bool has_residual);
 // Workgroups covering an m x n output.
 Grid gemm_grid(const KernelVariants& v, int64_t m, int64_t n);
 

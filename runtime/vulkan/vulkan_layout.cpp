@@ -16,15 +16,15 @@ void strided_copy(Recording& r, const NodeArgs& a, const TensorArg& src, const s
     int64_t n = 1;
     for (int64_t d : dims) n *= d;
     if (n == 0) return;
-    const auto rank = static_cast<int>(loop.dims.size());
-    Push push;
-    push.u(n).u(rank).u(dst_offset);
-    for (int d = 0; d < kMaxStridedRank; ++d) push.u(d < rank ? loop.dims[static_cast<size_t>(d)] : 1);
-    for (int s = 0; s < 2; ++s) {
-        for (int d = 0; d < kMaxStridedRank; ++d) push.u(d < rank ? loop.strides[static_cast<size_t>(s)][static_cast<size_t>(d)] : 0);
+    const size_t rank = loop.dims.size();
+    shader::CopyPush push{push_u32(n), static_cast<uint32_t>(rank), push_u32(dst_offset), {}, {}, {}};
+    for (size_t d = 0; d < kMaxStridedRank; ++d) {
+        push.dims[d] = d < rank ? push_u32(loop.dims[d]) : 1;
+        push.src_strides[d] = d < rank ? push_u32(loop.strides[0][d]) : 0;
+        push.dst_strides[d] = d < rank ? push_u32(loop.strides[1][d]) : 0;
     }
     const uint32_t wg = r.variants().elementwise_wg;
-    r.dispatch(a, {Recording::shader("copy", a.output.dtype), {wg, 1, 1}}, {r.read(src), r.write(a.output)}, push,
+    r.dispatch(a, {Recording::shader(ShaderId::copy, a.output.dtype), {wg, 1, 1}}, {r.read(src), r.write(a.output)}, push,
                r.line_for(static_cast<uint64_t>(n), wg));
 }
 
@@ -37,20 +37,20 @@ void record_embedding(Recording& r, const NodeArgs& a) {
     const int64_t n = a.output.shape.numel();
     const uint32_t slot = r.add_id_check(IdCheck{a.node.name, ids, table.shape[0]});
     const uint32_t wg = r.variants().elementwise_wg;
-    r.dispatch(a, {Recording::shader("embedding", a.output.dtype), {wg, 1, 1}},
-               {r.read(ids), r.read(table), r.write(a.output), r.id_status()}, Push().u(n).u(width).u(table.shape[0]).u(slot),
-               r.line_for(n, wg));
+    const shader::EmbeddingPush push{push_u32(n), push_u32(width), push_u32(table.shape[0]), slot};
+    r.dispatch(a, {Recording::shader(ShaderId::embedding, a.output.dtype), {wg, 1, 1}},
+               {r.read(ids), r.read(table), r.write(a.output), r.id_status()}, push, r.line_for(n, wg));
 }
 
 void record_concat(Recording& r, const NodeArgs& a) {
     const int axis = a.output.shape.normalize_axis(a.node.get<ConcatParams>().axis);
-    const std::vector<int64_t> out_strides = contiguous_strides(a.output.shape);
+    const std::vector<int64_t> out_strides = row_major_strides(a.output.shape);
     int64_t offset = 0;
     for (const TensorArg& in : a.inputs) {
         // The slice of the output this input fills; broadcast dimensions read with stride 0.
         std::vector<int64_t> dims = a.output.shape.dims();
         dims[static_cast<size_t>(axis)] = in.shape[axis];
-        std::vector<int64_t> src_strides = contiguous_strides(in.shape);
+        std::vector<int64_t> src_strides = row_major_strides(in.shape);
         for (int d = 0; d < in.shape.rank(); ++d) {
             if (in.shape[d] == 1 && dims[static_cast<size_t>(d)] != 1) src_strides[static_cast<size_t>(d)] = 0;
         }
@@ -61,10 +61,10 @@ void record_concat(Recording& r, const NodeArgs& a) {
 
 void record_permute(Recording& r, const NodeArgs& a) {
     const std::vector<int>& perm = a.node.get<PermuteParams>().perm;
-    const std::vector<int64_t> in_strides = contiguous_strides(a.inputs[0].shape);
+    const std::vector<int64_t> in_strides = row_major_strides(a.inputs[0].shape);
     std::vector<int64_t> src_strides;
     for (int p : perm) src_strides.push_back(in_strides[static_cast<size_t>(p)]);
-    strided_copy(r, a, a.inputs[0], a.output.shape.dims(), src_strides, contiguous_strides(a.output.shape), 0);
+    strided_copy(r, a, a.inputs[0], a.output.shape.dims(), src_strides, row_major_strides(a.output.shape), 0);
 }
 
 std::optional<std::string> strided_unsupported(const Graph& graph, const Node& node) {
@@ -73,10 +73,10 @@ std::optional<std::string> strided_unsupported(const Graph& graph, const Node& n
     std::vector<std::vector<int64_t>> strides;
     const Shape& out = graph.shape(node.output);
     if (node.op == OpKind::Permute) {
-        const std::vector<int64_t> in = contiguous_strides(graph.shape(node.inputs[0]));
+        const std::vector<int64_t> in = row_major_strides(graph.shape(node.inputs[0]));
         std::vector<int64_t> src;
         for (int p : node.get<PermuteParams>().perm) src.push_back(in[static_cast<size_t>(p)]);
-        strides = {src, contiguous_strides(out)};
+        strides = {src, row_major_strides(out)};
     } else {
         return "tensors of rank " + std::to_string(out.rank()) + " (the shaders handle up to " + std::to_string(kMaxStridedRank) + ")";
     }

@@ -6,25 +6,22 @@
 namespace cliprt::vk {
 
 void record_linear(Recording& r, const NodeArgs& a) {
-    const LinearParams& p = a.node.get<LinearParams>();
-    const TensorArg& x = a.inputs[0];
-    const TensorArg& w = a.inputs[1];
-    const int64_t k = w.shape[1];
-    const int64_t n = w.shape[0];
-    const int64_t m = k > 0 ? x.shape.numel() / k : 0;
-    size_t next = 2;
-    const TensorArg& bias = p.has_bias ? a.inputs[next++] : x;
-    const TensorArg& residual = p.has_residual ? a.inputs[next++] : x;
+    const LinearView l = linear_view(a);
+    const LinearParams& p = l.params;
+    const TensorArg& x = l.x;
+    const TensorArg& w = l.w;
+    const int64_t m = l.m, n = l.n, k = l.k;
+    const TensorArg& bias = l.bias ? *l.bias : x;  // unused bindings get x
+    const TensorArg& residual = l.residual ? *l.residual : x;
     const KernelVariants& v = r.variants();
     // x and w rows are K-contiguous: four k per texel when rows start on texel boundaries.
     const bool vec4 = k % 4 == 0;
     const bool texel = r.texel_ok(x, vec4) && r.texel_ok(w, vec4);
     std::vector<uint32_t> spec = gemm_spec(v);
     spec.push_back(texel && vec4 ? 1u : 0u);
-    Push push;
-    push.u(m).u(n).u(k);
-    push_epilogue(push, p.act, p.has_bias, p.has_residual);
-    r.dispatch(a, {Recording::shader("linear", a.output.dtype, texel), std::move(spec)},
+    const GemmEpilogue e = gemm_epilogue(p.act, l.bias != nullptr, l.residual != nullptr);
+    const shader::LinearPush push{push_u32(m), push_u32(n), push_u32(k), e.act, e.flags};
+    r.dispatch(a, {Recording::shader(ShaderId::linear, a.output.dtype, texel), std::move(spec)},
                {texel ? r.texel(x, vec4) : r.read(x), texel ? r.texel(w, vec4) : r.read(w), r.read(bias), r.read(residual),
                 r.write(a.output)},
                push, gemm_grid(v, m, n));

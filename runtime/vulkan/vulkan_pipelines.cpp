@@ -48,17 +48,16 @@ const PipelineRegistry::Layout& PipelineRegistry::layout(const std::vector<VkDes
     return layouts_.emplace(types, l).first->second;
 }
 
-VkShaderModule PipelineRegistry::module(const std::string& shader, std::vector<VkDescriptorType>* bindings) {
-    auto it = modules_.find(shader);
+VkShaderModule PipelineRegistry::module(const SpirvModule& spirv, std::vector<VkDescriptorType>* bindings) {
+    auto it = modules_.find(&spirv);
     if (it == modules_.end()) {
-        const SpirvModule& spirv = find_spirv(shader);
         VkShaderModuleCreateInfo info{};
         info.sType = VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO;
         info.codeSize = spirv.word_count * sizeof(uint32_t);
         info.pCode = spirv.words;
         VkShaderModule m = VK_NULL_HANDLE;
         check(device_.api().vkCreateShaderModule(device_.handle(), &info, nullptr, &m), "vkCreateShaderModule");
-        it = modules_.emplace(shader, std::make_pair(m, spirv_descriptor_types(spirv))).first;
+        it = modules_.emplace(&spirv, std::make_pair(m, spirv_descriptor_types(spirv))).first;
     }
     *bindings = it->second.second;
     return it->second.first;
@@ -68,7 +67,7 @@ const Pipeline& PipelineRegistry::get(const PipelineKey& key) {
     auto it = pipelines_.find(key);
     if (it != pipelines_.end()) return it->second;
     Pipeline p;
-    VkShaderModule m = module(key.shader, &p.bindings);
+    VkShaderModule m = module(*key.shader, &p.bindings);
     const Layout& l = layout(p.bindings);
     p.layout = l.layout;
     p.set_layout = l.set_layout;
@@ -92,7 +91,7 @@ const Pipeline& PipelineRegistry::get(const PipelineKey& key) {
     info.stage.pSpecializationInfo = key.spec.empty() ? nullptr : &spec;
     info.layout = p.layout;
     const VkResult result = device_.api().vkCreateComputePipelines(device_.handle(), cache_.handle(), 1, &info, nullptr, &p.pipeline);
-    if (result != VK_SUCCESS) fail("vulkan: creating the pipeline of shader ", key.shader, " failed: ", result_name(result));
+    if (result != VK_SUCCESS) fail("vulkan: creating the pipeline of shader ", key.shader->name, " failed: ", result_name(result));
     cache_.mark_dirty();
     return pipelines_.emplace(key, p).first->second;
 }

@@ -10,16 +10,17 @@
 #include <vector>
 
 #include "vulkan/vulkan_pipeline_cache.h"
+#include "vulkan/vulkan_shaders.h"
 
 namespace cliprt::vk {
 
 constexpr uint32_t kPushConstantBytes = 128;  // the minimum every device guarantees
 
 struct PipelineKey {
-    std::string shader;          // "<stem>_f32" or "<stem>_f16"
-    std::vector<uint32_t> spec;  // values of constant_id 0, 1, ... (0..2 are the local size)
+    const SpirvModule* shader = nullptr;  // an entry of the embedded table (spirv_module())
+    std::vector<uint32_t> spec;           // values of constant_id 0, 1, ... (0..2 are the local size)
     bool operator<(const PipelineKey& other) const {
-        return shader != other.shader ? shader < other.shader : spec < other.spec;
+        return shader != other.shader ? std::less<const SpirvModule*>()(shader, other.shader) : spec < other.spec;
     }
 };
 
@@ -47,12 +48,12 @@ private:
         VkPipelineLayout layout = VK_NULL_HANDLE;
     };
     const Layout& layout(const std::vector<VkDescriptorType>& bindings);
-    VkShaderModule module(const std::string& shader, std::vector<VkDescriptorType>* bindings);
+    VkShaderModule module(const SpirvModule& spirv, std::vector<VkDescriptorType>* bindings);
 
     const Device& device_;
     PipelineCache cache_;
     std::map<std::vector<VkDescriptorType>, Layout> layouts_;
-    std::map<std::string, std::pair<VkShaderModule, std::vector<VkDescriptorType>>> modules_;
+    std::map<const SpirvModule*, std::pair<VkShaderModule, std::vector<VkDescriptorType>>> modules_;
     std::map<PipelineKey, Pipeline> pipelines_;
 };
 

@@ -8,22 +8,22 @@ void record_avg_pool2d(Recording& r, const NodeArgs& a) {
     const Shape& in = a.inputs[0].shape;
     const Shape& out = a.output.shape;
     const uint32_t wg = r.variants().elementwise_wg;
-    Push push;
-    push.u(in[0] * in[1]).u(in[2]).u(in[3]).u(out[2]).u(out[3]).u(p.kernel_h).u(p.kernel_w).u(p.stride_h).u(p.stride_w);
-    r.dispatch(a, {Recording::shader("avg_pool2d", a.output.dtype), {wg, 1, 1}}, {r.read(a.inputs[0]), r.write(a.output)},
+    const shader::AvgPool2dPush push{push_u32(in[0] * in[1]), push_u32(in[2]),       push_u32(in[3]),
+                                     push_u32(out[2]),        push_u32(out[3]),      push_u32(p.kernel_h),
+                                     push_u32(p.kernel_w),    push_u32(p.stride_h),  push_u32(p.stride_w)};
+    r.dispatch(a, {Recording::shader(ShaderId::avg_pool2d, a.output.dtype), {wg, 1, 1}}, {r.read(a.inputs[0]), r.write(a.output)},
                push, r.line_for(static_cast<uint64_t>(out.numel()), wg));
 }
 
 void record_token_pool(Recording& r, const NodeArgs& a) {
-    const TokenPoolParams& p = a.node.get<TokenPoolParams>();
-    const Shape& in = a.inputs[0].shape;
-    const bool has_ids = a.inputs.size() > 1;
+    const TokenPoolView t = token_pool_view(a);
+    const TokenPoolParams& p = t.params;
     const uint32_t wg = r.variants().elementwise_wg;
-    Push push;
-    push.u(in[0]).u(in[1]).u(in[2]).i(p.eos_id).u(p.mean_start);
-    r.dispatch(a, {Recording::shader("token_pool", a.output.dtype), {wg, 1, 1, static_cast<uint32_t>(p.mode)}},
-               {r.read(a.inputs[0]), r.read(has_ids ? a.inputs[1] : a.inputs[0]), r.write(a.output)}, push,
-               r.line_for(static_cast<uint64_t>(in[0] * in[2]), wg));
+    const shader::TokenPoolPush push{push_u32(t.batch), push_u32(t.len), push_u32(t.width), push_i32(p.eos_id),
+                                     push_u32(p.mean_start)};
+    r.dispatch(a, {Recording::shader(ShaderId::token_pool, a.output.dtype), {wg, 1, 1, static_cast<uint32_t>(p.mode)}},
+               {r.read(t.x), r.read(t.ids ? *t.ids : t.x), r.write(a.output)}, push,  // unused ids binding gets x
+               r.line_for(static_cast<uint64_t>(t.batch * t.width), wg));
 }
 
 }  // namespace cliprt::vk

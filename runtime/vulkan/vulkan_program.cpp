@@ -84,13 +84,13 @@ void VulkanProgram::record(const std::vector<Dispatch>& dispatches) {
     for (const Dispatch& dispatch : dispatches) {
         const Pipeline& p = registry.get(dispatch.key);
         if (p.bindings.size() != dispatch.bindings.size()) {
-            fail("vulkan: node '", dispatch.node, "' binds ", dispatch.bindings.size(), " buffers to shader ", dispatch.key.shader,
+            fail("vulkan: node '", dispatch.node, "' binds ", dispatch.bindings.size(), " buffers to shader ", dispatch.key.shader->name,
                  " which has ", p.bindings.size());
         }
         for (size_t b = 0; b < p.bindings.size(); ++b) {
             const bool texel = dispatch.bindings[b].texel_format != VK_FORMAT_UNDEFINED;
             if (texel != (p.bindings[b] == VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER))
-                fail("vulkan: node '", dispatch.node, "' binding ", b, " of shader ", dispatch.key.shader, " has the wrong kind");
+                fail("vulkan: node '", dispatch.node, "' binding ", b, " of shader ", dispatch.key.shader->name, " has the wrong kind");
             ++descriptors[p.bindings[b]];
         }
         pipelines.push_back(&p);
@@ -168,7 +168,7 @@ void VulkanProgram::record(const std::vector<Dispatch>& dispatches) {
         query_info.queryCount = static_cast<uint32_t>(dispatches.size() + 1);
         check(api.vkCreateQueryPool(d, &query_info, nullptr, &timestamps_), "vkCreateQueryPool");
         api.vkCmdResetQueryPool(cmd_, timestamps_, 0, query_info.queryCount);
-        for (const Dispatch& dispatch : dispatches) dispatch_names_.push_back(dispatch.node + " [" + dispatch.key.shader + "]");
+        for (const Dispatch& dispatch : dispatches) dispatch_names_.push_back(dispatch.node + " [" + dispatch.key.shader->name + "]");
     }
     if (status_) api.vkCmdFillBuffer(cmd_, status_->handle(), 0, VK_WHOLE_SIZE, kNoBadRow);
     // Inputs were written by the host or by transfer copies before the submit.

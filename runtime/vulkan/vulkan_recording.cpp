@@ -1,27 +1,29 @@
 #include "vulkan/vulkan_recording.h"
 
-#include <bit>
 #include <cstring>
 
 #include "cliprt/error.h"
 
 namespace cliprt::vk {
 
-Push& Push::u(int64_t value) {
+// The shaders compare activations and pooling modes with the graph's enum values.
+static_assert(shader::ACT_NONE == static_cast<uint32_t>(Activation::None) && shader::ACT_RELU == static_cast<uint32_t>(Activation::Relu) &&
+              shader::ACT_GELU == static_cast<uint32_t>(Activation::Gelu) &&
+              shader::ACT_GELU_TANH == static_cast<uint32_t>(Activation::GeluTanh) &&
+              shader::ACT_QUICK_GELU == static_cast<uint32_t>(Activation::QuickGelu) &&
+              shader::ACT_SIGMOID == static_cast<uint32_t>(Activation::Sigmoid));
+static_assert(shader::POOL_FIRST == static_cast<uint32_t>(PoolMode::First) && shader::POOL_LAST == static_cast<uint32_t>(PoolMode::Last) &&
+              shader::POOL_ARGMAX == static_cast<uint32_t>(PoolMode::Argmax) &&
+              shader::POOL_EOS == static_cast<uint32_t>(PoolMode::Eos) && shader::POOL_MEAN == static_cast<uint32_t>(PoolMode::Mean));
+
+uint32_t push_u32(int64_t value) {
     if (value < 0 || value > static_cast<int64_t>(UINT32_MAX)) fail("vulkan: push constant ", value, " does not fit in 32 bits");
-    words_.push_back(static_cast<uint32_t>(value));
-    return *this;
+    return static_cast<uint32_t>(value);
 }
 
-Push& Push::i(int64_t value) {
+int32_t push_i32(int64_t value) {
     if (value < INT32_MIN || value > INT32_MAX) fail("vulkan: push constant ", value, " does not fit in 32 bits");
-    words_.push_back(static_cast<uint32_t>(static_cast<int32_t>(value)));
-    return *this;
-}
-
-Push& Push::f(float value) {
-    words_.push_back(std::bit_cast<uint32_t>(value));
-    return *this;
+    return static_cast<int32_t>(value);
 }
 
 Recording::Recording(std::shared_ptr<Context> context, int id_checks) : context_(std::move(context)) {
@@ -29,10 +31,6 @@ Recording::Recording(std::shared_ptr<Context> context, int id_checks) : context_
         status_ = std::make_unique<VulkanBuffer>(nullptr, *context_->device, *context_->allocator,
                                                  static_cast<uint64_t>(id_checks) * sizeof(uint32_t), MemoryUse::Readback);
     }
-}
-
-std::string Recording::shader(const char* stem, DType dtype, bool texel) {
-    return std::string(stem) + (texel ? "_texel" : "") + (dtype_size(dtype) == 2 ? "_f16" : "_f32");
 }
 
 Binding Recording::bind(const TensorArg& arg, Access access) const {
@@ -97,8 +95,9 @@ Grid Recording::line(uint64_t groups) const {
 
 Grid Recording::line_for(uint64_t items, uint32_t per_group) const { return line(ceil_div(items, per_group)); }
 
-void Recording::dispatch(const NodeArgs& args, PipelineKey key, std::vector<Binding> bindings, const Push& push, Grid groups) {
-    if (push.words().size() * sizeof(uint32_t) > kPushConstantBytes) fail("vulkan: too many push constants for ", key.shader);
+void Recording::dispatch_words(const NodeArgs& args, PipelineKey key, std::vector<Binding> bindings, std::vector<uint32_t> push,
+                               Grid groups) {
+    if (push.size() * sizeof(uint32_t) > kPushConstantBytes) fail("vulkan: too many push constants for ", key.shader->name);
     for (int d = 0; d < 3; ++d) {
         if (groups[static_cast<size_t>(d)] > limits().maxComputeWorkGroupCount[d])
             fail("vulkan: node '", args.node.name, "' needs ", groups[static_cast<size_t>(d)], " workgroups along axis ", d,
@@ -107,7 +106,7 @@ void Recording::dispatch(const NodeArgs& args, PipelineKey key, std::vector<Bind
     Dispatch d;
     d.key = std::move(key);
     d.bindings = std::move(bindings);
-    d.push = push.words();
+    d.push = std::move(push);
     d.groups = groups;
     d.node = args.node.name;
     dispatches_.push_back(std::move(d));

@@ -4,12 +4,17 @@
 #pragma once
 
 #include <array>
+#include <cstring>
 #include <memory>
+#include <type_traits>
 #include <string>
 #include <vector>
 
 #include "cliprt/backend.h"
+#include "cliprt/op_args.h"
+#include "shader_interface.h"  // shaders/: push-constant structs and flag values
 #include "vulkan/vulkan_context.h"
+#include "vulkan/vulkan_shaders.h"
 
 namespace cliprt::vk {
 
@@ -23,17 +28,9 @@ struct Binding {
     VkFormat texel_format = VK_FORMAT_UNDEFINED;  // a uniform texel buffer view of this format, else a storage buffer
 };
 
-// Push constant words in the order of the shader's push_constant block (32-bit fields only).
-class Push {
-public:
-    Push& u(int64_t value);  // Error when it does not fit in 32 bits
-    Push& i(int64_t value);
-    Push& f(float value);
-    const std::vector<uint32_t>& words() const { return words_; }
-
-private:
-    std::vector<uint32_t> words_;
-};
+// A size, count or index as a push-constant field (shader_interface.h); Error when it does not fit.
+uint32_t push_u32(int64_t value);
+int32_t push_i32(int64_t value);
 
 using Grid = std::array<uint32_t, 3>;
 
@@ -52,13 +49,7 @@ struct IdCheck {
     int64_t vocab = 0;
 };
 
-// A node as its recorder sees it: inputs in node.inputs order, and the output.
-struct NodeArgs {
-    const Node& node;
-    std::vector<TensorArg> inputs;
-    TensorArg output;
-};
-
+// A node as its recorder sees it: cliprt::NodeArgs of cliprt/op_args.h (no Vulkan additions).
 class Recording {
 public:
     Recording(std::shared_ptr<Context> context, int id_checks);
@@ -66,9 +57,8 @@ public:
     const KernelVariants& variants() const { return context_->variants; }
     const VkPhysicalDeviceLimits& limits() const { return context_->device->limits(); }
 
-    // "<stem>_f32" or "<stem>_f16" for data stored as `dtype` (4-byte data uses the f32 variant);
-    // "<stem>_texel_f32" and "<stem>_texel_f16" for the texel-buffer variants.
-    static std::string shader(const char* stem, DType dtype, bool texel = false);
+    // The module of shader `id` for data stored as `dtype`, with texel-buffer loads or not.
+    static const SpirvModule* shader(ShaderId id, DType dtype, bool texel = false) { return &spirv_module(id, dtype, texel); }
     // Bindings of a tensor's bytes; check alignment, size limits and that the buffer is ours.
     Binding read(const TensorArg& arg) const;
     Binding write(const TensorArg& arg) const;
@@ -86,7 +76,14 @@ public:
     Grid line(uint64_t groups) const;
     // Workgroups for `items` invocations of workgroups of `per_group` each.
     Grid line_for(uint64_t items, uint32_t per_group) const;
-    void dispatch(const NodeArgs& args, PipelineKey key, std::vector<Binding> bindings, const Push& push, Grid groups);
+    // `push` is the shader's push-constant struct of shader_interface.h.
+    template <typename PushConstants>
+    void dispatch(const NodeArgs& args, PipelineKey key, std::vector<Binding> bindings, const PushConstants& push, Grid groups) {
+        static_assert(std::is_trivially_copyable_v<PushConstants> && sizeof(PushConstants) % sizeof(uint32_t) == 0);
+        std::vector<uint32_t> words(sizeof(PushConstants) / sizeof(uint32_t));
+        std::memcpy(words.data(), &push, sizeof(PushConstants));
+        dispatch_words(args, std::move(key), std::move(bindings), std::move(words), groups);
+    }
 
     std::shared_ptr<Context> context() const { return context_; }
     std::vector<Dispatch>& dispatches() { return dispatches_; }
@@ -95,6 +92,7 @@ public:
 
 private:
     Binding bind(const TensorArg& arg, Access access) const;
+    void dispatch_words(const NodeArgs& args, PipelineKey key, std::vector<Binding> bindings, std::vector<uint32_t> push, Grid groups);
 
     std::shared_ptr<Context> context_;
     std::vector<Dispatch> dispatches_;

@@ -10,7 +10,8 @@ namespace cliprt::vk {
 
 namespace {
 
-// Generated: #includes of spirv/<name>.inc and `const SpirvModule kEmbeddedSpirv[]`.
+// Generated: #includes of spirv/<name>.inc and `const SpirvModule kEmbeddedSpirv[][kShaderVariants]`,
+// one row per ShaderId.
 #include "vulkan_spirv.inc"
 
 constexpr uint32_t kOpTypeImage = 25;
@@ -23,11 +24,13 @@ constexpr uint32_t kDimBuffer = 5;
 
 }  // namespace
 
-const SpirvModule& find_spirv(const std::string& name) {
-    for (const SpirvModule& m : kEmbeddedSpirv) {
-        if (name == m.name) return m;
-    }
-    fail("vulkan: shader '", name, "' is not built into this cliprt");
+const SpirvModule& spirv_module(ShaderId id, DType dtype, bool texel) {
+    const auto row = static_cast<size_t>(id);
+    const size_t variant = (texel ? 2 : 0) + (dtype_size(dtype) == 2 ? 1 : 0);
+    if (row >= std::size(kEmbeddedSpirv)) fail("vulkan: shader id ", row, " is not built into this cliprt");
+    const SpirvModule& m = kEmbeddedSpirv[row][variant];
+    if (m.words == nullptr) fail("vulkan: shader ", kEmbeddedSpirv[row][0].name, " has no texel-buffer variant");
+    return m;
 }
 
 std::vector<VkDescriptorType> spirv_descriptor_types(const SpirvModule& module) {

@@ -2,12 +2,6 @@
 
 namespace cliprt::vk {
 
-std::vector<int64_t> contiguous_strides(const Shape& shape) {
-    std::vector<int64_t> strides(static_cast<size_t>(shape.rank()), 1);
-    for (int d = shape.rank() - 2; d >= 0; --d) strides[static_cast<size_t>(d)] = strides[static_cast<size_t>(d) + 1] * shape[d + 1];
-    return strides;
-}
-
 StridedLoop merge_dims(const std::vector<int64_t>& dims, const std::vector<std::vector<int64_t>>& strides) {
     StridedLoop out;
     out.strides.resize(strides.size());

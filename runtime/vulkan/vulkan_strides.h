@@ -6,18 +6,18 @@
 #include <vector>
 
 #include "cliprt/shape.h"
+#include "shader_interface.h"
 
 namespace cliprt::vk {
 
-constexpr int kMaxStridedRank = 6;  // the size of the dims/strides arrays in binary.comp and copy.comp
+constexpr int kMaxStridedRank = static_cast<int>(shader::STRIDED_MAX_RANK);  // the dims/strides arrays of BinaryPush, CopyPush
 
 struct StridedLoop {
     std::vector<int64_t> dims;                  // outermost first
     std::vector<std::vector<int64_t>> strides;  // per operand, per dimension
 };
 
-// Row-major element strides of a contiguous tensor.
-std::vector<int64_t> contiguous_strides(const Shape& shape);
+// Row-major strides of a contiguous tensor: row_major_strides() of cliprt/shape.h.
 
 // Drops size-1 dimensions and merges neighbours that are contiguous in every operand.
 StridedLoop merge_dims(const std::vector<int64_t>& dims, const std::vector<std::vector<int64_t>>& strides);

@@ -7,14 +7,15 @@
 #include <cstdint>
 #include <string>
 
+#include "shader_interface.h"
 #include "vulkan/vulkan_physical_device.h"
 
 namespace cliprt::vk {
 
-// How gemm.glsl feeds its accumulators (its MODE constant).
-enum class GemmMode : uint32_t { Registers = 0, Shared = 1 };
+// How gemm.glsl feeds its accumulators (its MODE constant, MODE_* of shader_interface.h).
+enum class GemmMode : uint32_t { Registers = shader::MODE_REGISTERS, Shared = shader::MODE_SHARED };
 // How attention.comp gets keys and values to its invocations (its MODE constant).
-enum class AttentionMode : uint32_t { Registers = 0, Shared = 1 };
+enum class AttentionMode : uint32_t { Registers = shader::MODE_REGISTERS, Shared = shader::MODE_SHARED };
 
 struct KernelVariants {
     bool cpu_style = false;  // no shared memory or barriers, a row per invocation

@@ -9,7 +9,7 @@
 #include "cliprt/backend.h"
 #include "cliprt/image.h"
 #include "cliprt/tensor.h"
-#include "cliprt/tokenizer.h"
+#include "cliprt/text_tokenizer.h"
 #include "models/clip_model.h"
 
 namespace cliprt {
@@ -24,15 +24,16 @@ struct EmbedderOptions {
 };
 
 // The tokenizer and context length of a model, found without loading its weights (for
-// `cliprt tokenize --model`): a directory's vocab.json + merges.txt, else the built-in BPE; the
-// text config's context_length.
+// `cliprt tokenize --model`): for a config naming hf_tokenizer_name, the model directory's
+// tokenizer.json with open_clip's HFTokenizer semantics; for an HF CLIPModel directory its
+// vocab.json + merges.txt; else the built-in BPE. The text config's context_length.
 struct ModelText {
-    std::shared_ptr<const ClipTokenizer> tokenizer;
+    std::shared_ptr<const TextTokenizer> tokenizer;
     int context_length = ClipTokenizer::kDefaultContextLength;
     std::vector<std::string> files;  // the tokenizer files, empty for the built-in BPE
-    // Set when the model's config asks for a tokenizer cliprt does not have (hf_tokenizer_name, e.g.
-    // bert-base-uncased for CLIPA; tokenizer_kwargs other than clean='lower'): why its texts cannot be
-    // tokenized. model_text() returns it so that image-only uses still work; tokenizing fails.
+    // Set when the model's tokenizer cannot be had (hf_tokenizer_name without the files in a model
+    // directory, which names what is missing; tokenizer_kwargs the tokenizer does not support): why its
+    // texts cannot be tokenized. model_text() returns it so that image-only uses still work.
     std::string unsupported;
 };
 ModelText model_text(const std::string& model);
@@ -45,7 +46,7 @@ public:
 
     int dim() const;                        // embed_dim
     const PreprocessConfig& preprocess() const;
-    const ClipTokenizer& tokenizer() const;
+    const TextTokenizer& tokenizer() const;
     int context_length() const;
     // Stable identity of config + weight contents: an index made with one model refuses another.
     const std::string& identity() const;

@@ -59,6 +59,7 @@ struct TextConfig {
     bool proj_bias = false;
     std::string proj_type = "linear";  // linear, none
     std::string hf_tokenizer_name;     // set when the model's tokenizer is not open_clip's CLIP BPE
+    std::string tokenizer_mode;        // open_clip HFTokenizer mode ('clips'), empty for the standard one
     std::string tokenizer_kwargs;      // JSON of text_cfg.tokenizer_kwargs, empty when absent
     BlockConfig block;
 };

@@ -62,6 +62,12 @@ public:
     virtual DType float_storage_dtype() const { return DType::F32; }
 
     virtual std::unique_ptr<Buffer> allocate(uint64_t bytes) = 0;
+    // A read-only buffer over a host tensor already in the storage dtype, without a copy, for
+    // backends whose memory is host memory (the CPU backends); null where the data must be uploaded.
+    virtual std::unique_ptr<Buffer> wrap_host(std::shared_ptr<const Tensor> host) {
+        (void)host;
+        return nullptr;
+    }
     // src/dst hold data already in the buffer's storage dtype.
     virtual void upload(Buffer& buffer, uint64_t offset, const void* src, uint64_t bytes) = 0;
     virtual void download(const Buffer& buffer, uint64_t offset, void* dst, uint64_t bytes) = 0;

@@ -47,4 +47,16 @@ inline std::vector<int64_t> row_major_strides(const Shape& shape) {
     return strides;
 }
 
+// The element strides of a contiguous `b` along each axis of `out`, numpy-broadcast: b's dims align
+// with out's trailing dims; where b has size 1 or no such dim the stride is 0.
+inline std::vector<int64_t> broadcast_strides(const Shape& out, const Shape& b) {
+    std::vector<int64_t> strides(static_cast<size_t>(out.rank()), 0);
+    int64_t stride = 1;
+    for (int i = b.rank() - 1; i >= 0; --i) {
+        if (b[i] != 1) strides[static_cast<size_t>(i + out.rank() - b.rank())] = stride;
+        stride *= b[i];
+    }
+    return strides;
+}
+
 }  // namespace cliprt
