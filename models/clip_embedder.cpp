@@ -394,7 +394,8 @@ std::string ClipEmbedder::backend_name() const { return state_->backend->name();
 ClipSession& ClipEmbedder::session() { return *state_->session; }
 float ClipEmbedder::logit_scale() { return state_->model->logit_scale(); }
 
-// identity = "<vit|resnet>-<image size>-<embed dim>-<16 hex digits>", the digits hashing: the
+// identity = "<vit|resnet>-<image size>-<embed dim>-<16 hex digits>" ("text-<context>-..." for a
+// text encoder alone), the digits hashing: the
 // model config (every field that shapes the graph, not its name or path), the preprocessing
 // (size, mean/std, interpolation, resize mode, fill), the context length, the bytes of every
 // weights file (safetensors header and data; "synthetic" instead for generated weights, so those
@@ -420,8 +421,11 @@ const std::string& ClipEmbedder::identity() const {
             for (const std::string& file : s.text.files) hash_file(h, file);
         }
         std::ostringstream id;
-        id << (c.vision.resnet ? "resnet" : "vit") << "-" << c.vision.image_size << "-" << c.embed_dim << "-"
-           << h.hex();
+        if (c.has_vision) {
+            id << (c.vision.resnet ? "resnet" : "vit") << "-" << c.vision.image_size << "-" << c.embed_dim << "-" << h.hex();
+        } else {  // a text encoder alone: its context length instead of an image size
+            id << "text-" << s.text.context_length << "-" << c.embed_dim << "-" << h.hex();
+        }
         s.identity = id.str();
     });
     return s.identity;
