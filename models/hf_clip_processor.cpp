@@ -426,6 +426,7 @@ std::vector<std::string> describe_preprocess_settings(const PreprocessConfig& p)
         if (t.rescale) s << ", factor " << t.rescale_factor;
         line();
         s << "do_normalize: " << (t.normalize ? "true" : "false");
+        line();
     } else {
         s << "resize: "
           << (p.resize_mode == ResizeMode::Shortest  ? "shortest side, center crop (torchvision rounding)"

@@ -422,9 +422,9 @@ TEST(CliInfo, DescribesTheModelInputs) {
     const fs::path dir = make_model_dir(tmp.path / "model");
     test::CliRun r = test::run_cliprt({"info", "--model", dir.string()}, tmp.path.string());
     ASSERT_EQ(r.code(), 0) << r.err;
-    for (const char* line :
-         {"semantics: transformers (the model's own library)", "do_resize: true, shortest_edge 32",
-          "do_center_crop: true, 32x32 (offsets floored)", "tokenizer: tokenizer.json", "no HTML unescaping"})
+    for (const char* line : {"semantics: transformers (the model's own library)", "do_resize: true, shortest_edge 32",
+                             "do_center_crop: true, 32x32 (offsets floored)", "  do_normalize: true\n",
+                             "tokenizer: tokenizer.json", "no HTML unescaping"})
         EXPECT_NE(r.out.find(line), std::string::npos) << line << "\n" << r.out;
     r = test::run_cliprt({"info", "--model", dir.string(), "--preprocess", "open_clip", "--json"}, tmp.path.string());
     ASSERT_EQ(r.code(), 0) << r.err;
