@@ -20,6 +20,7 @@
 #include "cliprt/safetensors.h"
 #include "models/hf_clip.h"
 #include "models/hf_clip_processor.h"
+#include "models/hf_clip_tokenizer.h"
 #include "models/model_loader.h"
 #include "cliprt/config_json.h"
 

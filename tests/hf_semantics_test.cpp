@@ -18,6 +18,7 @@
 #include "cliprt/image.h"
 #include "models/clip_embedder.h"
 #include "models/hf_clip_processor.h"
+#include "models/hf_clip_tokenizer.h"
 #include "models/zero_shot.h"
 
 namespace cliprt {
