@@ -268,11 +268,12 @@ ClipConfig read_model_config(const std::string& model) {
         const fs::path dir(model);
         if (fs::exists(dir / "open_clip_config.json"))
             return parse_model_config(read_text_file(dir / "open_clip_config.json"), (dir / "open_clip_config.json").string());
+        if (is_hf_text_directory(model)) return hf_text_directory_config(model);
         if (is_hf_clip_directory(model))
             return parse_hf_clip_config(read_text_file(dir / "config.json"), (dir / "config.json").string());
         fail("'", model,
              "' is neither an open_clip model directory (open_clip_config.json) nor a transformers CLIPModel "
-             "directory (config.json with model_type clip)");
+             "directory (config.json with model_type clip) nor a BERT / RoBERTa / XLM-R text encoder directory");
     }
     if (model.size() > 5 && model.substr(model.size() - 5) == ".json") return parse_model_config(read_text_file(model), model);
     return builtin_model_config(model);
