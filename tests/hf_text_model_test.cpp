@@ -236,6 +236,26 @@ TEST(HfTextDirectory, BadDirectoriesGiveOneClearError) {
     }
 }
 
+TEST(HfTextDirectory, IntegerWeightsAreRefused) {
+    // The first tensor the encoder asks for, stored as I32: an error naming it, not a conversion.
+    ScratchDir d(kSource / "tests/data/hf_text/bert");
+    const std::string header =
+        R"({"embeddings.word_embeddings.weight":{"dtype":"I32","shape":[99,32],"data_offsets":[0,12672]}})";
+    std::ofstream out(d.path() / "int.safetensors", std::ios::binary);
+    const uint64_t size = header.size();
+    for (int i = 0; i < 8; ++i) out.put(static_cast<char>((size >> (8 * i)) & 0xff));
+    out << header << std::string(12672, '\0');
+    out.close();
+    std::string error;
+    try {
+        load_clip_model(d.path().string(), (d.path() / "int.safetensors").string());
+    } catch (const Error& e) {
+        error = e.what();
+    }
+    EXPECT_NE(error.find("must be F32, F16 or BF16"), std::string::npos) << error;
+    EXPECT_NE(error.find("word_embeddings"), std::string::npos) << error;
+}
+
 TEST(HfTextDirectory, OpenClipTowerWithoutItsConfigIsRefused) {
     // An open_clip directory naming an HF tower needs that tower's config.json next to it.
     ScratchDir d(kSource / "tests/goldens/small_hf_roberta_mean_noproj");
