@@ -15,4 +15,9 @@ void parallel_gemm_bf16(cpu::ThreadPool& pool, const Kernels& kernels, int64_t m
                         const float* a, int64_t lda, const GemmBf16B& b, float* c, int64_t ldc,
                         const GemmEpilogue& ep);
 
+// bf16 on AMX tiles (kernels.gemm_bf16_amx; only when amx_usable()), B as bf16 pair panels.
+void parallel_gemm_amx(cpu::ThreadPool& pool, const Kernels& kernels, int64_t m, int64_t n, int64_t k,
+                       const float* a, int64_t lda, const GemmBf16B& b, float* c, int64_t ldc,
+                       const GemmEpilogue& ep);
+
 }  // namespace cliprt::cpu_fast
