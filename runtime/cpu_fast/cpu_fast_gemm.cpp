@@ -1,6 +1,8 @@
 #include "cpu_fast/cpu_fast_gemm.h"
 
 #include <algorithm>
+
+#include "cliprt/error.h"
 #include <vector>
 
 namespace cliprt::cpu_fast {
@@ -92,6 +94,22 @@ void parallel_gemm_amx(cpu::ThreadPool& pool, const Kernels& kernels, int64_t m,
     run_split(pool, kernels, m, n, 2 * kernels.amx_rows, [&](int64_t m0, int64_t m1, int64_t p0, int64_t p1) {
         kernels.gemm_bf16_amx(m0, m1, p0, p1, n, k, ap, b, c, ldc, ep);
     });
+}
+
+void parallel_gemm_packed(cpu::ThreadPool& pool, const Kernels& kernels, const PackedWeights& w, int64_t m,
+                          const float* a, int64_t lda, float* c, int64_t ldc, const GemmEpilogue& ep) {
+    switch (w.format) {
+        case WeightFormat::F32:
+            return parallel_gemm(pool, kernels, m, w.n, w.k, a, lda, w.gemm_b(), c, ldc, ep);
+        case WeightFormat::Bf16Amx:
+            return parallel_gemm_amx(pool, kernels, m, w.n, w.k, a, lda, w.gemm_bf16_b(), c, ldc, ep);
+        case WeightFormat::Bf16:
+        case WeightFormat::Bf16Pairs:
+            return parallel_gemm_bf16(pool, kernels, m, w.n, w.k, a, lda, w.gemm_bf16_b(), c, ldc, ep);
+        case WeightFormat::F32RowTiles:
+            break;
+    }
+    throw Error("parallel_gemm_packed: row tiles are a left operand");
 }
 
 }  // namespace cliprt::cpu_fast

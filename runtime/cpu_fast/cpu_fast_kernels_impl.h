@@ -54,19 +54,19 @@ inline V verf(V x) {
     q = Vec::fmadd(x2, q, Vec::set1(-1.68282697438203e-03f));
     q = Vec::fmadd(x2, q, Vec::set1(-7.37332916720468e-03f));
     q = Vec::fmadd(x2, q, Vec::set1(-1.42647390514189e-02f));
-    return Vec::div(p, q);
+    return Vec::fast_div(p, q);
 }
 
 inline V vsigmoid(V x) {
     const V one = Vec::set1(1.0f);
-    return Vec::div(one, Vec::add(one, vexp(Vec::sub(Vec::zero(), x))));
+    return Vec::fast_div(one, Vec::add(one, vexp(Vec::sub(Vec::zero(), x))));
 }
 
 // tanh(u) = sign(u) (1 - 2 / (exp(2|u|) + 1)): no overflow, absolute error ~1e-7.
 inline V vtanh(V u) {
     const V one = Vec::set1(1.0f);
     const V e = vexp(Vec::mul(Vec::set1(2.0f), Vec::abs(u)));
-    const V t = Vec::sub(one, Vec::div(Vec::set1(2.0f), Vec::add(e, one)));
+    const V t = Vec::sub(one, Vec::fast_div(Vec::set1(2.0f), Vec::add(e, one)));
     return Vec::copysign(t, u);
 }
 
