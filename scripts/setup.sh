@@ -9,7 +9,7 @@ packages=(
   libstb-dev libutf8proc-dev libpcre2-dev zlib1g-dev libsqlite3-dev libxxhash-dev
   libvulkan-dev glslang-tools spirv-tools mesa-vulkan-drivers vulkan-validationlayers vulkan-tools
   libcpp-httplib-dev chromium chromium-driver jq
-  clang-format
+  clang clang-format libclang-rt-dev
 )
 
 missing=()

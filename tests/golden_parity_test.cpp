@@ -73,7 +73,9 @@ std::string golden_param_name(const ::testing::TestParamInfo<GoldenParam>& info)
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(GoldenParity);
 INSTANTIATE_TEST_SUITE_P(Goldens, GoldenParity, ::testing::ValuesIn(golden_params("cpu-ref")), golden_param_name);
 INSTANTIATE_TEST_SUITE_P(CpuFastGoldens, GoldenParity, ::testing::ValuesIn(golden_params("cpu")), golden_param_name);
+#if defined(CLIPRT_TEST_VULKAN)
 INSTANTIATE_TEST_SUITE_P(VulkanGoldens, GoldenParity, ::testing::ValuesIn(golden_params("vulkan")), golden_param_name);
+#endif
 INSTANTIATE_TEST_SUITE_P(CudaGoldens, GoldenParity, ::testing::ValuesIn(golden_params("cuda")), golden_param_name);
 
 TEST(GoldenCases, AllExpectedCasesArePresent) {

@@ -54,7 +54,9 @@ std::string op_param_name(const ::testing::TestParamInfo<OpParam>& info) {
 // One line per backend under test; ctest's entries select them by name (cpu_fast: CpuFast*, vulkan:
 // *Vulkan*, cuda: *Cuda*).
 INSTANTIATE_TEST_SUITE_P(CpuFast, OpParity, ::testing::ValuesIn(op_params("cpu")), op_param_name);
+#if defined(CLIPRT_TEST_VULKAN)
 INSTANTIATE_TEST_SUITE_P(Vulkan, OpParity, ::testing::ValuesIn(op_params("vulkan")), op_param_name);
+#endif
 INSTANTIATE_TEST_SUITE_P(Cuda, OpParity, ::testing::ValuesIn(op_params("cuda")), op_param_name);
 
 }  // namespace

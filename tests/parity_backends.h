@@ -26,7 +26,9 @@
 #include "cpu_fast/cpu_fast_kernels.h"
 #include "models/parity.h"
 #include "op_parity_cases.h"
+#if defined(CLIPRT_TEST_VULKAN)
 #include "vulkan_test_support.h"
+#endif
 
 namespace cliprt::parity_test {
 
@@ -205,6 +207,7 @@ inline std::vector<ParityBackend> make_parity_backends() {
     };
     out.push_back(std::move(cpu));
 
+#if defined(CLIPRT_TEST_VULKAN)  // not in the sanitizer tree, which is built without Vulkan
     // Vulkan with the validation layer on, in every kernel style ("cpu": register blocks fed by
     // texel-buffer loads, "registers": the same fed by storage-buffer loads, "gpu": shared-memory
     // tiles; each runs on any device); goldens with the kernels the device picks ("auto").
@@ -226,6 +229,7 @@ inline std::vector<ParityBackend> make_parity_backends() {
     vulkan.after_each = [](Backend& b) { vulkan_test::expect_no_validation_messages(dynamic_cast<VulkanBackend&>(b)); };
     vulkan.unavailable_fails = vulkan_test::vulkan_required;
     out.push_back(std::move(vulkan));
+#endif
 
     ParityBackend cuda;
     cuda.name = "cuda";

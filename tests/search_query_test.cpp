@@ -36,6 +36,15 @@ TEST(SearchQuery, ParsesWeightsLikeRclip) {
     EXPECT_THROW(parse_weighted("2:"), Error);
     EXPECT_THROW(parse_weighted("3:   "), Error);
     EXPECT_THROW(parse_weighted(""), Error);
+    // Found by fuzz_query: a weight beyond float's range threw std::out_of_range out of std::stof.
+    EXPECT_THROW(parse_weighted(std::string(44, '1') + "2:x"), Error);
+    EXPECT_THROW(parse_weighted("-" + std::string(400, '9') + ".5:x"), Error);
+    // A long argument is scanned without std::regex (which recursed per character).
+    EXPECT_EQ(parse_weighted(std::string(200000, 'a')).value, std::string(200000, 'a'));
+    EXPECT_EQ(parse_weighted(std::string(200000, '7') + "x").weight, 1.0f);
+    EXPECT_EQ(parse_weighted(" .5 :x").weight, 0.5f);
+    EXPECT_EQ(parse_weighted("5.:x").weight, 5.0f);
+    EXPECT_EQ(parse_weighted(".:x").value, ".:x");
 }
 
 TEST(SearchQuery, BuildsTextImageAndNegativeTerms) {

@@ -1,8 +1,9 @@
 #include "search/query.h"
 
+#include <charconv>
 #include <cmath>
 #include <filesystem>
-#include <regex>
+#include <limits>
 
 #include "cliprt/error.h"
 
@@ -16,16 +17,46 @@ double norm(const std::vector<float>& v) {
     return std::sqrt(s);
 }
 
+// "  -1.5 :rest" -> weight text "-1.5" and "rest": optional spaces, a decimal number (digits with an
+// optional fraction, or a fraction alone), optional spaces, a colon. A hand-written scanner, not
+// std::regex: the text comes from the web page too, and libstdc++'s regex recurses per character.
+bool split_weight(const std::string& arg, std::string& number, std::string& rest) {
+    auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'; };
+    auto digit = [](char c) { return c >= '0' && c <= '9'; };
+    size_t i = 0;
+    const size_t n = arg.size();
+    while (i < n && space(arg[i])) ++i;
+    const size_t start = i;
+    if (i < n && (arg[i] == '+' || arg[i] == '-')) ++i;
+    size_t whole = 0, fraction = 0;
+    while (i < n && digit(arg[i])) ++i, ++whole;
+    if (i < n && arg[i] == '.') {
+        ++i;
+        while (i < n && digit(arg[i])) ++i, ++fraction;
+        if (whole == 0 && fraction == 0) return false;
+    }
+    if (whole == 0 && fraction == 0) return false;
+    const size_t end = i;
+    while (i < n && space(arg[i])) ++i;
+    if (i >= n || arg[i] != ':') return false;
+    number = arg.substr(start, end - start);
+    rest = arg.substr(i + 1);
+    return true;
+}
+
 }  // namespace
 
 QueryTerm parse_weighted(const std::string& arg, QueryTerm::Kind kind) {
-    static const std::regex weighted(R"(^\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*:(.*)$)");
     QueryTerm term;
     term.kind = kind;
-    std::smatch m;
-    if (std::regex_match(arg, m, weighted)) {
-        term.weight = std::stof(m[1].str());
-        term.value = m[2].str();
+    std::string number;
+    if (split_weight(arg, number, term.value)) {
+        const char* begin = number.data() + (number[0] == '+' ? 1 : 0);
+        float weight = 0;
+        const auto [end, ec] = std::from_chars(begin, number.data() + number.size(), weight);
+        // Out of float's range (fifty digits) is an invalid weight like infinity, not an exception.
+        term.weight = ec == std::errc() && end == number.data() + number.size() ? weight
+                                                                                : std::numeric_limits<float>::infinity();
     } else {
         term.value = arg;
     }

@@ -8,6 +8,7 @@
 #include "cliprt/error.h"
 
 #if defined(__x86_64__)
+#include <cpuid.h>
 #include <immintrin.h>
 #define CLIPRT_SEARCH_X86 1
 #endif
@@ -79,7 +80,11 @@ bool have_avx2() {
     return yes;
 }
 bool have_f16c() {
-    static const bool yes = have_avx2() && __builtin_cpu_supports("f16c");
+    // CPUID leaf 1, ECX bit 29 (clang's __builtin_cpu_supports has no "f16c").
+    static const bool yes = [] {
+        unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+        return have_avx2() && __get_cpuid(1, &eax, &ebx, &ecx, &edx) && (ecx & bit_F16C) != 0;
+    }();
     return yes;
 }
 #endif
