@@ -54,18 +54,26 @@ inline V verf(V x) {
     q = Vec::fmadd(x2, q, Vec::set1(-1.68282697438203e-03f));
     q = Vec::fmadd(x2, q, Vec::set1(-7.37332916720468e-03f));
     q = Vec::fmadd(x2, q, Vec::set1(-1.42647390514189e-02f));
-    return Vec::fast_div(p, q);
+    const V e = Vec::fast_div(p, q);
+    // Past 3.98 erf is +-1 in f32; the reciprocal's last-bit error would leave 1 - 6e-8 there,
+    // which GELU multiplies by x (GELU(-1e4) would read -3e-4). step is 1 past 3.98, else 0.
+    const V step = Vec::min(Vec::max(Vec::mul(Vec::sub(Vec::abs(x), Vec::set1(3.98f)), Vec::set1(1e30f)), Vec::zero()),
+                            Vec::set1(1.0f));
+    return Vec::copysign(Vec::max(Vec::min(Vec::abs(e), Vec::set1(1.0f)), step), x);
 }
 
+// exp's argument is capped at 80 where it feeds a reciprocal: exp(88.7) is inf, and the
+// reciprocal's Newton step turns 1 / inf into NaN (sigmoid(-80) < 2e-35, tanh(40) = 1 in f32).
 inline V vsigmoid(V x) {
     const V one = Vec::set1(1.0f);
-    return Vec::fast_div(one, Vec::add(one, vexp(Vec::sub(Vec::zero(), x))));
+    const V e = vexp(Vec::min(Vec::sub(Vec::zero(), x), Vec::set1(80.0f)));
+    return Vec::fast_div(one, Vec::add(one, e));
 }
 
 // tanh(u) = sign(u) (1 - 2 / (exp(2|u|) + 1)): no overflow, absolute error ~1e-7.
 inline V vtanh(V u) {
     const V one = Vec::set1(1.0f);
-    const V e = vexp(Vec::mul(Vec::set1(2.0f), Vec::abs(u)));
+    const V e = vexp(Vec::min(Vec::mul(Vec::set1(2.0f), Vec::abs(u)), Vec::set1(80.0f)));
     const V t = Vec::sub(one, Vec::fast_div(Vec::set1(2.0f), Vec::add(e, one)));
     return Vec::copysign(t, u);
 }
