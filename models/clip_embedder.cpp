@@ -19,6 +19,8 @@
 #include "cliprt/hf_text_tokenizer.h"
 #include "cliprt/safetensors.h"
 #include "models/hf_clip.h"
+#include "models/hf_clip_processor.h"
+#include "models/hf_clip_tokenizer.h"
 #include "models/model_loader.h"
 #include "cliprt/config_json.h"
 
@@ -126,6 +128,14 @@ std::string describe_preprocess(const PreprocessConfig& p) {
     s << p.height << "x" << p.width << " mean=" << p.mean[0] << "," << p.mean[1] << "," << p.mean[2]
       << " std=" << p.std[0] << "," << p.std[1] << "," << p.std[2] << " interp=" << static_cast<int>(p.interpolation)
       << " resize=" << static_cast<int>(p.resize_mode) << " fill=" << p.fill_color;
+    if (p.semantics == PreprocessSemantics::Transformers) {
+        // Also the tokenization rules: the semantics switch both.
+        const TransformersImageSettings& t = p.transformers;
+        s << " transformers rgb=" << t.convert_rgb << " resize=" << t.resize << " se=" << t.shortest_edge << " "
+          << t.resize_height << "x" << t.resize_width << " resample=" << static_cast<int>(t.resample)
+          << " crop=" << t.center_crop << " " << t.crop_height << "x" << t.crop_width << " rescale=" << t.rescale
+          << " " << t.rescale_factor << " norm=" << t.normalize;
+    }
     return s.str();
 }
 
@@ -150,96 +160,14 @@ PreprocessConfig open_clip_preprocess(const json& hub, const ClipConfig& config,
     return p;
 }
 
-// A transformers CLIPImageProcessor config, mapped onto open_clip's transform: resize the shortest
-// side to the crop size and center-crop, or squash to {height, width} without a crop. cliprt uses
-// torchvision's crop offset rounding (round half to even of (h - crop) / 2); transformers floors
-// it, so when the surplus d is odd and floor(d / 2) is odd the crop sits one pixel apart.
-PreprocessConfig hf_preprocess(const fs::path& path) {
-    const std::string where = path.string();
-    const json j = parse_json(read_text_file(path), where);
-    if (!j.is_object()) fail(where, ": must be a JSON object");
-    PreprocessConfig p;
-    auto flag = [&](const char* key, bool fallback) {
-        if (!j.contains(key) || j[key].is_null()) return fallback;
-        if (!j[key].is_boolean()) fail(where, ": '", key, "' must be true or false");
-        return j[key].get<bool>();
-    };
-    auto hw = [&](const json& v, const char* key, int& h, int& w, int& shortest) {
-        h = w = shortest = 0;
-        if (v.is_number_integer()) {
-            h = w = v.get<int>();
-        } else if (v.is_object() && v.contains("shortest_edge")) {
-            shortest = v["shortest_edge"].get<int>();
-        } else if (v.is_object() && v.contains("height") && v.contains("width")) {
-            h = v["height"].get<int>();
-            w = v["width"].get<int>();
-        } else {
-            fail(where, ": '", key, "' must be an integer, {\"shortest_edge\": n} or {\"height\", \"width\"}, got ",
-                 v.dump());
-        }
-    };
-    try {
-        const bool resize = flag("do_resize", true);
-        const bool crop = flag("do_center_crop", true);
-        if (!resize) fail(where, ": do_resize false is not supported (the model needs a fixed input size)");
-        int sh = 0, sw = 0, shortest = 0, ch = 0, cw = 0, unused = 0;
-        if (!j.contains("size")) fail(where, ": missing 'size'");
-        hw(j["size"], "size", sh, sw, shortest);
-        if (crop) {
-            if (!j.contains("crop_size")) fail(where, ": missing 'crop_size'");
-            hw(j["crop_size"], "crop_size", ch, cw, unused);
-            if (unused) fail(where, ": crop_size must give height and width");
-            const int target = shortest ? shortest : (sh == sw ? sh : -1);
-            if (ch != cw || target != ch)
-                fail(where, ": resize to ", j["size"].dump(), " then crop to ", j["crop_size"].dump(),
-                     " is not supported (cliprt resizes the shortest side to the crop size)");
-            p.height = p.width = ch;
-            p.resize_mode = ResizeMode::Shortest;
-        } else {
-            if (shortest) fail(where, ": shortest_edge without a center crop gives no fixed size");
-            p.height = sh;
-            p.width = sw;
-            p.resize_mode = ResizeMode::Squash;
-        }
-        const int resample = j.value("resample", 3);
-        if (resample == 3) {
-            p.interpolation = Interpolation::Bicubic;
-        } else if (resample == 2) {
-            p.interpolation = Interpolation::Bilinear;
-        } else {
-            fail(where, ": resample ", resample, " is not supported (3 bicubic, 2 bilinear)");
-        }
-        if (flag("do_rescale", true)) {
-            const double factor = j.value("rescale_factor", 1.0 / 255.0);
-            if (std::abs(factor * 255.0 - 1.0) > 1e-6)
-                fail(where, ": rescale_factor ", factor, " is not supported (1/255)");
-        } else {
-            fail(where, ": do_rescale false is not supported");
-        }
-        if (flag("do_normalize", true)) {
-            for (const char* key : {"image_mean", "image_std"}) {
-                if (!j.contains(key)) continue;
-                const json& v = j[key];
-                if (!v.is_array() || v.size() != 3) fail(where, ": '", key, "' must be three numbers");
-                auto& out = std::string(key) == "image_mean" ? p.mean : p.std;
-                for (int c = 0; c < 3; ++c) out[c] = static_cast<float>(v[c].get<double>());
-            }
-        } else {
-            p.mean = {0.0f, 0.0f, 0.0f};
-            p.std = {1.0f, 1.0f, 1.0f};
-        }
-    } catch (const json::exception& e) {
-        fail(where, ": ", e.what());
-    }
-    if (p.height < 1 || p.width < 1) fail(where, ": sizes must be positive");
-    return p;
-}
-
 }  // namespace
 
-ModelText model_text(const std::string& model) {
+ModelText model_text(const std::string& model, const std::string& preprocess) {
     ModelText text;
     text.tokenizer = builtin_clip_text_tokenizer();
+    text.source = "built-in BPE";
+    const bool override_semantics = !preprocess.empty();
+    if (override_semantics) text.semantics = parse_preprocess_semantics(preprocess);
     ClipConfig config;
     fs::path open_clip_dir;  // set for an open_clip model directory
     if (fs::is_directory(model)) {
@@ -250,11 +178,18 @@ ModelText model_text(const std::string& model) {
             open_clip_dir = dir;
         } else if (is_hf_clip_directory(model)) {
             config = parse_hf_clip_config(read_text_file(dir / "config.json"), (dir / "config.json").string());
+            if (!override_semantics) text.semantics = PreprocessSemantics::Transformers;
             const fs::path vocab = dir / "vocab.json", merges = dir / "merges.txt";
-            if (fs::exists(vocab) && fs::exists(merges)) {
+            if (text.semantics == PreprocessSemantics::Transformers) {
+                HfClipText hf = hf_clip_tokenizer(model);
+                text.tokenizer = hf.tokenizer;
+                text.files = hf.files;
+                text.source = hf.source;
+            } else if (fs::exists(vocab) && fs::exists(merges)) {
                 text.tokenizer = clip_text_tokenizer(
                     std::make_shared<const ClipTokenizer>(ClipTokenizer::from_files(vocab.string(), merges.string())));
                 text.files = {vocab.string(), merges.string()};
+                text.source = "vocab.json + merges.txt";
             }
         } else {
             fail("'", model,
@@ -286,16 +221,63 @@ ModelText model_text(const std::string& model) {
                                     : ", " + (open_clip_dir / "tokenizer_config.json").string()) +
                                " (copy them from the tokenizer's hub repository)";
         } else {
-            const HfTextTokenizerOptions options =
+            HfTextTokenizerOptions options =
                 parse_tokenizer_kwargs(kwargs, (open_clip_dir / "open_clip_config.json").string());
+            // transformers semantics: the tokenizer alone, without open_clip's clean function.
+            if (text.semantics == PreprocessSemantics::Transformers) options.clean.clear();
             text.tokenizer = HfTextTokenizer::from_directory(open_clip_dir.string(), options);
             text.files = HfTextTokenizer::files(open_clip_dir.string());
+            text.source = "tokenizer.json";
         }
     } else if (!kwargs.empty() && kwargs != "{}" && kwargs != R"({"clean":"lower"})") {
         text.unsupported = "model '" + model + "' asks for tokenizer options " + kwargs +
                            "; cliprt's CLIP BPE does only clean='lower'";
+    } else if (text.semantics == PreprocessSemantics::Transformers && text.files.empty()) {
+        const HfClipText hf = builtin_transformers_tokenizer();
+        text.tokenizer = hf.tokenizer;
+        text.source = hf.source;
     }
     return text;
+}
+
+ClipConfig read_model_config(const std::string& model) {
+    if (fs::is_directory(model)) {
+        const fs::path dir(model);
+        if (fs::exists(dir / "open_clip_config.json"))
+            return parse_model_config(read_text_file(dir / "open_clip_config.json"), (dir / "open_clip_config.json").string());
+        if (is_hf_clip_directory(model))
+            return parse_hf_clip_config(read_text_file(dir / "config.json"), (dir / "config.json").string());
+        fail("'", model,
+             "' is neither an open_clip model directory (open_clip_config.json) nor a transformers CLIPModel "
+             "directory (config.json with model_type clip)");
+    }
+    if (model.size() > 5 && model.substr(model.size() - 5) == ".json") return parse_model_config(read_text_file(model), model);
+    return builtin_model_config(model);
+}
+
+PreprocessConfig model_preprocess(const std::string& model, const ClipConfig& config, PreprocessSemantics semantics) {
+    PreprocessConfig p;
+    p.height = config.vision.image_size;
+    p.width = config.vision.image_width;
+    if (fs::is_directory(model)) {
+        const fs::path dir(model);
+        if (fs::exists(dir / "open_clip_config.json")) {
+            const fs::path path = dir / "open_clip_config.json";
+            p = open_clip_preprocess(parse_json(read_text_file(path), path.string()), config, path.string());
+        } else {
+            p = hf_clip_preprocess(model, config, semantics);
+        }
+    } else if (model.size() > 5 && model.substr(model.size() - 5) == ".json") {
+        // A config file: an open_clip_config.json may carry a preprocess_cfg too.
+        const json j = parse_json(read_text_file(model), model);
+        if (j.is_object() && j.contains("model_cfg")) p = open_clip_preprocess(j, config, model);
+    }
+    if (semantics == PreprocessSemantics::Transformers) p = transformers_equivalent(p, model);
+    if (p.height != config.vision.image_size || p.width != config.vision.image_width) {
+        fail("the preprocessing of '", model, "' makes ", p.height, "x", p.width, " images but the model takes ",
+             config.vision.image_size, "x", config.vision.image_width);
+    }
+    return p;
 }
 
 struct ClipEmbedder::State {
@@ -321,37 +303,20 @@ std::unique_ptr<ClipEmbedder> ClipEmbedder::open(const EmbedderOptions& options,
     s.options = options;
     s.model = load_clip_model(options.model, options.weights);
     const ClipConfig& config = s.model->config();
-    s.text = model_text(options.model);
+    s.text = model_text(options.model, options.preprocess);
     s.text.context_length = config.text.context_length;
-    s.preprocess.height = config.vision.image_size;
-    s.preprocess.width = config.vision.image_width;
+    s.preprocess = model_preprocess(options.model, config, s.text.semantics);
 
     // Which files hold the weights (for identity), mirroring load_clip_model's choices.
-    const bool is_dir = fs::is_directory(options.model);
     if (!options.weights.empty()) {
         if (options.weights != "synthetic") s.weight_files.push_back(options.weights);
-    }
-    if (is_dir) {
+    } else if (fs::is_directory(options.model)) {
         const fs::path dir(options.model);
         if (fs::exists(dir / "open_clip_config.json")) {
-            const fs::path path = dir / "open_clip_config.json";
-            s.preprocess = open_clip_preprocess(parse_json(read_text_file(path), path.string()), config, path.string());
-            if (options.weights.empty()) s.weight_files.push_back((dir / "open_clip_model.safetensors").string());
+            s.weight_files.push_back((dir / "open_clip_model.safetensors").string());
         } else {
-            if (fs::exists(dir / "preprocessor_config.json"))
-                s.preprocess = hf_preprocess(dir / "preprocessor_config.json");
-            if (options.weights.empty()) {
-                for (const auto& file : open_hf_safetensors(options.model)) s.weight_files.push_back(file->path());
-            }
+            for (const auto& file : open_hf_safetensors(options.model)) s.weight_files.push_back(file->path());
         }
-    } else if (options.model.size() > 5 && options.model.substr(options.model.size() - 5) == ".json") {
-        // A config file: an open_clip_config.json may carry a preprocess_cfg too.
-        const json j = parse_json(read_text_file(options.model), options.model);
-        if (j.is_object() && j.contains("model_cfg")) s.preprocess = open_clip_preprocess(j, config, options.model);
-    }
-    if (s.preprocess.height != config.vision.image_size || s.preprocess.width != config.vision.image_width) {
-        fail("the preprocessing of '", options.model, "' makes ", s.preprocess.height, "x", s.preprocess.width,
-             " images but the model takes ", config.vision.image_size, "x", config.vision.image_width);
     }
 
     BackendOptions backend_options;
@@ -364,6 +329,7 @@ std::unique_ptr<ClipEmbedder> ClipEmbedder::open(const EmbedderOptions& options,
 
 int ClipEmbedder::dim() const { return state_->model->config().embed_dim; }
 const PreprocessConfig& ClipEmbedder::preprocess() const { return state_->preprocess; }
+const ModelText& ClipEmbedder::text() const { return state_->text; }
 const TextTokenizer& ClipEmbedder::tokenizer() const { return *state_->text.tokenizer; }
 int ClipEmbedder::context_length() const { return state_->text.context_length; }
 std::string ClipEmbedder::backend_name() const { return state_->backend->name(); }

@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config git
   nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
-  libstb-dev libutf8proc-dev libpcre2-dev zlib1g-dev libsqlite3-dev libxxhash-dev
+  libstb-dev libjpeg62-turbo-dev libutf8proc-dev libpcre2-dev zlib1g-dev libsqlite3-dev libxxhash-dev
   libvulkan-dev glslang-tools spirv-tools mesa-vulkan-drivers vulkan-validationlayers vulkan-tools
   libcpp-httplib-dev chromium chromium-driver jq
   clang clang-format libclang-rt-dev

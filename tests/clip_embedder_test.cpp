@@ -25,13 +25,21 @@ using test::golden_images;
 using test::goldens;
 using test::kSource;
 
-std::unique_ptr<ClipEmbedder> open_model(const std::string& model, int batch = 8, const std::string& weights = "") {
+std::unique_ptr<ClipEmbedder> open_model(const std::string& model, int batch = 8, const std::string& weights = "",
+                                         const std::string& preprocess = "") {
     EmbedderOptions o;
     o.model = model;
     o.weights = weights;
     o.backend = "cpu";
     o.batch = batch;
+    o.preprocess = preprocess;
     return ClipEmbedder::open(o);
+}
+
+// tools/make_zero_shot_goldens.py runs the HF checkpoint through open_clip's preprocessing and
+// tokenizer (HfAsOpenClip); transformers' own semantics are checked in tests/hf_semantics_test.cpp.
+std::string golden_preprocess(const std::string& model) {
+    return model.find("hf_clip") != std::string::npos ? "open_clip" : "";
 }
 
 double cosine(const float* a, const std::vector<float>& b) {
@@ -64,19 +72,19 @@ protected:
 
 TEST_P(EmbedderGolden, ImageFilesMatchTheLibrary) {
     // Five images in forwards of 2, 2 and 1.
-    auto embedder = open_model(path(), 2);
+    auto embedder = open_model(path(), 2, "", golden_preprocess(path()));
     const Tensor got = embedder->embed_image_files(golden_images(), /*normalize=*/false);
     const double worst = min_cosine(got, model()["image_embeddings"]);
     EXPECT_GE(worst, 0.99999) << path();
     std::printf("[ measured ] %s images: min cosine %.9f\n", path().c_str(), worst);
     // The same images in one forward give the same numbers.
-    auto single = open_model(path(), 8);
+    auto single = open_model(path(), 8, "", golden_preprocess(path()));
     const Tensor once = single->embed_image_files(golden_images(), false);
     for (int64_t i = 0; i < got.numel(); ++i) ASSERT_NEAR(got.f32()[i], once.f32()[i], 1e-5f) << i;
 }
 
 TEST_P(EmbedderGolden, TextsMatchTheLibrary) {
-    auto embedder = open_model(path(), 3);
+    auto embedder = open_model(path(), 3, "", golden_preprocess(path()));
     const auto texts = goldens()["texts"].get<std::vector<std::string>>();
     const Tensor got = embedder->embed_texts(texts, false);
     const double worst = min_cosine(got, model()["text_embeddings"]);
@@ -92,7 +100,7 @@ TEST_P(EmbedderGolden, TextsMatchTheLibrary) {
 }
 
 TEST_P(EmbedderGolden, PreparedImagesEqualFiles) {
-    auto embedder = open_model(path(), 8);
+    auto embedder = open_model(path(), 8, "", golden_preprocess(path()));
     std::vector<Tensor> images;
     for (const auto& p : golden_images()) images.push_back(embedder->load_image(p));
     const Tensor a = embedder->embed_images(stack_images(images), true);
@@ -162,25 +170,45 @@ TEST(EmbedderHfDirectory, ReadsPreprocessorConfig) {
                {"resample", 2}, {"rescale_factor", 1.0 / 255}, {"size", {{"shortest_edge", 32}}}};
     write(pp);
     {
+        // transformers' semantics, the directory's own (tests/hf_semantics_test.cpp checks the numbers).
         auto e = open_model(dir.string());
+        EXPECT_EQ(e->preprocess().semantics, PreprocessSemantics::Transformers);
         EXPECT_EQ(e->preprocess().height, 32);
-        EXPECT_EQ(e->preprocess().resize_mode, ResizeMode::Shortest);
-        EXPECT_EQ(e->preprocess().interpolation, Interpolation::Bilinear);
+        EXPECT_EQ(e->preprocess().transformers.shortest_edge, 32);
+        EXPECT_EQ(e->preprocess().transformers.resample, Interpolation::Bilinear);
         EXPECT_FLOAT_EQ(e->preprocess().mean[1], 0.25f);
         EXPECT_FLOAT_EQ(e->preprocess().std[2], 0.4f);
     }
-    pp["size"] = {{"shortest_edge", 40}};  // resize to 40, crop 32: not open_clip's transform
+    auto open_clip = [&] {
+        EmbedderOptions o;
+        o.model = dir.string();
+        o.backend = "cpu";
+        o.preprocess = "open_clip";
+        return ClipEmbedder::open(o);
+    };
+    {
+        // open_clip's transform on the same settings.
+        auto e = open_clip();
+        EXPECT_EQ(e->preprocess().semantics, PreprocessSemantics::OpenClip);
+        EXPECT_EQ(e->preprocess().resize_mode, ResizeMode::Shortest);
+        EXPECT_EQ(e->preprocess().interpolation, Interpolation::Bilinear);
+        EXPECT_FLOAT_EQ(e->preprocess().mean[1], 0.25f);
+    }
+    pp["size"] = {{"shortest_edge", 40}};  // resize to 40, crop 32: transformers only
     write(pp);
-    EXPECT_THROW(open_model(dir.string()), Error);
+    EXPECT_NO_THROW(open_model(dir.string()));
+    EXPECT_THROW(open_clip(), Error);
     pp["size"] = 32;
     pp["crop_size"] = 24;  // the model takes 32x32
     write(pp);
     EXPECT_THROW(open_model(dir.string()), Error);
+    EXPECT_THROW(open_clip(), Error);
     pp["crop_size"] = 32;
     pp["resample"] = 0;
     write(pp);
+    EXPECT_NO_THROW(open_model(dir.string()));  // NEAREST: Pillow's, as transformers runs it
     try {
-        open_model(dir.string());
+        open_clip();
         FAIL() << "resample 0 accepted";
     } catch (const Error& e) {
         EXPECT_NE(std::string(e.what()).find("resample"), std::string::npos) << e.what();

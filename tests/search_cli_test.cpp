@@ -120,6 +120,24 @@ TEST_F(SearchCli, IndexesReportsTheCorruptFileAndSearches) {
     EXPECT_TRUE(found) << r.out;
 }
 
+// CMYK and YCCK JPEGs (print workflows) are indexed like any photo (issue 17), and the stored
+// embedding is the one `embed` gives the file.
+TEST_F(SearchCli, IndexesCmykAndYcckJpegs) {
+    for (const char* name : {"cmyk_chelsea.jpg", "ycck_coffee.jpg"})
+        fs::copy_file(kSource + "/tests/data/hf_semantics/inputs/" + name, photos_ + "/" + name);
+    const CliRun r = index();
+    ASSERT_EQ(r.code(), 0) << r.err;
+    EXPECT_NE(r.out.find("14 added"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("cmyk_chelsea.jpg"), std::string::npos) << r.out;  // not among the failures
+    const auto stored = rows();
+    ASSERT_EQ(stored.count(photos_ + "/cmyk_chelsea.jpg"), 1u);
+    ASSERT_EQ(stored.count(photos_ + "/ycck_coffee.jpg"), 1u);
+    const nlohmann::json j = search({"--image", photos_ + "/ycck_coffee.jpg", "-k", "1"});
+    ASSERT_EQ(j["results"].size(), 1u);
+    EXPECT_EQ(j["results"][0]["path"], photos_ + "/ycck_coffee.jpg");
+    EXPECT_NEAR(j["results"][0]["score"].get<double>(), 1.0, 1e-5);
+}
+
 // A file name that is not UTF-8 (issue 19, item 8): `search --json` shows it with U+FFFD instead of
 // failing with json.exception.type_error.316; the text output keeps the bytes.
 TEST_F(SearchCli, NonUtf8PathsAreShownLossilyInJson) {

@@ -63,6 +63,9 @@ std::unique_ptr<ClipEmbedder> open_model(const std::string& model, int batch) {
     o.model = model;
     o.backend = "cpu";
     o.batch = batch;
+    // tools/make_zero_shot_goldens.py runs the HF checkpoint through open_clip's preprocessing and
+    // tokenizer (HfAsOpenClip); transformers' own are checked in tests/hf_semantics_test.cpp.
+    if (model.find("hf_clip") != std::string::npos) o.preprocess = "open_clip";
     return ClipEmbedder::open(o);
 }
 

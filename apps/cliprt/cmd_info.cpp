@@ -1,9 +1,13 @@
-// cliprt info: backends, their devices (or why they are unavailable), and the built-in models.
+// cliprt info: backends, their devices (or why they are unavailable), and the built-in models;
+// with --model, what the model's files say about its inputs instead: whose semantics (open_clip or
+// transformers), the preprocessing settings read and the tokenizer (no weights are loaded).
 #include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "cliprt/backends.h"
 #include "commands.h"
+#include "models/clip_embedder.h"
+#include "models/hf_clip_processor.h"
 #include "models/model_config.h"
 
 namespace cliprt::app {
@@ -12,7 +16,42 @@ Command add_info_command(CLI::App& app) {
     CLI::App* cmd = app.add_subcommand("info", "List backends, devices and built-in models");
     auto json = std::make_shared<bool>(false);
     cmd->add_flag("--json", *json, "Print JSON");
-    return [json] {
+    auto model = std::make_shared<std::string>();
+    auto preprocess = std::make_shared<std::string>();
+    cmd->add_option("--model", *model, "Describe this model's inputs instead (built-in name, config file or directory)");
+    cmd->add_option("--preprocess", *preprocess, "With --model: open_clip or transformers rules instead of the model's")
+        ->check(CLI::IsMember({"open_clip", "transformers"}));
+    return [json, model, preprocess] {
+        if (!model->empty()) {
+            const ClipConfig config = read_model_config(*model);
+            const ModelText text = model_text(*model, *preprocess);
+            const PreprocessConfig p = model_preprocess(*model, config, text.semantics);
+            const std::vector<std::string> image = describe_preprocess_settings(p);
+            if (*json) {
+                nlohmann::json out{{"model", *model},
+                                   {"semantics", preprocess_semantics_name(text.semantics)},
+                                   {"image", image},
+                                   {"tokenizer", text.source},
+                                   {"tokenizer_files", text.files},
+                                   {"context_length", text.context_length}};
+                if (!text.unsupported.empty()) out["tokenizer_unsupported"] = text.unsupported;
+                std::cout << out.dump(2) << "\n";
+                return 0;
+            }
+            std::cout << *model << "\n";
+            std::cout << "semantics: " << preprocess_semantics_name(text.semantics)
+                      << (preprocess->empty() ? " (the model's own library)" : " (--preprocess)") << "\n";
+            std::cout << "image preprocessing:\n";
+            for (const std::string& line : image) std::cout << "  " << line << "\n";
+            std::cout << "tokenizer: " << text.source << ", "
+                      << (text.semantics == PreprocessSemantics::Transformers
+                              ? "CLIPTokenizerFast rules (no HTML unescaping)"
+                              : "open_clip rules (ftfy fixes, HTML unescaping, whitespace, lowercase)")
+                      << ", context length " << text.context_length << "\n";
+            for (const std::string& file : text.files) std::cout << "  " << file << "\n";
+            if (!text.unsupported.empty()) std::cout << "  texts cannot be tokenized: " << text.unsupported << "\n";
+            return 0;
+        }
         const auto statuses = backend_statuses();
         if (*json) {
             nlohmann::json out;

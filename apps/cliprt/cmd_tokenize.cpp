@@ -19,6 +19,7 @@ struct TokenizeOptions {
     std::string model;
     int context = 0;
     bool json = false;
+    std::string preprocess;
 };
 
 }  // namespace
@@ -31,12 +32,14 @@ Command add_tokenize_command(CLI::App& app) {
     cmd->add_option("--context", o->context, "Print exactly N ids per text (truncated / padded with the pad id)")
         ->check(CLI::Range(2, 1 << 20));
     cmd->add_flag("--json", o->json, "Print JSON");
+    cmd->add_option("--preprocess", o->preprocess, "Tokenization rules: open_clip or transformers (default: the model's)")
+        ->check(CLI::IsMember({"open_clip", "transformers"}));
     return [o] {
         ModelText text;
         if (o->model.empty()) {
             text.tokenizer = builtin_clip_text_tokenizer();
         } else {
-            text = model_text(o->model);
+            text = model_text(o->model, o->preprocess);
             if (!text.unsupported.empty()) fail(text.unsupported);
         }
         const int context = o->context ? o->context : text.context_length;

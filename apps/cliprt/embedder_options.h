@@ -17,6 +17,10 @@ inline void add_embedder_options(CLI::App* cmd, EmbedderOptions& o) {
     cmd->add_option("--dtype", o.dtype, "f32 or f16 (GPU backends)")->capture_default_str();
     cmd->add_option("--device", o.device, "Device index of a GPU backend (-1: best)")->capture_default_str();
     cmd->add_option("--batch", o.batch, "Largest batch per forward")->capture_default_str()->check(CLI::PositiveNumber);
+    cmd->add_option("--preprocess", o.preprocess,
+                    "Image preprocessing and tokenization rules: open_clip or transformers (default: the model "
+                    "directory's own library)")
+        ->check(CLI::IsMember({"open_clip", "transformers"}));
 }
 
 inline std::unique_ptr<ClipEmbedder> open_embedder(const EmbedderOptions& o) {

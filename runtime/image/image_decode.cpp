@@ -1,5 +1,5 @@
-// Image decoding with stb_image, shaped into the Pillow mode open_clip's pipeline would see
-// (src/image_format.cpp decides the mode from the headers).
+// Image decoding with stb_image (libjpeg for CMYK / YCCK JPEGs), shaped into the Pillow mode
+// open_clip's pipeline would see (src/image_format.cpp decides the mode from the headers).
 #include <algorithm>
 #include <climits>
 #include <fstream>
@@ -9,6 +9,7 @@
 #include "cliprt/error.h"
 #include "cliprt/image.h"
 #include "image/image_format.h"
+#include "image/jpeg_cmyk.h"
 
 #define STB_IMAGE_IMPLEMENTATION
 #define STBI_NO_STDIO
@@ -44,8 +45,9 @@ struct StbFree {
 
 // GIF, first frame as Pillow composes it: the canvas starts as the transparency index (else index
 // 0) and transparent pixels keep that index, so they show its palette color; stb_image leaves both
-// black with alpha 0.
-void fill_gif_background(std::vector<uint8_t>& rgba, int width, int height, const Facts& facts) {
+// black with alpha 0. With a transparency index those pixels get alpha 0 in `alpha`.
+void fill_gif_background(std::vector<uint8_t>& rgba, int width, int height, const Facts& facts,
+                         std::vector<uint8_t>& alpha) {
     int index = facts.gif.transparent_index >= 0 ? facts.gif.transparent_index : 0;
     uint8_t color[3] = {0, 0, 0};
     for (int c = 0; c < 3; ++c) {
@@ -59,6 +61,10 @@ void fill_gif_background(std::vector<uint8_t>& rgba, int width, int height, cons
                 x >= frame.left && x < frame.left + frame.width && y >= frame.top && y < frame.top + frame.height;
             if (!inside || p[3] == 0) {
                 p[0] = color[0], p[1] = color[1], p[2] = color[2];
+                if (facts.gif.transparent_index >= 0) {
+                    if (alpha.empty()) alpha.assign(static_cast<size_t>(width) * height, 255);
+                    alpha[static_cast<size_t>(y) * width + x] = 0;
+                }
             }
         }
     }
@@ -97,6 +103,7 @@ int pixel_mode_channels(PixelMode mode) {
         case PixelMode::RGB:
             return 3;
         case PixelMode::RGBA:
+        case PixelMode::CMYK:
             return 4;
     }
     return 0;
@@ -118,6 +125,8 @@ const char* pixel_mode_name(PixelMode mode) {
             return "RGBA";
         case PixelMode::I16:
             return "I;16";
+        case PixelMode::CMYK:
+            return "CMYK";
     }
     return "?";
 }
@@ -135,18 +144,27 @@ Image decode_image(const uint8_t* data, size_t size, const std::string& name) {
     image.mode = facts.mode;
     int channels = pixel_mode_channels(facts.mode);
     int x = 0, y = 0, n = 0;
-    if (facts.mode == PixelMode::I16) {
+    if (facts.mode == PixelMode::CMYK) {
+        image.pixels = decode_cmyk_jpeg(data, size, width, height, name);
+        x = width, y = height;
+    } else if (facts.mode == PixelMode::I16) {
         std::unique_ptr<stbi_us, StbFree> decoded(stbi_load_16_from_memory(data, length, &x, &y, &n, 1));
         if (!decoded) stb_failed(name, format);
         image.pixels16.assign(decoded.get(), decoded.get() + pixels);
     } else {
-        // GIF comes as RGBA so that transparency can be replaced by Pillow's colors.
-        int request = format == Format::Gif ? 4 : channels;
+        // GIF comes as RGBA so that transparency can be replaced by Pillow's colors, a PNG palette
+        // with tRNS as RGBA for the alpha of its entries.
+        const bool palette_alpha = facts.mode == PixelMode::P && facts.has_transparency && format == Format::Png;
+        int request = format == Format::Gif || palette_alpha ? 4 : channels;
         std::unique_ptr<stbi_uc, StbFree> decoded(stbi_load_from_memory(data, length, &x, &y, &n, request));
         if (!decoded) stb_failed(name, format);
         image.pixels.assign(decoded.get(), decoded.get() + pixels * request);
         if (format == Format::Gif) {
-            fill_gif_background(image.pixels, width, height, facts);
+            fill_gif_background(image.pixels, width, height, facts, image.alpha);
+            image.pixels = select_channels(image.pixels, 4, channels);
+        } else if (palette_alpha) {
+            image.alpha.resize(static_cast<size_t>(pixels));
+            for (size_t p = 0; p < image.alpha.size(); ++p) image.alpha[p] = image.pixels[p * 4 + 3];
             image.pixels = select_channels(image.pixels, 4, channels);
         }
     }
@@ -159,6 +177,23 @@ Image decode_image(const uint8_t* data, size_t size, const std::string& name) {
     image.width = width;
     image.height = height;
     if (facts.mode == PixelMode::P) image.palette = facts.palette;
+    if (facts.transparent_rgb[0] >= 0) {
+        image.alpha.resize(static_cast<size_t>(pixels));
+        for (size_t p = 0; p < image.alpha.size(); ++p) {
+            const uint8_t* rgb = &image.pixels[p * 3];
+            const bool key = rgb[0] == facts.transparent_rgb[0] && rgb[1] == facts.transparent_rgb[1] &&
+                             rgb[2] == facts.transparent_rgb[2];
+            image.alpha[p] = key ? 0 : 255;
+        }
+    }
+    if (facts.transparent_gray >= 0) {
+        // Pillow's convert_transparent: alpha 0 where the pixel, converted to 8-bit gray, is the key.
+        image.alpha.resize(static_cast<size_t>(pixels));
+        for (size_t p = 0; p < image.alpha.size(); ++p) {
+            const int gray = facts.mode == PixelMode::I16 ? std::min<int>(image.pixels16[p], 255) : image.pixels[p];
+            image.alpha[p] = gray == facts.transparent_gray ? 0 : 255;
+        }
+    }
     return image;
 }
 

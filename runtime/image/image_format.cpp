@@ -57,6 +57,8 @@ Facts inspect_png(const Bytes& b) {
     size_t pos = 8;
     bool have_header = false, have_data = false;
     int depth = 0, color = 0;
+    std::vector<uint8_t> trns;
+    bool have_trns = false;
     while (true) {
         if (!b.has(pos, 1) && have_data) break;  // Pillow accepts a PNG that ends without IEND
         b.need(pos, 12);
@@ -72,6 +74,9 @@ Facts inspect_png(const Bytes& b) {
             have_header = true;
         } else if (type == "PLTE") {
             facts.palette.assign(b.at(pos + 8), b.at(pos + 8) + length / 3 * 3);
+        } else if (type == "tRNS" && !have_data) {
+            trns.assign(b.at(pos + 8), b.at(pos + 8) + length);
+            have_trns = true;
         } else if (type == "IDAT") {
             have_data = true;
         } else if (type == "IEND") {
@@ -100,6 +105,19 @@ Facts inspect_png(const Bytes& b) {
             break;
         default:
             b.unsupported("color type " + std::to_string(color));
+    }
+    // PngImagePlugin.chunk_tRNS.
+    if (have_trns && facts.mode == PixelMode::P) {
+        facts.has_transparency = true;
+        facts.palette_alpha = trns;
+    } else if (have_trns && trns.size() >= 2 &&
+               (facts.mode == PixelMode::One || facts.mode == PixelMode::L || facts.mode == PixelMode::I16)) {
+        const uint32_t key = (uint32_t{trns[0]} << 8) | trns[1];
+        facts.has_transparency = true;
+        facts.transparent_gray = facts.mode == PixelMode::One ? (key ? 255 : 0) : static_cast<int>(key & 0xff);
+    } else if (have_trns && trns.size() >= 6 && facts.mode == PixelMode::RGB) {
+        facts.has_transparency = true;
+        for (int c = 0; c < 3; ++c) facts.transparent_rgb[c] = trns[2 * c + 1];
     }
     return facts;
 }
@@ -150,8 +168,10 @@ Facts inspect_jpeg(const Bytes& b) {
         facts.mode = PixelMode::L;
     } else if (components == 3) {
         facts.mode = PixelMode::RGB;
+    } else if (components == 4) {
+        facts.mode = PixelMode::CMYK;  // CMYK or YCCK (Adobe transform 2): libjpeg decodes both to CMYK
     } else {
-        b.unsupported(std::to_string(components) + " color components (CMYK JPEGs are not supported)");
+        b.unsupported(std::to_string(components) + " color components (1, 3 or 4 are read)");
     }
     return facts;
 }

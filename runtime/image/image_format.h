@@ -33,6 +33,13 @@ struct Facts {
     GifFirstFrame gif;             // GIF only
     bool mirrored = false;         // TGA stored right to left, which stb_image ignores
     int file_channels = 4;         // samples per pixel as stored (PNG, JPEG), for the decode cost
+    // PNG tRNS: P: the alpha of each palette entry (entries past its end are opaque); 1, L, I;16:
+    // the transparent gray, RGB: the transparent color, as Pillow's conversion compares them (the
+    // low 8 bits of the file's 16-bit key; 255 for any nonzero bilevel key).
+    bool has_transparency = false;
+    std::vector<uint8_t> palette_alpha;
+    int transparent_gray = -1;
+    int transparent_rgb[3] = {-1, -1, -1};
 };
 
 // The bytes a decode of this image holds at its peak (stb_image's buffers and the conversion to the

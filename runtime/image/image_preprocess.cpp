@@ -3,7 +3,8 @@
 //   longest:  ResizeKeepRatio(size, longest=1), CenterCropOrPad(size, fill=fill_color)
 //   squash:   Resize((h, w))
 // then MaybeConvertMode (RGB), ToTensor, Normalize. Resizing and padding happen in the decoded
-// image's mode, as Pillow does them, and the crop only computes the pixels it keeps.
+// image's mode, as Pillow does them, and the crop only computes the pixels it keeps. Configs with
+// transformers' semantics go to image_preprocess_transformers.cpp.
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -13,6 +14,8 @@
 #include "cliprt/error.h"
 #include "cliprt/image.h"
 #include "image/image_resize.h"
+#include "image/pixel_convert.h"
+#include "image/transformers_preprocess.h"
 
 namespace cliprt {
 namespace {
@@ -44,7 +47,12 @@ struct Plan {
 };
 
 resample::Filter filter_of(Interpolation interpolation) {
-    return interpolation == Interpolation::Bilinear ? resample::Filter::Bilinear : resample::Filter::Bicubic;
+    switch (interpolation) {
+        case Interpolation::Nearest: return resample::Filter::Nearest;
+        case Interpolation::Bilinear: return resample::Filter::Bilinear;
+        case Interpolation::Bicubic: break;
+    }
+    return resample::Filter::Bicubic;
 }
 
 // ResizeKeepRatio.get_params: ratio between the shortest (longest = 0) or longest (longest = 1)
@@ -93,16 +101,11 @@ Plan plan_for(const Image& image, const PreprocessConfig& config) {
     return plan;
 }
 
-uint8_t muldiv255(uint32_t a, uint32_t b) {
-    uint32_t tmp = a * b + 128;
-    return static_cast<uint8_t>((tmp + (tmp >> 8)) >> 8);
-}
-
 // Pillow's RGBA -> RGBa / LA -> La before resampling and back after (Convert.c).
 void premultiply(std::vector<uint8_t>& pixels, int channels) {
     for (size_t p = 0; p < pixels.size(); p += channels) {
         uint8_t alpha = pixels[p + channels - 1];
-        for (int c = 0; c < channels - 1; ++c) pixels[p + c] = muldiv255(pixels[p + c], alpha);
+        for (int c = 0; c < channels - 1; ++c) pixels[p + c] = pixel::muldiv255(pixels[p + c], alpha);
     }
 }
 
@@ -156,15 +159,26 @@ std::array<uint8_t, 3> fill_rgb(const Image& image, int fill) {
     }
     auto v = static_cast<uint8_t>(std::clamp(fill, 0, 255));
     if (image.mode == PixelMode::One) v = fill ? 255 : 0;
+    if (image.mode == PixelMode::CMYK) {
+        const uint8_t cmyk[4] = {v, v, v, v};
+        std::array<uint8_t, 3> rgb{};
+        pixel::cmyk_to_rgb(cmyk, rgb.data());
+        return rgb;
+    }
     return {v, v, v};
 }
 
 }  // namespace
 
+const char* preprocess_semantics_name(PreprocessSemantics semantics) {
+    return semantics == PreprocessSemantics::Transformers ? "transformers" : "open_clip";
+}
+
 std::vector<uint8_t> preprocess_to_rgb8(const Image& image, const PreprocessConfig& config) {
     if (image.width < 1 || image.height < 1) fail("cannot preprocess an empty image");
     if (config.width < 1 || config.height < 1)
         fail("preprocess size must be positive, got ", config.width, "x", config.height);
+    if (config.semantics == PreprocessSemantics::Transformers) return transformers_to_rgb8(image, config);
     Plan plan = plan_for(image, config);
     // Padding exists only in resize mode longest (fill_color) and, in theory, CenterCrop (0).
     std::array<uint8_t, 3> fill = fill_rgb(image, config.resize_mode == ResizeMode::Longest ? config.fill_color : 0);
@@ -182,6 +196,8 @@ std::vector<uint8_t> preprocess_to_rgb8(const Image& image, const PreprocessConf
                 // Pillow's I;16 -> RGB clips instead of scaling.
                 uint8_t v = static_cast<uint8_t>(std::min<uint16_t>(kept.wide[src], 255));
                 dst[0] = dst[1] = dst[2] = v;
+            } else if (image.mode == PixelMode::CMYK) {
+                pixel::cmyk_to_rgb(&kept.pixels[src * 4], dst);  // Pillow's convert("RGB") after the resize
             } else if (channels >= 3) {
                 for (int c = 0; c < 3; ++c) dst[c] = kept.pixels[src * channels + c];
             } else {
@@ -193,6 +209,7 @@ std::vector<uint8_t> preprocess_to_rgb8(const Image& image, const PreprocessConf
 }
 
 Tensor normalize_rgb8(const std::vector<uint8_t>& rgb, int height, int width, const PreprocessConfig& config) {
+    if (config.semantics == PreprocessSemantics::Transformers) return transformers_normalize(rgb, height, width, config);
     size_t plane = static_cast<size_t>(height) * width;
     if (rgb.size() != plane * 3) fail("RGB image of ", rgb.size(), " bytes is not ", width, "x", height, "x3");
     Tensor out(Shape{3, height, width}, DType::F32);

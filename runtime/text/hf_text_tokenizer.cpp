@@ -126,7 +126,8 @@ HfTextTokenizer::HfTextTokenizer(std::shared_ptr<const HfTokenizer> tokenizer, H
       source_(std::move(source)) {}
 
 std::vector<int32_t> HfTextTokenizer::tokens(const std::string& text, int context_length) const {
-    const std::string cleaned = open_clip_clean(text, options_.clean);
+    // No clean function: the text goes to the tokenizer as it is (transformers' own call).
+    const std::string cleaned = options_.clean.empty() ? text : open_clip_clean(text, options_.clean);
     std::vector<int32_t> ids = tokenizer_->encode(cleaned, context_length, false, 0).ids;
     if (options_.strip_sep_token && sep_id_ >= 0) {
         // open_clip 3.3 writes 0 there (its main branch has since moved to the pad id).

@@ -21,12 +21,18 @@ struct EmbedderOptions {
     std::string dtype = "f32";     // f32 | f16 (GPU backends)
     int device = -1;
     int batch = 8;                 // largest batch per forward
+    // Whose image preprocessing and text tokenization rules to follow: "open_clip" or
+    // "transformers"; empty: the model's own library (transformers for an HF CLIPModel directory).
+    std::string preprocess;
 };
 
 // The tokenizer and context length of a model, found without loading its weights (for
 // `cliprt tokenize --model`): for a config naming hf_tokenizer_name, the model directory's
-// tokenizer.json with open_clip's HFTokenizer semantics; for an HF CLIPModel directory its
-// vocab.json + merges.txt; else the built-in BPE. The text config's context_length.
+// tokenizer.json with open_clip's HFTokenizer semantics; for an HF CLIPModel directory
+// transformers' CLIPTokenizerFast on its tokenizer.json or vocab.json + merges.txt
+// (hf_clip_processor.h), or with `preprocess` "open_clip" open_clip's rules on those files; else the
+// built-in BPE (with CLIPTokenizerFast's rules for `preprocess` "transformers"). The text config's
+// context_length.
 struct ModelText {
     std::shared_ptr<const TextTokenizer> tokenizer;
     int context_length = ClipTokenizer::kDefaultContextLength;
@@ -35,8 +41,17 @@ struct ModelText {
     // directory, which names what is missing; tokenizer_kwargs the tokenizer does not support): why its
     // texts cannot be tokenized. model_text() returns it so that image-only uses still work.
     std::string unsupported;
+    PreprocessSemantics semantics = PreprocessSemantics::OpenClip;  // whose tokenization rules
+    std::string source;                                             // which files, in words
 };
-ModelText model_text(const std::string& model);
+ModelText model_text(const std::string& model, const std::string& preprocess = "");
+
+// The config of what the user named (directory, config file or built-in name), without weights.
+ClipConfig read_model_config(const std::string& model);
+// The preprocessing ClipEmbedder::open uses for the model with these semantics (ModelText::semantics):
+// an open_clip directory's or config file's preprocess_cfg, an HF directory's image processor, or
+// open_clip's defaults at the model's size; turned into transformers' steps for Transformers.
+PreprocessConfig model_preprocess(const std::string& model, const ClipConfig& config, PreprocessSemantics semantics);
 
 class ClipEmbedder {
 public:
@@ -46,6 +61,7 @@ public:
 
     int dim() const;                        // embed_dim
     const PreprocessConfig& preprocess() const;
+    const ModelText& text() const;
     const TextTokenizer& tokenizer() const;
     int context_length() const;
     // Stable identity of config + weight contents: an index made with one model refuses another.

@@ -14,7 +14,7 @@
 namespace cliprt {
 
 struct HfTextTokenizerOptions {
-    std::string clean = "whitespace";
+    std::string clean = "whitespace";  // empty: none (transformers' tokenizer call, without open_clip's cleaning)
     bool strip_sep_token = false;
 };
 
