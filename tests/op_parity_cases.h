@@ -243,6 +243,10 @@ inline std::vector<OpCase> conv_cases() {
         {"1x1_s2_downsample", 1, 13, 7, 5, 50, 1, 1, 2, 0, true, false, Activation::None},
         {"3x3_wide", 1, 33, 14, 14, 77, 3, 3, 1, 1, true, true, Activation::Relu},
         {"1x3_rect", 2, 3, 5, 11, 5, 1, 3, 1, 1, false, true, Activation::Gelu},
+        // Patchify (stride = kernel, no padding: ViT's patch embedding), with leftover input
+        // rows and columns that no patch covers.
+        {"4x4_s4_patchify", 2, 3, 9, 13, 7, 4, 4, 4, 0, true, false, Activation::Gelu},
+        {"8x8_s8_patchify_vit", 2, 3, 32, 40, 40, 8, 8, 8, 0, true, false, Activation::None},
     };
     std::vector<OpCase> cases;
     for (const C& c : convs) {

@@ -164,15 +164,19 @@ inline std::vector<ParityBackend> make_parity_backends() {
     out.push_back(std::move(cpu_ref));
 
     // The fast `cpu` on every instruction-set path this processor can run (lower ones forced),
-    // with f32 and bf16 weights: variant "<isa>_<weights>". bf16 keeps 8 significant bits where
-    // f16 keeps 11: its unit roundoff is 8 times f16's. So the matmul family (whose products see the
-    // rounded weights and, with AVX512_BF16, rounded activations) gets 8 times the f16 limit; every
-    // other op runs in f32 and keeps the f32 limits. bf16 goldens: cosine >= 0.999, NMSE <= 2e-3.
+    // with f32 and bf16 weights: variant "<isa>_<weights>"; on a processor with AMX, avx512_bf16
+    // runs on AMX tiles and avx512_bf16dot on AVX512_BF16 dot products. bf16 keeps 8 significant
+    // bits where f16 keeps 11: its unit roundoff is 8 times f16's. So the matmul family (whose
+    // products see the rounded weights and, with AVX512_BF16 or AMX, rounded activations) gets 8
+    // times the f16 limit; every other op runs in f32 and keeps the f32 limits. bf16 goldens:
+    // cosine >= 0.999, NMSE <= 2e-3.
     ParityBackend cpu;
     cpu.name = "cpu";
     for (cpu_fast::Isa isa : {cpu_fast::Isa::Avx512, cpu_fast::Isa::Avx2, cpu_fast::Isa::Portable}) {
-        for (const char* weights : {"f32", "bf16"}) {
-            cpu.op_configs.push_back({"cpu", DType::F32, std::string(cpu_fast::isa_name(isa)) + "_" + weights});
+        std::vector<std::string> weights = {"f32", "bf16"};
+        if (isa == cpu_fast::Isa::Avx512 && cpu_fast::amx_usable()) weights.push_back("bf16dot");
+        for (const std::string& w : weights) {
+            cpu.op_configs.push_back({"cpu", DType::F32, std::string(cpu_fast::isa_name(isa)) + "_" + w});
         }
     }
     cpu.golden_configs = cpu.op_configs;
@@ -186,15 +190,14 @@ inline std::vector<ParityBackend> make_parity_backends() {
                 return nullptr;
             }
             std::unique_ptr<Backend>& backend = backends[c.variant];
-            const DType weights = c.variant.substr(name.size() + 1) == "bf16" ? DType::BF16 : DType::F32;
-            if (!backend) backend = std::make_unique<cpu_fast::FastCpuBackend>(2, isa, weights);
+            const std::string w = c.variant.substr(name.size() + 1);
+            const DType weights = w == "f32" ? DType::F32 : DType::BF16;
+            if (!backend) backend = std::make_unique<cpu_fast::FastCpuBackend>(2, isa, weights, w != "bf16dot");
             return backend.get();
         }
         throw Error("no cpu variant '" + c.variant + "'");
     };
-    const auto bf16 = [](const ParityConfig& c) {
-        return c.variant.size() > 5 && c.variant.substr(c.variant.size() - 5) == "_bf16";
-    };
+    const auto bf16 = [](const ParityConfig& c) { return c.variant.find("_bf16") != std::string::npos; };
     cpu.nmse_limit = [bf16](const ParityConfig& c, op_parity::Family f) {
         if (bf16(c) && f == op_parity::Family::Matmul) return 8 * op_parity::nmse_limit(f, DType::F16);
         return op_parity::nmse_limit(f, DType::F32);

@@ -9,7 +9,8 @@ For every (model, tower, batch) row and every runtime:
   * ONNX Runtime: the same tower exported from open_clip with torch.onnx.export (static shapes,
     cached under tools/.peers_cache/), CPU execution provider, intra_op_num_threads=T,
     inter_op_num_threads=1, sequential execution, every graph optimization;
-  * cliprt: `cliprt bench --json --threads T` for each backend of --backends (cpu, cpu-ref, ...).
+  * cliprt: `cliprt bench --json --threads T` for each backend of --backends (cpu, cpu-ref, ...;
+    BACKEND:DTYPE runs that backend in another dtype, e.g. cpu:bf16, so f32 and bf16 share one run).
 All three use the same weights: tools/synthetic_weights.py is cliprt's `synthetic` generator. Each
 tower returns L2-normalized features, as `cliprt bench` does.
 
@@ -53,7 +54,8 @@ def parse_args():
     p.add_argument('--batches', default='1,8', help='comma-separated batch sizes')
     p.add_argument('--threads', type=int, default=2, help='threads for every runtime')
     p.add_argument('--dtype', default='f32', help="cliprt's --dtype (f32, bf16, ...); the peers run f32")
-    p.add_argument('--backends', default='cpu', help="comma-separated cliprt backends, e.g. cpu,cpu-ref")
+    p.add_argument('--backends', default='cpu',
+                   help="comma-separated cliprt backends, each optionally with its own dtype: cpu,cpu:bf16,cpu-ref")
     p.add_argument('--peers', default='torch,ort', help='which peers to run: torch, ort or both')
     p.add_argument('--cliprt', default=os.path.join(ROOT, 'build', 'cliprt'),
                    help='the cliprt binary')
@@ -181,8 +183,9 @@ def time_forwards(forward, warmup, min_seconds):
 
 
 def run_cliprt(args, backend, model, tower, batch):
+    backend, _, dtype = backend.partition(':')  # "cpu:bf16": that backend in that dtype
     cmd = [args.cliprt, 'bench', '--json', '--model', model, '--tower', tower, '--batch', str(batch),
-           '--backend', backend, '--dtype', args.dtype, '--threads', str(args.threads),
+           '--backend', backend, '--dtype', dtype or args.dtype, '--threads', str(args.threads),
            '--min-seconds', str(args.min_seconds)]
     out = subprocess.run(cmd, capture_output=True, text=True)
     if out.returncode != 0:

@@ -3,6 +3,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
 #include <cstring>
 #include <fstream>
 #include <thread>
@@ -15,9 +19,7 @@
 namespace cliprt {
 
 std::unique_ptr<Backend> make_cpu_ref_backend(int threads) {
-    if (threads < 0) fail("cpu backend: thread count ", threads, " is negative");
-    if (threads == 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    return std::make_unique<cpu::CpuBackend>(threads);
+    return std::make_unique<cpu::CpuBackend>(cpu::resolve_threads(threads));
 }
 
 
@@ -25,17 +27,51 @@ namespace cpu {
 
 namespace {
 
+// The steps in order. With a profile, each step's time is added to its op kind's total.
 class CpuProgram : public Program {
 public:
-    explicit CpuProgram(std::vector<Step> steps) : steps_(std::move(steps)) {}
+    CpuProgram(std::vector<Step> steps, std::vector<OpKind> ops)
+        : steps_(std::move(steps)), ops_(std::move(ops)), profile_(std::getenv("CLIPRT_PROFILE") != nullptr) {}
+    ~CpuProgram() override {
+        if (profile_ && runs_ > 0) print_profile();
+    }
     void run() override {
-        for (const Step& step : steps_) step();
+        if (!profile_) {
+            for (const Step& step : steps_) step();
+            return;
+        }
+        for (size_t i = 0; i < steps_.size(); ++i) {
+            const auto start = std::chrono::steady_clock::now();
+            steps_[i]();
+            seconds_[ops_[i]] += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+            ++calls_[ops_[i]];
+        }
+        ++runs_;
     }
     int dispatch_count() const override { return static_cast<int>(steps_.size()); }
     int submit_count() const override { return 1; }
 
 private:
+    void print_profile() const {
+        double total = 0;
+        for (const auto& [op, s] : seconds_) total += s;
+        std::vector<std::pair<double, OpKind>> rows;
+        for (const auto& [op, s] : seconds_) rows.emplace_back(s, op);
+        std::sort(rows.rbegin(), rows.rend());
+        std::fprintf(stderr, "cpu profile: %d steps, %lld runs, %.3f ms per run\n", dispatch_count(),
+                     static_cast<long long>(runs_), 1e3 * total / static_cast<double>(runs_));
+        for (const auto& [s, op] : rows) {
+            std::fprintf(stderr, "  %-12s %6.2f%% %9.3f ms per run, %lld steps\n", op_name(op), 100 * s / total,
+                         1e3 * s / static_cast<double>(runs_), static_cast<long long>(calls_.at(op) / runs_));
+        }
+    }
+
     std::vector<Step> steps_;
+    std::vector<OpKind> ops_;
+    bool profile_;
+    int64_t runs_ = 0;
+    std::map<OpKind, double> seconds_;
+    std::map<OpKind, int64_t> calls_;
 };
 
 std::string cpu_model_name() {
@@ -105,6 +141,12 @@ Step record_node(const NodeArgs& args) {
     fail("cpu backend: reshape '", args.node.name, "' has no step (it is a view)");
 }
 
+int resolve_threads(int threads) {
+    if (threads < 0) fail("cpu backend: thread count ", threads, " is negative");
+    if (threads == 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    return threads;
+}
+
 CpuBackend::CpuBackend(int threads) : pool_(threads) {}
 
 DeviceInfo CpuBackend::device_info() const {
@@ -161,8 +203,9 @@ std::unique_ptr<Program> CpuBackend::record(const Graph& graph, const std::vecto
     if (args.size() != graph.values().size())
         fail("cpu backend: ", args.size(), " tensor arguments for a graph of ", graph.values().size(), " values");
     std::vector<Step> steps;
+    std::vector<OpKind> ops;
     for (const Node& node : graph.nodes()) {
-        NodeArgs node_args{gather_node_args(node, args), pool_};
+        const cliprt::NodeArgs node_args = gather_node_args(node, args);
         if (node.op == OpKind::Reshape) {
             // A view: the executor must have given it its input's storage.
             const TensorArg& in = node_args.inputs[0];
@@ -170,10 +213,13 @@ std::unique_ptr<Program> CpuBackend::record(const Graph& graph, const std::vecto
                 fail("cpu backend: reshape '", node.name, "' does not share its input's storage");
             continue;
         }
-        steps.push_back(record_node(node_args));
+        steps.push_back(record_step(graph, node_args));
+        ops.push_back(node.op);
     }
-    return std::make_unique<CpuProgram>(std::move(steps));
+    return std::make_unique<CpuProgram>(std::move(steps), std::move(ops));
 }
+
+Step CpuBackend::record_step(const Graph&, const cliprt::NodeArgs& args) { return record_node(NodeArgs{args, pool_}); }
 
 }  // namespace cpu
 }  // namespace cliprt

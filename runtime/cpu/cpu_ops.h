@@ -7,6 +7,7 @@
 
 #include "cliprt/backend.h"
 #include "cliprt/op_args.h"
+#include "cpu/cpu_backend.h"
 #include "cpu/cpu_buffer.h"
 #include "cpu/thread_pool.h"
 
@@ -16,8 +17,6 @@ namespace cliprt::cpu {
 struct NodeArgs : cliprt::NodeArgs {
     ThreadPool& pool;
 };
-
-using Step = std::function<void()>;
 
 // The step of any node but a Reshape (a view, which has none).
 Step record_node(const NodeArgs& args);

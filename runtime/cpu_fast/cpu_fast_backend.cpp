@@ -1,7 +1,6 @@
 #include "cpu_fast/cpu_fast_backend.h"
 
 #include <atomic>
-#include <thread>
 
 #include "cliprt/cpu_backend.h"
 #include "cliprt/error.h"
@@ -11,8 +10,7 @@
 namespace cliprt {
 
 std::unique_ptr<Backend> make_cpu_backend(int threads, DType weights) {
-    if (threads < 0) fail("cpu backend: thread count ", threads, " is negative");
-    if (threads == 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    threads = cpu::resolve_threads(threads);
     if (weights != DType::F32 && weights != DType::BF16)
         fail("the cpu backend runs f32 or bf16 weights (asked for ", dtype_name(weights), ")");
     return std::make_unique<cpu_fast::FastCpuBackend>(threads, cpu_fast::detected_isa(), weights);
@@ -37,19 +35,6 @@ private:
     static inline std::atomic<uint64_t> next_id_{1};
     uint64_t id_;
     std::shared_ptr<PackCache> packs_;
-};
-
-class FastProgram : public Program {
-public:
-    explicit FastProgram(std::vector<Step> steps) : steps_(std::move(steps)) {}
-    void run() override {
-        for (const Step& step : steps_) step();
-    }
-    int dispatch_count() const override { return static_cast<int>(steps_.size()); }
-    int submit_count() const override { return 1; }
-
-private:
-    std::vector<Step> steps_;
 };
 
 Step record_fast(const FastArgs& a) {
@@ -91,20 +76,30 @@ uint64_t buffer_id(const TensorArg& arg) {
     return buffer->id();
 }
 
-FastCpuBackend::FastCpuBackend(int threads, Isa isa, DType weights)
+namespace {
+
+WeightFormat weight_format(const Kernels& kernels, DType weights, bool amx) {
+    if (weights == DType::F32) return WeightFormat::F32;
+    if (kernels.isa != Isa::Avx512) return WeightFormat::Bf16;
+    if (amx && amx_usable() && kernels.gemm_bf16_amx != nullptr) return WeightFormat::Bf16Amx;
+    return cpu_has_avx512_bf16() ? WeightFormat::Bf16Pairs : WeightFormat::Bf16;
+}
+
+}  // namespace
+
+FastCpuBackend::FastCpuBackend(int threads, Isa isa, DType weights, bool amx)
     : cpu::CpuBackend(threads),
       kernels_(kernels_for(isa)),
       weights_(weights),
-      format_(weights == DType::F32 ? WeightFormat::F32
-              : isa == Isa::Avx512 && cpu_has_avx512_bf16() ? WeightFormat::Bf16Pairs
-                                                            : WeightFormat::Bf16),
+      format_(weight_format(kernels_, weights, amx)),
       packs_(std::make_shared<PackCache>()) {}
 
 DeviceInfo FastCpuBackend::device_info() const {
     DeviceInfo info = cpu::CpuBackend::device_info();
     info.backend = "cpu";
     info.details.emplace_back("isa", isa_name(kernels_.isa));
-    const char* format = format_ == WeightFormat::F32 ? "f32"
+    const char* format = format_ == WeightFormat::F32         ? "f32"
+                         : format_ == WeightFormat::Bf16Amx   ? "bf16 (AMX tiles)"
                          : format_ == WeightFormat::Bf16Pairs ? "bf16 (AVX512_BF16 dot products)"
                                                               : "bf16 (converted to f32 on load)";
     info.details.emplace_back("weights", format);
@@ -119,23 +114,9 @@ std::unique_ptr<Buffer> FastCpuBackend::wrap_host(std::shared_ptr<const Tensor> 
     return std::make_unique<FastBuffer>(std::move(host), packs_);
 }
 
-std::unique_ptr<Program> FastCpuBackend::record(const Graph& graph, const std::vector<TensorArg>& args) {
-    if (args.size() != graph.values().size())
-        fail("cpu backend: ", args.size(), " tensor arguments for a graph of ", graph.values().size(), " values");
-    std::vector<Step> steps;
-    for (const Node& node : graph.nodes()) {
-        const NodeArgs node_args = gather_node_args(node, args);
-        if (node.op == OpKind::Reshape) {
-            const TensorArg& in = node_args.inputs[0];
-            if (in.buffer != node_args.output.buffer || in.offset != node_args.output.offset)
-                fail("cpu backend: reshape '", node.name, "' does not share its input's storage");
-            continue;
-        }
-        Step step = record_fast(FastArgs{node_args, graph, pool(), kernels_, *packs_, format_});
-        if (!step) step = cpu::record_node(cpu::NodeArgs{node_args, pool()});
-        steps.push_back(std::move(step));
-    }
-    return std::make_unique<FastProgram>(std::move(steps));
+Step FastCpuBackend::record_step(const Graph& graph, const NodeArgs& args) {
+    Step step = record_fast(FastArgs{args, graph, pool(), kernels_, *packs_, format_});
+    return step ? step : cpu::CpuBackend::record_step(graph, args);
 }
 
 }  // namespace cpu_fast

@@ -14,16 +14,20 @@ namespace cliprt::cpu_fast {
 
 class FastCpuBackend : public cpu::CpuBackend {
 public:
-    // weights: DType::F32 or DType::BF16 (Linear and Conv2d weights rounded to bf16 when packed).
-    FastCpuBackend(int threads, Isa isa, DType weights);
+    // weights: DType::F32 or DType::BF16 (Linear weights rounded to bf16 when packed), multiplied
+    // on AMX tiles when `amx` and the ISA is AVX-512, else with AVX512_BF16 dot products where the
+    // processor has them, else converted to f32 on load.
+    FastCpuBackend(int threads, Isa isa, DType weights, bool amx = amx_usable());
 
     DeviceInfo device_info() const override;
     std::unique_ptr<Buffer> allocate(uint64_t bytes) override;
     std::unique_ptr<Buffer> wrap_host(std::shared_ptr<const Tensor> host) override;
-    std::unique_ptr<Program> record(const Graph& graph, const std::vector<TensorArg>& args) override;
 
     const Kernels& kernels() const { return kernels_; }
     uint64_t packed_weight_bytes() const { return packs_->bytes(); }
+
+protected:
+    cpu::Step record_step(const Graph& graph, const NodeArgs& args) override;
 
 private:
     const Kernels& kernels_;

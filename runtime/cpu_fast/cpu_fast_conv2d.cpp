@@ -2,11 +2,13 @@
 // The weights (the left operand) are packed into row tiles once; the patches of every image are
 // gathered (im2col) straight into contiguous column panels, then the GEMM runs over tasks of
 // (image, panel block, row block) so small late-stage images still fill every thread at batch > 1.
+// A patchify convolution (ViT's patch embedding) runs as a Linear over the gathered patches.
 #include <memory>
 #include <vector>
 
 #include "cpu/cpu_buffer.h"
 #include "cpu/cpu_kernels.h"
+#include "cpu_fast/cpu_fast_gemm.h"
 #include "cpu_fast/cpu_fast_ops.h"
 
 namespace cliprt::cpu_fast {
@@ -70,6 +72,63 @@ void gather_panel(const float* image, const ConvPlan& p, int64_t panel, float* o
     }
 }
 
+// A patchify convolution (stride = kernel > 1, no padding: ViT's patch embedding) reads every
+// input pixel once, in runs of kernel_w: it is a Linear over the patches. (A 1x1 convolution's
+// input already is the GEMM's B, one channel per row.)
+bool is_patchify(const cpu::Conv2dShape& s) {
+    return s.stride_h == s.kernel_h && s.stride_w == s.kernel_w && s.pad_h == 0 && s.pad_w == 0 &&
+           s.kernel_h * s.kernel_w > 1;
+}
+
+// Patch rows [r0, r1) of all images (row = img * pixels + pixel; columns in the weights' (c, kh,
+// kw) order) from NCHW x.
+void gather_patch_rows(const float* x, const ConvPlan& p, int64_t r0, int64_t r1, float* rows) {
+    const cpu::Conv2dShape& s = p.s;
+    const int64_t out_w = s.out_w();
+    for (int64_t r = r0; r < r1; ++r) {
+        const int64_t img = r / p.pixels;
+        const int64_t oh = r % p.pixels / out_w;
+        const int64_t ow = r % p.pixels % out_w;
+        float* dst = rows + r * p.patch;
+        for (int64_t c = 0; c < s.in_channels; ++c) {
+            const float* plane = x + (img * s.in_channels + c) * s.in_h * s.in_w;
+            for (int64_t kh = 0; kh < s.kernel_h; ++kh) {
+                const float* src = plane + (oh * s.stride_h + kh) * s.in_w + ow * s.stride_w;
+                dst = std::copy(src, src + s.kernel_w, dst);
+            }
+        }
+    }
+}
+
+// The patches as rows, times the weights packed like a Linear's (so bf16 weights apply here too),
+// then transposed from [image, pixel, channel] into NCHW.
+Step record_patchify(const FastArgs& a, const ConvPlan& p, const float* x, const float* w, float* y,
+                     GemmEpilogue ep) {
+    ep.bias_per_row = false;  // per output channel = per column of the patch GEMM
+    std::shared_ptr<const PackedWeights> packed = a.packs.get(buffer_id(a.inputs[1]), a.inputs[1].offset, w,
+                                                              p.s.out_channels, p.patch, a.kernels.gemm_nr, a.weights);
+    return [&pool = a.pool, &kernels = a.kernels, packed, p, x, y, ep] {
+        const int64_t rows = p.s.batch * p.pixels;
+        const int64_t channels = p.s.out_channels;
+        thread_local std::vector<float> patches, out;
+        patches.resize(static_cast<size_t>(rows * p.patch));
+        out.resize(static_cast<size_t>(rows * channels));
+        float* patch_data = patches.data();
+        float* out_data = out.data();
+        pool.parallel_for(rows, 1, [&](int64_t r0, int64_t r1, int) { gather_patch_rows(x, p, r0, r1, patch_data); });
+        parallel_gemm_packed(pool, kernels, *packed, rows, patch_data, p.patch, out_data, channels, ep);
+        pool.parallel_for(p.s.batch * channels, 16, [&](int64_t i0, int64_t i1, int) {
+            for (int64_t i = i0; i < i1; ++i) {
+                const int64_t img = i / channels;
+                const int64_t o = i % channels;
+                const float* src = out_data + img * p.pixels * channels + o;
+                float* dst = y + i * p.pixels;
+                for (int64_t px = 0; px < p.pixels; ++px) dst[px] = src[px * channels];
+            }
+        });
+    };
+}
+
 }  // namespace
 
 Step record_conv2d(const FastArgs& a) {
@@ -104,6 +163,7 @@ Step record_conv2d(const FastArgs& a) {
     const float* residual = params.has_residual ? cpu::f32_data(a.inputs[next++]) : nullptr;
     ep.ldr = p.pixels;
     float* y = cpu::f32_data(a.output);
+    if (is_patchify(p.s) && residual == nullptr) return record_patchify(a, p, x, w, y, ep);
     std::shared_ptr<const PackedWeights> packed =
         a.packs.get_row_tiles(buffer_id(a.inputs[1]), a.inputs[1].offset, w, p.s.out_channels, p.patch, a.kernels);
     return [&pool = a.pool, &kernels = a.kernels, packed, p, x, y, residual, ep] {

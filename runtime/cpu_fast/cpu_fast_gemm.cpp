@@ -1,6 +1,8 @@
 #include "cpu_fast/cpu_fast_gemm.h"
 
 #include <algorithm>
+
+#include "cliprt/error.h"
 #include <vector>
 
 namespace cliprt::cpu_fast {
@@ -28,11 +30,12 @@ Split split_work(int64_t m, int64_t panels, int mr, int threads) {
     return s;
 }
 
+// mr: the row granularity of a task (a register block's rows, or AMX's two row tiles).
 template <typename Run>
-void run_split(cpu::ThreadPool& pool, const Kernels& kernels, int64_t m, int64_t n, Run&& run) {
+void run_split(cpu::ThreadPool& pool, const Kernels& kernels, int64_t m, int64_t n, int mr, Run&& run) {
     if (m <= 0 || n <= 0) return;
     const int64_t panels = (n + kernels.gemm_nr - 1) / kernels.gemm_nr;
-    const Split s = split_work(m, panels, kernels.gemm_mr, pool.threads());
+    const Split s = split_work(m, panels, mr, pool.threads());
     pool.run_tasks(s.row_chunks * s.panel_chunks, [&](int64_t task, int) {
         const int64_t r = task / s.panel_chunks;
         const int64_t p = task % s.panel_chunks;
@@ -56,7 +59,7 @@ void parallel_gemm(cpu::ThreadPool& pool, const Kernels& kernels, int64_t m, int
     pool.parallel_for(tiles, std::max<int64_t>(1, 8192 / std::max<int64_t>(k, 1)), [&](int64_t t0, int64_t t1, int) {
         kernels.pack_a(a, lda, m, k, t0 * kernels.gemm_mr, t1 * kernels.gemm_mr, ap);
     });
-    run_split(pool, kernels, m, n, [&](int64_t m0, int64_t m1, int64_t p0, int64_t p1) {
+    run_split(pool, kernels, m, n, kernels.gemm_mr, [&](int64_t m0, int64_t m1, int64_t p0, int64_t p1) {
         kernels.gemm_packed_a(m0, m1, p0, p1, n, k, ap, b, c, ldc, ep);
     });
 }
@@ -72,9 +75,41 @@ void parallel_gemm_bf16(cpu::ThreadPool& pool, const Kernels& kernels, int64_t m
     pool.parallel_for(tiles, std::max<int64_t>(1, 8192 / std::max<int64_t>(k, 1)), [&](int64_t t0, int64_t t1, int) {
         kernels.pack_a_bf16(a, lda, m, k, t0 * kernels.gemm_mr, t1 * kernels.gemm_mr, b.pairs, ap);
     });
-    run_split(pool, kernels, m, n, [&](int64_t m0, int64_t m1, int64_t p0, int64_t p1) {
+    run_split(pool, kernels, m, n, kernels.gemm_mr, [&](int64_t m0, int64_t m1, int64_t p0, int64_t p1) {
         kernels.gemm_bf16_packed_a(m0, m1, p0, p1, n, k, ap, b, c, ldc, ep);
     });
+}
+
+void parallel_gemm_amx(cpu::ThreadPool& pool, const Kernels& kernels, int64_t m, int64_t n, int64_t k,
+                       const float* a, int64_t lda, const GemmBf16B& b, float* c, int64_t ldc,
+                       const GemmEpilogue& ep) {
+    if (m <= 0 || n <= 0) return;
+    thread_local std::vector<uint16_t> packed;
+    packed.resize(static_cast<size_t>(kernels.packed_a_amx_values(m, k)));
+    uint16_t* ap = packed.data();
+    const int64_t tiles = (m + kernels.amx_rows - 1) / kernels.amx_rows;
+    pool.parallel_for(tiles, std::max<int64_t>(1, 8192 / std::max<int64_t>(k, 1)), [&](int64_t t0, int64_t t1, int) {
+        kernels.pack_a_amx(a, lda, m, k, t0 * kernels.amx_rows, t1 * kernels.amx_rows, ap);
+    });
+    run_split(pool, kernels, m, n, 2 * kernels.amx_rows, [&](int64_t m0, int64_t m1, int64_t p0, int64_t p1) {
+        kernels.gemm_bf16_amx(m0, m1, p0, p1, n, k, ap, b, c, ldc, ep);
+    });
+}
+
+void parallel_gemm_packed(cpu::ThreadPool& pool, const Kernels& kernels, const PackedWeights& w, int64_t m,
+                          const float* a, int64_t lda, float* c, int64_t ldc, const GemmEpilogue& ep) {
+    switch (w.format) {
+        case WeightFormat::F32:
+            return parallel_gemm(pool, kernels, m, w.n, w.k, a, lda, w.gemm_b(), c, ldc, ep);
+        case WeightFormat::Bf16Amx:
+            return parallel_gemm_amx(pool, kernels, m, w.n, w.k, a, lda, w.gemm_bf16_b(), c, ldc, ep);
+        case WeightFormat::Bf16:
+        case WeightFormat::Bf16Pairs:
+            return parallel_gemm_bf16(pool, kernels, m, w.n, w.k, a, lda, w.gemm_bf16_b(), c, ldc, ep);
+        case WeightFormat::F32RowTiles:
+            break;
+    }
+    throw Error("parallel_gemm_packed: row tiles are a left operand");
 }
 
 }  // namespace cliprt::cpu_fast

@@ -3,6 +3,14 @@
 #include <cstdlib>
 #include <string>
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
+#if defined(__linux__)
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
 #include "cliprt/error.h"
 #include "cpu_fast/cpu_fast_kernels.h"
 
@@ -41,6 +49,28 @@ bool cpu_has_avx512_bf16() {
 #else
     return false;
 #endif
+}
+
+bool amx_usable() {
+    static const bool usable = [] {
+        const char* env = std::getenv("CLIPRT_CPU_AMX");
+        if (env != nullptr && std::string(env) == "0") return false;
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__linux__)
+        if (hardware_isa() != Isa::Avx512) return false;
+        unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+        if (__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) == 0) return false;
+        const bool amx_bf16 = (edx >> 22 & 1u) != 0;
+        const bool amx_tile = (edx >> 24 & 1u) != 0;
+        if (!amx_bf16 || !amx_tile) return false;
+        // Linux hands out the 8 KiB tile state only on request (once per process).
+        constexpr long kArchReqXcompPerm = 0x1023;
+        constexpr long kXfeatureXtiledata = 18;
+        return syscall(SYS_arch_prctl, kArchReqXcompPerm, kXfeatureXtiledata) == 0;
+#else
+        return false;
+#endif
+    }();
+    return usable;
 }
 
 Isa detected_isa() {

@@ -20,6 +20,9 @@ const char* isa_name(Isa isa);
 // and for comparing paths); asking for more than the processor has is an error.
 Isa detected_isa();
 bool cpu_has_avx512_bf16();
+// Whether AMX bf16 tiles can be used: the processor has AMX-TILE and AMX-BF16 and the OS granted
+// this process the tile state (Linux arch_prctl). `CLIPRT_CPU_AMX=0` turns it off.
+bool amx_usable();
 
 // The epilogue of Linear and Conv2d, applied to each C tile while it is still in registers:
 // c = act(c + bias + residual), bias per column (Linear) or per row (Conv2d's output channels).
@@ -78,6 +81,20 @@ struct Kernels {
     int64_t packed_a_bf16_bytes(int64_t rows, int64_t k, bool pairs) const {
         const int64_t padded = (rows + gemm_mr - 1) / gemm_mr * gemm_mr;
         return pairs ? padded * ((k + 1) / 2) * 4 : padded * k * 4;
+    }
+
+    // bf16 GEMM on AMX tiles (AVX-512 table only; call only when amx_usable()): B as the bf16
+    // pair panels, A packed by pack_a_amx as bf16 rows padded to amx_k columns and amx_rows rows.
+    // m0 is a multiple of amx_rows. Null in tables without it.
+    void (*gemm_bf16_amx)(int64_t m0, int64_t m1, int64_t p0, int64_t p1, int64_t n, int64_t k, const uint16_t* a,
+                          const GemmBf16B& b, float* c, int64_t ldc, const GemmEpilogue& ep) = nullptr;
+    void (*pack_a_amx)(const float* a, int64_t lda, int64_t rows, int64_t k, int64_t r0, int64_t r1,
+                       uint16_t* out) = nullptr;
+    int amx_rows = 16;
+    int amx_k = 32;
+    // bf16 values of pack_a_amx's output for the whole matrix.
+    int64_t packed_a_amx_values(int64_t rows, int64_t k) const {
+        return (rows + amx_rows - 1) / amx_rows * amx_rows * ((k + amx_k - 1) / amx_k * amx_k);
     }
 
     // Row-wise ops over the last dimension, rows [0, rows) of the pointers given.

@@ -2,11 +2,19 @@
 #if defined(__x86_64__) || defined(__i386__)
 #define CLIPRT_FAST_AVX512 1
 #include "cpu_fast/cpu_fast_kernels_impl.h"
+#include "cpu_fast/cpu_fast_kernels_amx.h"
 
 namespace cliprt::cpu_fast {
 
 const Kernels& kernels_avx512() {
-    static const Kernels table = make_kernels(Isa::Avx512);
+    static const Kernels table = [] {
+        Kernels k = make_kernels(Isa::Avx512);
+        k.gemm_bf16_amx = gemm_bf16_amx;
+        k.pack_a_amx = pack_a_amx;
+        k.amx_rows = kAmxRows;
+        k.amx_k = kAmxK;
+        return k;
+    }();
     return table;
 }
 #else

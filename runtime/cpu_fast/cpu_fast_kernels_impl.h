@@ -54,19 +54,27 @@ inline V verf(V x) {
     q = Vec::fmadd(x2, q, Vec::set1(-1.68282697438203e-03f));
     q = Vec::fmadd(x2, q, Vec::set1(-7.37332916720468e-03f));
     q = Vec::fmadd(x2, q, Vec::set1(-1.42647390514189e-02f));
-    return Vec::div(p, q);
+    const V e = Vec::fast_div(p, q);
+    // Past 3.98 erf is +-1 in f32; the reciprocal's last-bit error would leave 1 - 6e-8 there,
+    // which GELU multiplies by x (GELU(-1e4) would read -3e-4). step is 1 past 3.98, else 0.
+    const V step = Vec::min(Vec::max(Vec::mul(Vec::sub(Vec::abs(x), Vec::set1(3.98f)), Vec::set1(1e30f)), Vec::zero()),
+                            Vec::set1(1.0f));
+    return Vec::copysign(Vec::max(Vec::min(Vec::abs(e), Vec::set1(1.0f)), step), x);
 }
 
+// exp's argument is capped at 80 where it feeds a reciprocal: exp(88.7) is inf, and the
+// reciprocal's Newton step turns 1 / inf into NaN (sigmoid(-80) < 2e-35, tanh(40) = 1 in f32).
 inline V vsigmoid(V x) {
     const V one = Vec::set1(1.0f);
-    return Vec::div(one, Vec::add(one, vexp(Vec::sub(Vec::zero(), x))));
+    const V e = vexp(Vec::min(Vec::sub(Vec::zero(), x), Vec::set1(80.0f)));
+    return Vec::fast_div(one, Vec::add(one, e));
 }
 
 // tanh(u) = sign(u) (1 - 2 / (exp(2|u|) + 1)): no overflow, absolute error ~1e-7.
 inline V vtanh(V u) {
     const V one = Vec::set1(1.0f);
-    const V e = vexp(Vec::mul(Vec::set1(2.0f), Vec::abs(u)));
-    const V t = Vec::sub(one, Vec::div(Vec::set1(2.0f), Vec::add(e, one)));
+    const V e = vexp(Vec::min(Vec::mul(Vec::set1(2.0f), Vec::abs(u)), Vec::set1(80.0f)));
+    const V t = Vec::sub(one, Vec::fast_div(Vec::set1(2.0f), Vec::add(e, one)));
     return Vec::copysign(t, u);
 }
 
@@ -217,27 +225,6 @@ inline void start_block(V (&acc0)[R], V (&acc1)[R], int cols, const float* c, in
     }
 }
 
-// One R x kNr block of C from a packed A tile (k-major, kMr per k) and one B panel.
-template <int R>
-void block_f32(int64_t k, const float* ap, const float* b, int64_t ldb, int cols, float* c, int64_t ldc,
-               const GemmEpilogue& ep, int64_t row0, int64_t col0, bool first, bool last) {
-    V acc0[R];
-    V acc1[R];
-    start_block<R>(acc0, acc1, cols, c, ldc, first);
-    for (int64_t kk = 0; kk < k; ++kk) {
-        const V b0 = Vec::load(b + kk * ldb);
-        const V b1 = Vec::load(b + kk * ldb + kW);
-        const float* a = ap + kk * kMr;
-#pragma GCC unroll 16
-        for (int i = 0; i < R; ++i) {
-            const V av = Vec::set1(a[i]);
-            acc0[i] = Vec::fmadd(av, b0, acc0[i]);
-            acc1[i] = Vec::fmadd(av, b1, acc1[i]);
-        }
-    }
-    finish_block<R>(acc0, acc1, cols, c, ldc, ep, row0, col0, last);
-}
-
 // bf16 weights converted to f32 on load (any ISA).
 inline V load_bf16(const uint16_t* p) {
     alignas(64) float tmp[kW];
@@ -262,15 +249,20 @@ inline V load_bf16_vec(const uint16_t* p) {
 inline V load_bf16_vec(const uint16_t* p) { return load_bf16(p); }
 #endif
 
-template <int R>
-void block_bf16(int64_t k, const float* ap, const uint16_t* b, int64_t ldb, int cols, float* c, int64_t ldc,
+// One vector of a B panel row: f32, or bf16 widened to f32.
+inline V load_b(const float* p) { return Vec::load(p); }
+inline V load_b(const uint16_t* p) { return load_bf16_vec(p); }
+
+// One R x kNr block of C from a packed A tile (k-major, kMr per k) and one B panel (f32 or bf16).
+template <int R, typename BT>
+void gemm_block(int64_t k, const float* ap, const BT* b, int64_t ldb, int cols, float* c, int64_t ldc,
                 const GemmEpilogue& ep, int64_t row0, int64_t col0, bool first, bool last) {
     V acc0[R];
     V acc1[R];
     start_block<R>(acc0, acc1, cols, c, ldc, first);
     for (int64_t kk = 0; kk < k; ++kk) {
-        const V b0 = load_bf16_vec(b + kk * ldb);
-        const V b1 = load_bf16_vec(b + kk * ldb + kW);
+        const V b0 = load_b(b + kk * ldb);
+        const V b1 = load_b(b + kk * ldb + kW);
         const float* a = ap + kk * kMr;
 #pragma GCC unroll 16
         for (int i = 0; i < R; ++i) {
@@ -382,7 +374,7 @@ void gemm_f32(int64_t m0, int64_t m1, int64_t p0, int64_t p1, int64_t n, int64_t
                 const int r = static_cast<int>(std::min<int64_t>(kMr, m1 - row0));
                 float* ct = c + row0 * ldc + p * kNr;
                 dispatch_rows(r, [&]<int R>() {
-                    block_f32<R>(k, ap + t * kMr * k, panel, b.ldb, cols, ct, ldc, ep, row0, p * kNr, true, true);
+                    gemm_block<R>(k, ap + t * kMr * k, panel, b.ldb, cols, ct, ldc, ep, row0, p * kNr, true, true);
                 });
             }
         }
@@ -417,7 +409,7 @@ void gemm_f32_packed_a(int64_t m0, int64_t m1, int64_t p0, int64_t p1, int64_t n
         float* ct = c + row0 * ldc + p * kNr;
         const float* at = ap + row0 * k + kb * kMr;  // tile row0 / kMr, k slice kb
         dispatch_rows(r, [&]<int R>() {
-            block_f32<R>(kc, at, panel, b.ldb, cols, ct, ldc, ep, row0, p * kNr, first, last);
+            gemm_block<R>(kc, at, panel, b.ldb, cols, ct, ldc, ep, row0, p * kNr, first, last);
         });
     });
 }
@@ -445,7 +437,7 @@ void gemm_bf16_packed_a(int64_t m0, int64_t m1, int64_t p0, int64_t p1, int64_t 
         const uint16_t* panel = b.data + p * b.panel_stride + kb * b.ldb;
         const float* at = static_cast<const float*>(ap) + row0 * k + kb * kMr;
         dispatch_rows(r, [&]<int R>() {
-            block_bf16<R>(kc, at, panel, b.ldb, cols, ct, ldc, ep, row0, p * kNr, first, last);
+            gemm_block<R>(kc, at, panel, b.ldb, cols, ct, ldc, ep, row0, p * kNr, first, last);
         });
     });
 }

@@ -31,10 +31,7 @@ Step record_linear(const FastArgs& a) {
     std::shared_ptr<const PackedWeights> packed =
         a.packs.get(buffer_id(a.inputs[1]), a.inputs[1].offset, w, n, k, a.kernels.gemm_nr, a.weights);
     return [&pool = a.pool, &kernels = a.kernels, packed, x, y, m, n, k, ep] {
-        if (packed->format == WeightFormat::F32)
-            parallel_gemm(pool, kernels, m, n, k, x, k, packed->gemm_b(), y, n, ep);
-        else
-            parallel_gemm_bf16(pool, kernels, m, n, k, x, k, packed->gemm_bf16_b(), y, n, ep);
+        parallel_gemm_packed(pool, kernels, *packed, m, x, k, y, n, ep);
     };
 }
 

@@ -6,10 +6,17 @@
 
 namespace cliprt::cpu_fast {
 
+namespace {
+
+int64_t padded_pairs(int64_t k) { return ((k + 1) / 2 + 15) / 16 * 16; }
+
+}  // namespace
+
 GemmB PackedWeights::gemm_b() const { return GemmB{f32.data(), k * nr, nr}; }
 
 GemmBf16B PackedWeights::gemm_bf16_b() const {
-    if (format == WeightFormat::Bf16Pairs) return GemmBf16B{bf16.data(), (k + 1) / 2 * 2 * nr, 2 * nr, true};
+    if (format == WeightFormat::Bf16Pairs || format == WeightFormat::Bf16Amx)
+        return GemmBf16B{bf16.data(), padded_pairs(k) * 2 * nr, 2 * nr, true};
     return GemmBf16B{bf16.data(), k * nr, nr, false};
 }
 
@@ -38,7 +45,7 @@ PackedWeights pack_weights(const float* w, int64_t n, int64_t k, int nr, WeightF
             }
         }
     } else {
-        const int64_t kpairs = (k + 1) / 2;
+        const int64_t kpairs = padded_pairs(k);
         p.bf16.resize(static_cast<size_t>(panels * kpairs * 2 * nr));
         for (int64_t pn = 0; pn < panels; ++pn) {
             uint16_t* panel = p.bf16.data() + pn * kpairs * 2 * nr;

@@ -12,13 +12,15 @@
 
 namespace cliprt::cpu_fast {
 
-// Layout and precision of packed matrices: B panels in f32, bf16 or bf16 pairs (Linear), or A
-// row tiles in f32 (Conv2d, whose weights are the left operand).
-enum class WeightFormat : uint8_t { F32, Bf16, Bf16Pairs, F32RowTiles };
+// Layout and precision of packed matrices: B panels in f32, bf16 or bf16 pairs (Linear; the pairs
+// run on AVX512_BF16 dot products or, as Bf16Amx, on AMX tiles), or A row tiles in f32 (Conv2d,
+// whose weights are the left operand).
+enum class WeightFormat : uint8_t { F32, Bf16, Bf16Pairs, Bf16Amx, F32RowTiles };
 
 // W [n, k] (Linear's layout: one row per output column) as column panels of nr columns, zero
 // padded to whole panels: f32 rows of nr values per k, or bf16 (pairs of k per column for the
-// AVX512_BF16 dot products).
+// AVX512_BF16 dot products and AMX, the pair count padded with zeros to a multiple of 16: one AMX
+// B tile's rows).
 struct PackedWeights {
     int64_t n = 0, k = 0;
     int nr = 0;

@@ -23,7 +23,7 @@ namespace cliprt {
 
 // Bump the leading number whenever backend.h or the entry points below change shape.
 inline constexpr const char* kCudaModuleAbi =
-    "cliprt-cuda-module-1 compiler " __VERSION__
+    "cliprt-cuda-module-2 compiler " __VERSION__
 #if defined(_GLIBCXX_RELEASE)
     " libstdc++ " CLIPRT_CUDA_STRINGIFY(_GLIBCXX_RELEASE) " cxx11abi " CLIPRT_CUDA_STRINGIFY(_GLIBCXX_USE_CXX11_ABI)
 #endif
