@@ -100,10 +100,18 @@ Tensor ClipSession::run(Kind kind, int a, int b, const std::vector<Tensor>& inpu
                 break;
             case Kind::Logits: graph = model_->logits_graph(a, b); break;
         }
-        it = compiled_.emplace(key, std::make_unique<CompiledGraph>(graph, backend_, weights_)).first;
+        if (compiled_.size() >= kMaxCompiled) {
+            auto oldest = compiled_.begin();
+            for (auto c = compiled_.begin(); c != compiled_.end(); ++c) {
+                if (c->second.last_use < oldest->second.last_use) oldest = c;
+            }
+            compiled_.erase(oldest);
+        }
+        it = compiled_.emplace(key, Compiled{std::make_unique<CompiledGraph>(graph, backend_, weights_), 0}).first;
     }
-    last_ = it->second.get();
-    return std::move(it->second->run(inputs).at(0));
+    it->second.last_use = ++uses_;
+    last_ = it->second.graph.get();
+    return std::move(it->second.graph->run(inputs).at(0));
 }
 
 Tensor ClipSession::encode_image(const Tensor& images, bool normalize) {

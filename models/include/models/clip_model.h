@@ -65,7 +65,15 @@ private:
     std::shared_ptr<ClipModel> model_;
     Backend& backend_;
     WeightCache weights_;
-    std::map<std::tuple<Kind, int, int>, std::unique_ptr<CompiledGraph>> compiled_;
+    struct Compiled {
+        std::unique_ptr<CompiledGraph> graph;
+        uint64_t last_use = 0;
+    };
+    // Hugging Face text graphs are compiled per sequence length: at most this many graphs (and
+    // their activation memory) are kept, the least recently used dropped first.
+    static constexpr size_t kMaxCompiled = 8;
+    std::map<std::tuple<Kind, int, int>, Compiled> compiled_;
+    uint64_t uses_ = 0;
     const CompiledGraph* last_ = nullptr;
 };
 
