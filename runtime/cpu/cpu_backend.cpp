@@ -128,6 +128,9 @@ void check_range(const Buffer& buffer, uint64_t offset, uint64_t bytes, const ch
 DType expected_input_dtype(const Node& node, size_t input) {
     if (node.op == OpKind::Embedding && input == 0) return DType::I32;
     if (node.op == OpKind::TokenPool && input == 1) return DType::I32;
+    // The key mask is attention's last input.
+    if (node.op == OpKind::Attention && node.get<AttentionParams>().has_key_mask && input + 1 == node.inputs.size())
+        return DType::I32;
     return DType::F32;
 }
 
@@ -161,6 +164,8 @@ Step record_node(const NodeArgs& args) {
             return record_l2_normalize(args);
         case OpKind::Softmax:
             return record_softmax(args);
+        case OpKind::Tanh:
+            return record_tanh(args);
         case OpKind::Reshape:
             break;
     }
