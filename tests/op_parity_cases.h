@@ -247,6 +247,10 @@ inline std::vector<OpCase> conv_cases() {
         // rows and columns that no patch covers.
         {"4x4_s4_patchify", 2, 3, 9, 13, 7, 4, 4, 4, 0, true, false, Activation::Gelu},
         {"8x8_s8_patchify_vit", 2, 3, 32, 40, 40, 8, 8, 8, 0, true, false, Activation::None},
+        // 3x3 stride 1 (ModifiedResNet's): odd sizes without padding, and more pixels than one
+        // panel with a residual, an activation and channels past a register block.
+        {"3x3_s1_p0_odd", 2, 5, 9, 11, 6, 3, 3, 1, 0, true, false, Activation::None},
+        {"3x3_s1_p1_many_tiles", 1, 17, 20, 18, 30, 3, 3, 1, 1, true, true, Activation::Relu},
     };
     std::vector<OpCase> cases;
     for (const C& c : convs) {

@@ -24,12 +24,21 @@ struct HeadScratch {
     std::vector<float> v;       // [keys, head_dim padded to panels]
     std::vector<float> q;       // [query tile, head_dim]: normalized q rows (cosine)
     std::vector<float> scores;  // [query tile, keys padded]
+    std::vector<float> packed;  // the GEMMs' packed A
     std::vector<int64_t> seen;  // key mask: the indices of the seen keys, ascending
 };
 
 HeadScratch& scratch() {
     thread_local HeadScratch s;
     return s;
+}
+
+// C [rows, n] = A [rows, k] @ B on the calling thread, A packed into `packed` first.
+void small_gemm(const Kernels& kn, int64_t rows, int64_t n, int64_t k, const float* a, int64_t lda, const GemmB& b,
+                float* c, int64_t ldc, std::vector<float>& packed) {
+    packed.resize(static_cast<size_t>(kn.packed_a_floats(rows, k)));
+    kn.pack_a(a, lda, rows, k, 0, rows, packed.data());
+    kn.gemm_packed_a(0, rows, 0, (n + kn.gemm_nr - 1) / kn.gemm_nr, n, k, packed.data(), b, c, ldc, GemmEpilogue{});
 }
 
 void attend_head(const Kernels& kn, const AttentionParams& p, const cpu::AttentionOperands& o, int64_t b, int64_t h) {
@@ -74,9 +83,6 @@ void attend_head(const Kernels& kn, const AttentionParams& p, const cpu::Attenti
     const float scale = p.cosine ? o.logit_mult[h] : p.scale;
     const GemmB kt_panels{s.kt.data(), nr, keys_padded};
     const GemmB v_panels{s.v.data(), nr, dim_padded};
-    const int64_t key_panels = keys_padded / nr;
-    const int64_t dim_panels = dim_padded / nr;
-    const GemmEpilogue none;
 
     for (int64_t q0 = 0; q0 < l.q_len; q0 += kQueryTile) {
         const int64_t rows = std::min(kQueryTile, l.q_len - q0);
@@ -89,7 +95,7 @@ void attend_head(const Kernels& kn, const AttentionParams& p, const cpu::Attenti
             q_stride = dim;
         }
         float* scores = s.scores.data();
-        kn.gemm(0, rows, 0, key_panels, keys, dim, q, q_stride, kt_panels, scores, keys_padded, none);
+        small_gemm(kn, rows, keys, dim, q, q_stride, kt_panels, scores, keys_padded, s.packed);
         for (int64_t i = 0; i < rows; ++i) {
             float* row = scores + i * keys_padded;
             // The packed keys a causal query sees: those at or before it (a prefix: seen keys ascend).
@@ -103,7 +109,7 @@ void attend_head(const Kernels& kn, const AttentionParams& p, const cpu::Attenti
             std::fill(row + visible, row + keys, 0.0f);  // masked keys get probability 0
         }
         float* out = o.out + (b * l.q_len + q0) * width + h * dim;
-        kn.gemm(0, rows, 0, dim_panels, dim, keys, scores, keys_padded, v_panels, out, width, none);
+        small_gemm(kn, rows, dim, keys, scores, keys_padded, v_panels, out, width, s.packed);
         if (o.head_scale != nullptr) {
             for (int64_t i = 0; i < rows; ++i) kn.unary(out + i * width, out + i * width, dim, Activation::None, o.head_scale[h], 0.0f);
         }
