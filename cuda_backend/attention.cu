@@ -7,7 +7,8 @@
 // accumulator (head_dim / 32 channels per lane); a new tile rescales them by exp(m_old - m_new)
 // before adding exp(s_j - m_new) * v_j, so the full score row never exists in memory.
 //
-// Variants: causal (query i sees keys 0..i; tiles past the block's last query are skipped),
+// Variants: causal (query i sees keys 0..i; tiles past the block's last query are skipped), a key
+// mask (key j of batch b is seen where key_mask[b * kv_len + j] != 0; no key seen gives zeros),
 // scaled cosine (q and k l2-normalized per head, scores times the per-head logit multiplier;
 // the key's norm is divided out of its dot product), per-head output scale, packed or separate
 // q/k/v through strides, and one q row set shared by the batch (q_batch_stride 0).
@@ -78,7 +79,9 @@ __global__ void __launch_bounds__(kWarps * 32) attention_kernel(AttentionArgs a)
 
         const int key = tile + lane;
         float s = -INFINITY;
-        if (key < a.kv_len && (!a.causal || key <= i)) {
+        const bool seen =
+            a.key_mask == nullptr || (key < a.kv_len && a.key_mask[static_cast<int64_t>(b) * a.kv_len + key] != 0);
+        if (key < a.kv_len && (!a.causal || key <= i) && seen) {
             const float* k_row = k_tile + lane * kTileStride;
             float dot = 0.0f;
             float k_squares = 0.0f;
@@ -114,7 +117,7 @@ __global__ void __launch_bounds__(kWarps * 32) attention_kernel(AttentionArgs a)
 #pragma unroll
     for (int r = 0; r < kDimsPerLane; ++r) {
         const int d = lane + 32 * r;
-        if (d < dim) out[d] = from_f32<T>(acc[r] / l * out_scale);
+        if (d < dim) out[d] = from_f32<T>(l > 0.0f ? acc[r] / l * out_scale : 0.0f);
     }
 }
 

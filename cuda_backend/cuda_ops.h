@@ -60,7 +60,9 @@ inline Pool to_pool(PoolMode mode) {
                   static_cast<int>(Pool::Last) == static_cast<int>(PoolMode::Last) &&
                   static_cast<int>(Pool::Argmax) == static_cast<int>(PoolMode::Argmax) &&
                   static_cast<int>(Pool::Eos) == static_cast<int>(PoolMode::Eos) &&
-                  static_cast<int>(Pool::Mean) == static_cast<int>(PoolMode::Mean));
+                  static_cast<int>(Pool::Mean) == static_cast<int>(PoolMode::Mean) &&
+                  static_cast<int>(Pool::MaskedMean) == static_cast<int>(PoolMode::MaskedMean) &&
+                  static_cast<int>(Pool::MaskedMax) == static_cast<int>(PoolMode::MaskedMax));
     return static_cast<Pool>(mode);
 }
 

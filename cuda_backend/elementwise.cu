@@ -17,6 +17,13 @@ __global__ void unary_kernel(UnaryArgs a) {
 }
 
 template <typename T>
+__global__ void tanh_kernel(TanhArgs a) {
+    const T* x = static_cast<const T*>(a.x);
+    T* y = static_cast<T*>(a.y);
+    for (int64_t i = global_thread(); i < a.n; i += grid_threads()) y[i] = from_f32<T>(tanhf(to_f32(x[i])));
+}
+
+template <typename T>
 __global__ void binary_kernel(BinaryArgs a, int64_t n) {
     const T* pa = static_cast<const T*>(a.a);
     const T* pb = static_cast<const T*>(a.b);
@@ -43,6 +50,14 @@ void launch_unary(Storage s, const UnaryArgs& a, cudaStream_t stream) {
     with_storage(s, [&](auto tag) {
         using T = decltype(tag);
         unary_kernel<T><<<elementwise_blocks(a.n), kElementwiseThreads, 0, stream>>>(a);
+    });
+}
+
+void launch_tanh(Storage s, const TanhArgs& a, cudaStream_t stream) {
+    if (a.n == 0) return;
+    with_storage(s, [&](auto tag) {
+        using T = decltype(tag);
+        tanh_kernel<T><<<elementwise_blocks(a.n), kElementwiseThreads, 0, stream>>>(a);
     });
 }
 

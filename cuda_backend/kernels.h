@@ -15,7 +15,7 @@ enum class Storage : uint8_t { F32, F16 };
 // Same values as cliprt::Activation (record_ops.cpp checks).
 enum class Act : uint8_t { None, Relu, Gelu, GeluTanh, QuickGelu, Sigmoid };
 // Same values as cliprt::PoolMode.
-enum class Pool : uint8_t { First, Last, Argmax, Eos, Mean };
+enum class Pool : uint8_t { First, Last, Argmax, Eos, Mean, MaskedMean, MaskedMax };
 
 // The highest tensor rank the generic index kernels (binary, concat, permute) take.
 inline constexpr int kMaxRank = 6;
@@ -32,6 +32,14 @@ struct UnaryArgs {
     float beta = 0.0f;
 };
 void launch_unary(Storage s, const UnaryArgs& a, cudaStream_t stream);
+
+// y = tanh(x) elementwise; y may equal x.
+struct TanhArgs {
+    const void* x = nullptr;
+    void* y = nullptr;
+    int64_t n = 0;
+};
+void launch_tanh(Storage s, const TanhArgs& a, cudaStream_t stream);
 
 // y = a (+ or *) b; b_strides[d] is b's element stride along y's axis d (0 where broadcast).
 struct BinaryArgs {
@@ -64,13 +72,16 @@ void launch_softmax(Storage s, const RowArgs& a, cudaStream_t stream);
 
 // Multi-head attention; head h of a row is channels [h * head_dim, (h + 1) * head_dim). Row r of
 // batch b of q starts at q + b * q_batch_stride + r * q_row_stride (elements); likewise k and v.
-// logit_mult (cosine) and head_scale are per-head arrays or null. out [batch, q_len, heads * head_dim].
+// logit_mult (cosine) and head_scale are per-head arrays or null; key_mask [batch, kv_len] (key j
+// of batch b is seen where nonzero) or null; a query that sees no key gives zeros.
+// out [batch, q_len, heads * head_dim].
 struct AttentionArgs {
     const void* q = nullptr;
     const void* k = nullptr;
     const void* v = nullptr;
     const void* logit_mult = nullptr;
     const void* head_scale = nullptr;
+    const int32_t* key_mask = nullptr;
     void* out = nullptr;
     int batch = 1, heads = 1, q_len = 1, kv_len = 1, head_dim = 1;
     int64_t q_batch_stride = 0, q_row_stride = 0;

@@ -1,5 +1,6 @@
 // Pooling: NCHW average pooling (one thread per output element, summing its window) and token
-// pooling (one block per batch row: thread 0 picks the token, the block copies or averages it).
+// pooling (one block per batch row: thread 0 picks the token, the block copies or averages it; the
+// masked modes average or take the maximum of the tokens the mask keeps).
 #include "device_common.cuh"
 
 namespace cliprt::cuda {
@@ -46,6 +47,8 @@ __device__ int pooled_position(const TokenPoolArgs& a, int b) {
             }
             return 0;
         case Pool::Mean:
+        case Pool::MaskedMean:
+        case Pool::MaskedMax:
             return 0;
     }
     return 0;
@@ -59,8 +62,21 @@ __global__ void __launch_bounds__(kPoolThreads) token_pool_kernel(TokenPoolArgs 
     __syncthreads();
     const T* x = static_cast<const T*>(a.x) + static_cast<int64_t>(b) * a.len * a.width;
     T* y = static_cast<T*>(a.y) + static_cast<int64_t>(b) * a.width;
+    const int32_t* mask = a.ids + static_cast<int64_t>(b) * a.len;  // the masked modes' mask
     for (int c = threadIdx.x; c < a.width; c += blockDim.x) {
-        if (a.mode == Pool::Mean) {
+        if (a.mode == Pool::MaskedMean || a.mode == Pool::MaskedMax) {
+            const bool take_max = a.mode == Pool::MaskedMax;
+            float acc = take_max ? -INFINITY : 0.0f;
+            int count = 0;
+            for (int t = 0; t < a.len; ++t) {
+                if (mask[t] == 0) continue;
+                const float v = to_f32(x[static_cast<int64_t>(t) * a.width + c]);
+                acc = take_max ? fmaxf(acc, v) : acc + v;
+                ++count;
+            }
+            // A row without a seen token gives zeros (graph.h PoolMode).
+            y[c] = from_f32<T>(count == 0 ? 0.0f : take_max ? acc : acc / static_cast<float>(count));
+        } else if (a.mode == Pool::Mean) {
             float sum = 0.0f;
             for (int t = a.mean_start; t < a.len; ++t) sum += to_f32(x[static_cast<int64_t>(t) * a.width + c]);
             y[c] = from_f32<T>(sum / static_cast<float>(a.len - a.mean_start));

@@ -91,6 +91,7 @@ Step record_attention(const NodeArgs& args, Storage s) {
     a.head_dim = static_cast<int>(v.head_dim);
     a.logit_mult = v.logit_mult ? device_data(*v.logit_mult) : nullptr;
     a.head_scale = v.head_scale ? device_data(*v.head_scale) : nullptr;
+    a.key_mask = v.key_mask ? static_cast<const int32_t*>(device_data(*v.key_mask)) : nullptr;
     a.out = device_data(args.output);
     a.causal = v.params.causal;
     a.cosine = v.params.cosine;
@@ -241,6 +242,10 @@ Step record_kernel_op(const NodeArgs& args) {
         }
         case OpKind::Attention:
             return record_attention(args, s);
+        case OpKind::Tanh: {
+            const TanhArgs a{device_data(args.inputs[0]), device_data(args.output), args.output.shape.numel()};
+            return one_kernel(a, [s](const TanhArgs& t, cudaStream_t stream) { launch_tanh(s, t, stream); });
+        }
         case OpKind::Conv2d:
             return record_conv2d(args, s);
         case OpKind::AvgPool2d:

@@ -15,14 +15,15 @@
 #include <sstream>
 
 #include "cliprt/backends.h"
+#include "cliprt/config_json.h"
 #include "cliprt/error.h"
 #include "cliprt/hf_text_tokenizer.h"
 #include "cliprt/safetensors.h"
 #include "models/hf_clip.h"
+#include "models/hf_text_model.h"
 #include "models/hf_clip_processor.h"
 #include "models/hf_clip_tokenizer.h"
 #include "models/model_loader.h"
-#include "cliprt/config_json.h"
 
 namespace cliprt {
 
@@ -120,6 +121,15 @@ std::string describe_config(const ClipConfig& c) {
       << " layers=" << t.layers << " mlp=" << t.mlp_ratio << " nocm=" << t.no_causal_mask << " pad=" << t.pad_id
       << " eos=" << t.eos_id << " pool=" << t.pool_type << " pb=" << t.proj_bias << " pt=" << t.proj_type << " ";
     block(t.block);
+    if (t.hf) {
+        const HfEncoderConfig& h = *t.hf;
+        s << "|hf type=" << h.model_type << " vocab=" << h.vocab_size << " width=" << h.hidden_size
+          << " layers=" << h.num_layers << " heads=" << h.num_heads << " inter=" << h.intermediate_size
+          << " pos=" << h.max_position_embeddings << " types=" << h.type_vocab_size << " pad=" << h.pad_token_id
+          << " eps=" << h.layer_norm_eps << " act=" << static_cast<int>(h.act) << " pooler=" << t.hf_pooler
+          << " proj=" << t.hf_proj << " prefix=" << t.hf_weights_prefix << " norm=" << t.normalize_output
+          << " vision=" << c.has_vision;
+    }
     return s.str();
 }
 
@@ -177,6 +187,19 @@ ModelText model_text(const std::string& model, const std::string& preprocess) {
             config = parse_model_config(read_text_file(dir / "open_clip_config.json"),
                                         (dir / "open_clip_config.json").string());
             open_clip_dir = dir;
+        } else if (is_hf_text_directory(model)) {
+            // transformers' / sentence-transformers' own tokenizer call: no open_clip text cleaning.
+            config = hf_text_directory_config(model);
+            HfTextTokenizerOptions options;
+            options.clean = "";
+            auto tokenizer = HfTextTokenizer::from_directory(model, options);
+            if (tokenizer->pads_left())
+                fail(model, ": padding_side left is not supported for encoder towers (positions assume right padding)");
+            text.tokenizer = tokenizer;
+            text.files = HfTextTokenizer::files(model);
+            text.source = "tokenizer.json (transformers' call, no open_clip cleaning)";
+            text.context_length = config.text.context_length;
+            return text;
         } else if (is_hf_clip_directory(model)) {
             config = parse_hf_clip_config(read_text_file(dir / "config.json"), (dir / "config.json").string());
             if (!override_semantics) text.semantics = PreprocessSemantics::Transformers;
@@ -195,7 +218,7 @@ ModelText model_text(const std::string& model, const std::string& preprocess) {
         } else {
             fail("'", model,
                  "' is neither an open_clip model directory (open_clip_config.json) nor a transformers CLIPModel "
-                 "directory (config.json with model_type clip)");
+                 "directory (config.json with model_type clip) nor a BERT / RoBERTa / XLM-R text encoder directory");
         }
     } else if (model.size() > 5 && model.substr(model.size() - 5) == ".json") {
         config = parse_model_config(read_text_file(model), model);
@@ -246,11 +269,12 @@ ClipConfig read_model_config(const std::string& model) {
         const fs::path dir(model);
         if (fs::exists(dir / "open_clip_config.json"))
             return parse_model_config(read_text_file(dir / "open_clip_config.json"), (dir / "open_clip_config.json").string());
+        if (is_hf_text_directory(model)) return hf_text_directory_config(model);
         if (is_hf_clip_directory(model))
             return parse_hf_clip_config(read_text_file(dir / "config.json"), (dir / "config.json").string());
         fail("'", model,
              "' is neither an open_clip model directory (open_clip_config.json) nor a transformers CLIPModel "
-             "directory (config.json with model_type clip)");
+             "directory (config.json with model_type clip) nor a BERT / RoBERTa / XLM-R text encoder directory");
     }
     if (model.size() > 5 && model.substr(model.size() - 5) == ".json") return parse_model_config(read_text_file(model), model);
     return builtin_model_config(model);
@@ -260,6 +284,7 @@ PreprocessConfig model_preprocess(const std::string& model, const ClipConfig& co
     PreprocessConfig p;
     p.height = config.vision.image_size;
     p.width = config.vision.image_width;
+    if (!config.has_vision) return p;  // a text encoder alone: no images to preprocess
     if (fs::is_directory(model)) {
         const fs::path dir(model);
         if (fs::exists(dir / "open_clip_config.json")) {
@@ -322,6 +347,7 @@ std::unique_ptr<ClipEmbedder> ClipEmbedder::open(const EmbedderOptions& options,
 
     BackendOptions backend_options;
     backend_options.device = options.device;
+    backend_options.threads = options.threads;
     backend_options.dtype = parse_dtype(options.dtype);
     s.backend = create_backend(options.backend, backend_options, note);
     s.session = std::make_unique<ClipSession>(s.model, *s.backend);
@@ -337,7 +363,8 @@ std::string ClipEmbedder::backend_name() const { return state_->backend->name();
 ClipSession& ClipEmbedder::session() { return *state_->session; }
 float ClipEmbedder::logit_scale() { return state_->model->logit_scale(); }
 
-// identity = "<vit|resnet>-<image size>-<embed dim>-<16 hex digits>", the digits hashing: the
+// identity = "<vit|resnet>-<image size>-<embed dim>-<16 hex digits>" ("text-<context>-..." for a
+// text encoder alone), the digits hashing: the
 // model config (every field that shapes the graph, not its name or path), the preprocessing
 // (size, mean/std, interpolation, resize mode, fill), the context length, the bytes of every
 // weights file (safetensors header and data; "synthetic" instead for generated weights, so those
@@ -363,8 +390,11 @@ const std::string& ClipEmbedder::identity() const {
             for (const std::string& file : s.text.files) hash_file(h, file);
         }
         std::ostringstream id;
-        id << (c.vision.resnet ? "resnet" : "vit") << "-" << c.vision.image_size << "-" << c.embed_dim << "-"
-           << h.hex();
+        if (c.has_vision) {
+            id << (c.vision.resnet ? "resnet" : "vit") << "-" << c.vision.image_size << "-" << c.embed_dim << "-" << h.hex();
+        } else {  // a text encoder alone: its context length instead of an image size
+            id << "text-" << s.text.context_length << "-" << c.embed_dim << "-" << h.hex();
+        }
         s.identity = id.str();
     });
     return s.identity;
@@ -397,6 +427,8 @@ Tensor slice_batch(const Tensor& t, int64_t begin, int64_t count) {
 
 Tensor ClipEmbedder::embed_images(const Tensor& images, bool normalize) {
     const State& s = *state_;
+    if (!s.model->config().has_vision)
+        fail("model '", s.options.model, "' is a text encoder: it embeds texts, not images");
     const Shape& shape = images.shape();
     if (images.dtype() != DType::F32 || shape.rank() != 4 || shape[1] != 3 || shape[2] != s.preprocess.height ||
         shape[3] != s.preprocess.width) {
@@ -414,6 +446,8 @@ Tensor ClipEmbedder::embed_images(const Tensor& images, bool normalize) {
 
 Tensor ClipEmbedder::embed_image_files(const std::vector<std::string>& paths, bool normalize) {
     const State& s = *state_;
+    if (!s.model->config().has_vision)
+        fail("model '", s.options.model, "' is a text encoder: it embeds texts, not images");
     const int64_t n = static_cast<int64_t>(paths.size());
     Tensor out(Shape{n, dim()}, DType::F32);
     // Decode one batch at a time so that many files never sit in memory together.
@@ -426,23 +460,68 @@ Tensor ClipEmbedder::embed_image_files(const std::vector<std::string>& paths, bo
     return out;
 }
 
+namespace {
+
+// The token ids of texts [N, context] and each row's length without its padding.
+std::vector<int64_t> unpadded_lengths(const Tensor& ids, int32_t pad) {
+    const int64_t n = ids.shape()[0], context = ids.shape()[1];
+    std::vector<int64_t> lengths(static_cast<size_t>(n), 1);
+    for (int64_t r = 0; r < n; ++r) {
+        const int32_t* row = ids.i32() + r * context;
+        int64_t used = context;
+        while (used > 1 && row[used - 1] == pad) --used;
+        lengths[static_cast<size_t>(r)] = used;
+    }
+    return lengths;
+}
+
+}  // namespace
+
 Tensor ClipEmbedder::embed_texts(const std::vector<std::string>& texts, bool normalize) {
     const State& s = *state_;
     const int64_t n = static_cast<int64_t>(texts.size());
     Tensor out(Shape{n, dim()}, DType::F32);
+    if (n == 0) return out;
+    if (!s.text.unsupported.empty()) fail(s.text.unsupported);
+    const int64_t context = s.text.context_length;
+    const Tensor ids = s.text.tokenizer->tokenize(texts, static_cast<int>(context));
+    // A model with a smaller vocabulary than the tokenizer (a test-sized model) cannot embed every text.
+    const int32_t vocab = s.model->config().text.vocab_size;
+    for (int64_t i = 0; i < ids.numel(); ++i) {
+        if (ids.i32()[i] >= vocab)
+            fail("text '", texts[static_cast<size_t>(i / context)], "' has token id ", ids.i32()[i],
+                 " but the model's vocabulary has ", vocab, " ids");
+    }
+    const TextConfig& t = s.model->config().text;
+    if (!t.hf) {
+        for (int64_t begin = 0; begin < n; begin += s.options.batch) {
+            const int64_t count = std::min<int64_t>(s.options.batch, n - begin);
+            put_rows(out, begin,
+                     state_->session->encode_text(count == n ? ids : slice_batch(ids, begin, count), normalize));
+        }
+        return out;
+    }
+    // A Hugging Face encoder masks padding, so each batch runs at its longest text (rounded up to a
+    // multiple of 8 so that few graphs are compiled), and the texts go longest first, as
+    // sentence-transformers orders them, so that a batch holds texts of similar length.
+    const std::vector<int64_t> lengths = unpadded_lengths(ids, t.hf->pad_token_id);
+    std::vector<int64_t> order(static_cast<size_t>(n));
+    for (int64_t i = 0; i < n; ++i) order[static_cast<size_t>(i)] = i;
+    std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
+        return lengths[static_cast<size_t>(a)] > lengths[static_cast<size_t>(b)];
+    });
+    const int64_t dim_out = dim();
     for (int64_t begin = 0; begin < n; begin += s.options.batch) {
         const int64_t count = std::min<int64_t>(s.options.batch, n - begin);
-        const std::vector<std::string> chunk(texts.begin() + begin, texts.begin() + begin + count);
-        if (!s.text.unsupported.empty()) fail(s.text.unsupported);
-        const Tensor ids = s.text.tokenizer->tokenize(chunk, s.text.context_length);
-        // A model with a smaller vocabulary than the tokenizer (a test-sized model) cannot embed every text.
-        const int32_t vocab = s.model->config().text.vocab_size;
-        for (int64_t i = 0; i < ids.numel(); ++i) {
-            if (ids.i32()[i] >= vocab)
-                fail("text '", chunk[static_cast<size_t>(i / s.text.context_length)], "' has token id ", ids.i32()[i],
-                     " but the model's vocabulary has ", vocab, " ids");
-        }
-        put_rows(out, begin, state_->session->encode_text(ids, normalize));
+        const int64_t longest = lengths[static_cast<size_t>(order[static_cast<size_t>(begin)])];
+        const int64_t length = std::min<int64_t>(context, (longest + 7) / 8 * 8);
+        Tensor batch(Shape{count, length}, DType::I32);
+        for (int64_t r = 0; r < count; ++r)
+            std::copy_n(ids.i32() + order[static_cast<size_t>(begin + r)] * context, length, batch.i32() + r * length);
+        const Tensor rows = state_->session->encode_text(batch, normalize);
+        const Tensor f = rows.dtype() == DType::F32 ? rows : rows.to_f32();
+        for (int64_t r = 0; r < count; ++r)
+            std::copy_n(f.f32() + r * dim_out, dim_out, out.f32() + order[static_cast<size_t>(begin + r)] * dim_out);
     }
     return out;
 }

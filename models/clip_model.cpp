@@ -12,6 +12,7 @@ ClipModel::ClipModel(ClipConfig config, std::shared_ptr<WeightSource> weights)
 
 std::shared_ptr<const Graph> ClipModel::image_graph(int batch, bool normalize) {
     if (batch < 1) fail("batch size must be >= 1, got ", batch);
+    if (!config_.has_vision) fail("model '", config_.name, "' is a text encoder: it has no image tower");
     const VisionConfig& v = config_.vision;
     auto graph = std::make_shared<Graph>();
     ValueId image = graph->add_input("image", Shape{batch, 3, v.image_size, v.image_width}, DType::F32);
@@ -23,14 +24,32 @@ std::shared_ptr<const Graph> ClipModel::image_graph(int batch, bool normalize) {
     return graph;
 }
 
-std::shared_ptr<const Graph> ClipModel::text_graph(int batch, bool normalize) {
+std::shared_ptr<const Graph> ClipModel::text_graph(int batch, bool normalize, int length) {
     if (batch < 1) fail("batch size must be >= 1, got ", batch);
+    const TextConfig& t = config_.text;
+    if (length == 0) length = t.context_length;
+    if (length < 1 || length > t.context_length || (!t.hf && length != t.context_length))
+        fail("text input of ", length, " tokens for a model of context length ", t.context_length);
     auto graph = std::make_shared<Graph>();
-    ValueId ids = graph->add_input("text", Shape{batch, config_.text.context_length}, DType::I32);
-    ValueId features = text_transformer(*graph, weights_, text_prefix(), ids, config_.text, config_.embed_dim);
+    ValueId ids = graph->add_input("text", Shape{batch, length}, DType::I32);
+    ValueId features = -1;
+    if (t.hf) {
+        ValueId mask = graph->add_input("attention_mask", Shape{batch, length}, DType::I32);
+        features = hf_text_tower(*graph, weights_, text_prefix(), ids, mask, t, config_.embed_dim);
+    } else {
+        features = text_transformer(*graph, weights_, text_prefix(), ids, t, config_.embed_dim);
+    }
     if (normalize) features = graph->l2_normalize(features, "normalize");
     graph->mark_output(features);
     return graph;
+}
+
+Tensor ClipModel::attention_mask(const Tensor& ids) const {
+    if (!config_.text.hf) fail("model '", config_.name, "' has no Hugging Face text encoder");
+    Tensor mask(ids.shape(), DType::I32);
+    const int32_t pad = config_.text.hf->pad_token_id;
+    for (int64_t i = 0; i < ids.numel(); ++i) mask.i32()[i] = ids.i32()[i] != pad ? 1 : 0;
+    return mask;
 }
 
 float ClipModel::scalar(const std::string& name) {
@@ -56,8 +75,10 @@ std::shared_ptr<const Graph> ClipModel::logits_graph(int images, int texts) {
 }
 
 std::vector<std::string> ClipModel::unused_weights() {
-    logit_scale();
-    logit_bias();
+    if (config_.has_vision) {  // a text encoder alone has no logit scale
+        logit_scale();
+        logit_bias();
+    }
     return weights_.source().unused_names();
 }
 
@@ -72,14 +93,26 @@ Tensor ClipSession::run(Kind kind, int a, int b, const std::vector<Tensor>& inpu
         switch (kind) {
             case Kind::Image: graph = model_->image_graph(a, false); break;
             case Kind::ImageNormalized: graph = model_->image_graph(a, true); break;
-            case Kind::Text: graph = model_->text_graph(a, false); break;
-            case Kind::TextNormalized: graph = model_->text_graph(a, true); break;
+            case Kind::Text:
+                graph = model_->text_graph(a, false, b);
+                break;
+            case Kind::TextNormalized:
+                graph = model_->text_graph(a, true, b);
+                break;
             case Kind::Logits: graph = model_->logits_graph(a, b); break;
         }
-        it = compiled_.emplace(key, std::make_unique<CompiledGraph>(graph, backend_, weights_)).first;
+        if (compiled_.size() >= kMaxCompiled) {
+            auto oldest = compiled_.begin();
+            for (auto c = compiled_.begin(); c != compiled_.end(); ++c) {
+                if (c->second.last_use < oldest->second.last_use) oldest = c;
+            }
+            compiled_.erase(oldest);
+        }
+        it = compiled_.emplace(key, Compiled{std::make_unique<CompiledGraph>(graph, backend_, weights_), 0}).first;
     }
-    last_ = it->second.get();
-    return std::move(it->second->run(inputs).at(0));
+    it->second.last_use = ++uses_;
+    last_ = it->second.graph.get();
+    return std::move(it->second.graph->run(inputs).at(0));
 }
 
 Tensor ClipSession::encode_image(const Tensor& images, bool normalize) {
@@ -88,8 +121,13 @@ Tensor ClipSession::encode_image(const Tensor& images, bool normalize) {
 }
 
 Tensor ClipSession::encode_text(const Tensor& ids, bool normalize) {
-    if (ids.shape().rank() != 2) fail("token ids must be [N, context_length], got ", ids.shape());
-    return run(normalize ? Kind::TextNormalized : Kind::Text, static_cast<int>(ids.shape()[0]), 0, {ids});
+    if (ids.shape().rank() != 2 || ids.dtype() != DType::I32)
+        fail("token ids must be i32 [N, context_length], got ", ids.shape());
+    const Kind kind = normalize ? Kind::TextNormalized : Kind::Text;
+    const int batch = static_cast<int>(ids.shape()[0]);
+    if (!model_->config().text.hf) return run(kind, batch, 0, {ids});
+    // Hugging Face encoders run at the length given (the graph is cached per length).
+    return run(kind, batch, static_cast<int>(ids.shape()[1]), {ids, model_->attention_mask(ids)});
 }
 
 Tensor ClipSession::logits(const Tensor& image_features, const Tensor& text_features) {

@@ -221,12 +221,28 @@ TextConfig parse_text(const json& j, bool quick_gelu, const std::string& source)
         fail(r.where(), ": unknown proj_type ", cj::describe(t.proj_type));
     r.require_default("embed_cls", false, "CoCa class token");
     r.require_default("use_pad_mask", false, "padding masks");
-    r.require_default<std::string>("hf_model_name", "", "Hugging Face text towers are not supported yet");
+    r.read("hf_model_name", t.hf_model_name);
+    r.read("hf_pooler_type", t.hf_pooler);
+    if (t.hf_pooler != "mean_pooler" && t.hf_pooler != "max_pooler" && t.hf_pooler != "cls_pooler" &&
+        t.hf_pooler != "cls_last_hidden_state_pooler")
+        fail(r.where(), ": hf_pooler_type ", cj::describe(t.hf_pooler),
+             " is not supported (mean_pooler, max_pooler, cls_pooler, cls_last_hidden_state_pooler)");
+    // open_clip's hf_proj_type: absent is 'mlp' (CLIPTextCfg), null is no projection (allowed when
+    // the encoder width is embed_dim).
+    if (j.contains("hf_proj_type") && j["hf_proj_type"].is_null()) t.hf_proj = "none";
+    r.read("hf_proj_type", t.hf_proj);
+    if (t.hf_proj != "linear" && t.hf_proj != "mlp" && t.hf_proj != "none")
+        fail(r.where(), ": hf_proj_type ", cj::describe(t.hf_proj), " is not supported (linear, mlp or null)");
+    // cliprt extension: the encoder's transformers config inline (the manifests of the goldens); a
+    // model directory brings it as config.json instead.
+    if (const json* hf_config = r.raw("hf_model_config")) {
+        if (t.hf_model_name.empty()) fail(r.where(), ": hf_model_config without hf_model_name");
+        t.hf = parse_hf_encoder_config(hf_config->dump(), r.where() + " hf_model_config");
+    }
     r.read("hf_tokenizer_name", t.hf_tokenizer_name);
     if (const json* kwargs = r.raw("tokenizer_kwargs")) t.tokenizer_kwargs = kwargs->dump();  // depth-bounded at parse
     r.read("tokenizer_mode", t.tokenizer_mode);
-    for (const char* key : {"output_tokens", "hf_model_pretrained",
-                            "hf_proj_type", "hf_pooler_type", "final_ln_after_pool", "correct_cls_mask"})
+    for (const char* key : {"output_tokens", "hf_model_pretrained", "final_ln_after_pool", "correct_cls_mask"})
         r.ignore(key);  // tokenizer choice lives elsewhere; final_ln_after_pool is not used by open_clip's text tower
     read_block_options(r, t.block, quick_gelu);
     r.finish();
@@ -262,6 +278,7 @@ ClipConfig parse_model_config(const std::string& json_text, const std::string& s
     if (!vision || !text) fail(source, ": model config needs vision_cfg and text_cfg");
     c.vision = parse_vision(*vision, c.quick_gelu, source);
     c.text = parse_text(*text, c.quick_gelu, source);
+    if (!c.text.hf_model_name.empty()) c.custom_text = true;  // open_clip builds a CustomTextCLIP then
     if (c.embed_dim <= 0) fail(source, ": embed_dim must be positive");
     return c;
 }

@@ -11,7 +11,8 @@
 //
 // Scaled-cosine attention (ATTENTION_COSINE) l2-normalizes q and k per head and uses logit_mult[h]
 // as the score multiplier; ATTENTION_HEAD_SCALE multiplies each head's output by head_scale[h];
-// ATTENTION_CAUSAL lets query i see keys 0..i. q may be broadcast over the batch (q_batch_stride
+// ATTENTION_CAUSAL lets query i see keys 0..i; ATTENTION_KEY_MASK hides key j of batch b where
+// key_mask[b * kv_len + j] is 0 (a query that sees no key gives zeros). q may be broadcast over the batch (q_batch_stride
 // 0); packed qkv is the same buffer bound three times with column offsets.
 #include "common.glsl"
 #include "inputs.glsl"
@@ -32,6 +33,7 @@ FLOAT_INPUT(2, v)
 layout(std430, binding = 3) readonly buffer LogitMult { ftype logit_mult[]; };  // bound to q when unused
 layout(std430, binding = 4) readonly buffer HeadScale { ftype head_scale[]; };  // bound to q when unused
 layout(std430, binding = 5) writeonly buffer Out { ftype out_[]; };
+layout(std430, binding = 6) readonly buffer KeyMask { int key_mask[]; };  // bound to q when unused
 layout(push_constant) uniform Params { AttentionPush p; };  // shader_interface.h
 
 const float NEG_BIG = -3.402823466e38;  // finite "minus infinity": exp of differences stays defined
@@ -81,6 +83,7 @@ void main() {
     bool causal = (p.flags & ATTENTION_CAUSAL) != 0u;
     bool cosine = (p.flags & ATTENTION_COSINE) != 0u;
     bool scale_heads = (p.flags & ATTENTION_HEAD_SCALE) != 0u;
+    bool masked = (p.flags & ATTENTION_KEY_MASK) != 0u;
     uint h = gl_WorkGroupID.y;
     uint b = gl_WorkGroupID.z;
     uint i = gl_WorkGroupID.x * gl_WorkGroupSize.x + gl_LocalInvocationID.x;
@@ -131,7 +134,7 @@ void main() {
         [[unroll]] for (uint t = 0u; t < KT; ++t) {
             uint j = j0 + t;
             s[t] = NEG_BIG;
-            if (j < keys) {
+            if (j < keys && (!masked || key_mask[b * p.kv_len + j] != 0)) {
                 float dot_qk = 0.0;
                 if (USE_SHARED) {
                     for (uint d = 0u; d < D; ++d) dot_qk = fma(qv[d], k_tile[t * D + d], dot_qk);
@@ -151,7 +154,7 @@ void main() {
         for (uint d = 0u; d < D; ++d) o[d] *= correction;
         [[unroll]] for (uint t = 0u; t < KT; ++t) {
             uint j = j0 + t;
-            if (j < keys) {
+            if (j < keys && (!masked || key_mask[b * p.kv_len + j] != 0)) {
                 float pr = exp(s[t] - m_new);
                 l += pr;
                 if (USE_SHARED) {
@@ -167,7 +170,8 @@ void main() {
     }
 
     if (!valid) return;
-    float out_scale = (scale_heads ? float(head_scale[h]) : 1.0) / l;
+    // l is 0 only when the key mask hides every key this query could see: zeros, not NaN.
+    float out_scale = l > 0.0 ? (scale_heads ? float(head_scale[h]) : 1.0) / l : 0.0;
     uint out_base = (b * p.q_len + i) * p.width + h * D;
     for (uint d = 0u; d < D; ++d) out_[out_base + d] = ftype(o[d] * out_scale);
 }

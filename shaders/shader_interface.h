@@ -41,6 +41,7 @@ CLIPRT_SHADER_CONST uint MODE_SHARED = 1u;
 CLIPRT_SHADER_CONST uint ATTENTION_CAUSAL = 1u;
 CLIPRT_SHADER_CONST uint ATTENTION_COSINE = 2u;
 CLIPRT_SHADER_CONST uint ATTENTION_HEAD_SCALE = 4u;
+CLIPRT_SHADER_CONST uint ATTENTION_KEY_MASK = 8u;  // binding 6 holds the key mask [B, kv_len] (i32)
 
 // binary.comp's OP constant.
 CLIPRT_SHADER_CONST uint BINARY_ADD = 0u;
@@ -52,6 +53,8 @@ CLIPRT_SHADER_CONST uint POOL_LAST = 1u;
 CLIPRT_SHADER_CONST uint POOL_ARGMAX = 2u;
 CLIPRT_SHADER_CONST uint POOL_EOS = 3u;
 CLIPRT_SHADER_CONST uint POOL_MEAN = 4u;
+CLIPRT_SHADER_CONST uint POOL_MASKED_MEAN = 5u;  // the ids binding holds the mask
+CLIPRT_SHADER_CONST uint POOL_MASKED_MAX = 6u;
 
 // Dimensions of binary.comp's and copy.comp's index space after merging (vulkan_strides.h).
 CLIPRT_SHADER_CONST uint STRIDED_MAX_RANK = 6u;
@@ -62,6 +65,11 @@ struct UnaryPush {
     uint n;
     float alpha;  // y = act(alpha * x + beta)
     float beta;
+};
+
+// tanh.comp: y = tanh(x), n elements.
+struct TanhPush {
+    uint n;
 };
 
 struct BinaryPush {
@@ -163,6 +171,7 @@ static_assert(sizeof(CopyPush) == (3 + 3 * STRIDED_MAX_RANK) * 4);
 static_assert(sizeof(LinearPush) == 5 * 4);
 static_assert(sizeof(Conv2dPush) == 10 * 4);
 static_assert(sizeof(AttentionPush) == 14 * 4);
+static_assert(sizeof(TanhPush) == 1 * 4);
 static_assert(sizeof(RowsPush) == 3 * 4);
 static_assert(sizeof(EmbeddingPush) == 4 * 4);
 static_assert(sizeof(AvgPool2dPush) == 9 * 4);

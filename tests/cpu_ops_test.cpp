@@ -76,11 +76,11 @@ Activation parse_activation(const std::string& text) {
 }
 
 PoolMode parse_pool_mode(const std::string& text) {
-    static const std::map<std::string, PoolMode> modes{{"first", PoolMode::First},
-                                                       {"last", PoolMode::Last},
-                                                       {"argmax", PoolMode::Argmax},
-                                                       {"eos", PoolMode::Eos},
-                                                       {"mean", PoolMode::Mean}};
+    static const std::map<std::string, PoolMode> modes{
+        {"first", PoolMode::First},         {"last", PoolMode::Last},
+        {"argmax", PoolMode::Argmax},       {"eos", PoolMode::Eos},
+        {"mean", PoolMode::Mean},           {"masked_mean", PoolMode::MaskedMean},
+        {"masked_max", PoolMode::MaskedMax}};
     return modes.at(text);
 }
 
@@ -139,6 +139,7 @@ GraphAndInputs build_case(const Golden& g) {
         ap.cosine = p.at("cosine");
         ap.has_head_scale = p.at("head_scale");
         ap.scale = p.at("scale").get<float>();
+        ap.has_key_mask = p.value("key_mask", false);
         std::vector<ValueId> inputs;
         if (ap.packed_qkv) {
             inputs.push_back(b.input("qkv", g.at("qkv")));
@@ -147,6 +148,7 @@ GraphAndInputs build_case(const Golden& g) {
         }
         if (ap.cosine) inputs.push_back(b.constant("logit_mult", g.at("logit_mult")));
         if (ap.has_head_scale) inputs.push_back(b.constant("head_scale", g.at("head_scale")));
+        if (ap.has_key_mask) inputs.push_back(b.input("key_mask", g.at("key_mask")));
         y = graph.attention(inputs, ap, "attn");
     } else if (g.op == "unary") {
         y = graph.unary(b.input("x", g.at("x")), parse_activation(p.at("act")), p.at("alpha").get<float>(),
@@ -177,6 +179,8 @@ GraphAndInputs build_case(const Golden& g) {
         y = graph.l2_normalize(b.input("x", g.at("x")), "l2");
     } else if (g.op == "softmax") {
         y = graph.softmax(b.input("x", g.at("x")), "softmax");
+    } else if (g.op == "tanh") {
+        y = graph.tanh(b.input("x", g.at("x")), "tanh");
     } else if (g.op == "vit_stem") {
         const Tensor& x = g.at("x");
         const int64_t batch = x.shape()[0];
@@ -289,6 +293,10 @@ TEST(CpuOps, Permute) { check_goldens({"permute_021", "permute_0231", "permute_3
 TEST(CpuOps, TokenPool) {
     check_goldens(
         {"pool_first", "pool_last", "pool_argmax", "pool_eos", "pool_eos_custom", "pool_mean", "pool_mean_from1"});
+}
+
+TEST(CpuOps, HfEncoderOps) {
+    check_goldens({"tanh", "attn_key_mask_packed", "attn_key_mask_separate", "pool_masked_mean", "pool_masked_max"});
 }
 
 TEST(CpuOps, L2NormalizeAndSoftmax) { check_goldens({"l2_normalize", "softmax", "softmax_large"}); }

@@ -247,6 +247,10 @@ inline std::vector<OpCase> conv_cases() {
         // rows and columns that no patch covers.
         {"4x4_s4_patchify", 2, 3, 9, 13, 7, 4, 4, 4, 0, true, false, Activation::Gelu},
         {"8x8_s8_patchify_vit", 2, 3, 32, 40, 40, 8, 8, 8, 0, true, false, Activation::None},
+        // 3x3 stride 1 (ModifiedResNet's): odd sizes without padding, and more pixels than one
+        // panel with a residual, an activation and channels past a register block.
+        {"3x3_s1_p0_odd", 2, 5, 9, 11, 6, 3, 3, 1, 0, true, false, Activation::None},
+        {"3x3_s1_p1_many_tiles", 1, 17, 20, 18, 30, 3, 3, 1, 1, true, true, Activation::Relu},
     };
     std::vector<OpCase> cases;
     for (const C& c : convs) {
@@ -484,9 +488,154 @@ inline std::vector<OpCase> token_pool_edge_cases() {
     return cases;
 }
 
+// A key mask [batch, len] (1 seen, 0 hidden) of rows cycling through: everything seen; a padded
+// prefix; holes; only the last key; nothing seen (the query gives zeros); only the first key.
+inline std::vector<int32_t> key_mask_rows(int64_t batch, int64_t len) {
+    std::vector<int32_t> mask(static_cast<size_t>(batch * len), 0);
+    for (int64_t b = 0; b < batch; ++b) {
+        for (int64_t j = 0; j < len; ++j) {
+            int32_t seen = 1;
+            switch (b % 6) {
+                case 0:
+                    seen = 1;
+                    break;
+                case 1:
+                    seen = j < (len + 1) / 2;
+                    break;
+                case 2:
+                    seen = j % 3 != 1;
+                    break;
+                case 3:
+                    seen = j == len - 1;
+                    break;
+                case 4:
+                    seen = 0;
+                    break;
+                case 5:
+                    seen = j == 0;
+                    break;
+            }
+            mask[static_cast<size_t>(b * len + j)] = seen;
+        }
+    }
+    return mask;
+}
+
+// The ops of Hugging Face encoders (BERT, RoBERTa, XLM-R): attention with a key-padding mask,
+// masked mean and max pooling, tanh, and a post-norm encoder layer chaining them. Last in the table
+// so that every earlier case keeps its index and data.
+inline std::vector<OpCase> hf_encoder_cases() {
+    std::vector<OpCase> cases;
+    cases.push_back({"tanh_3x5", Family::Elementwise, [](Graph& g, Data& d) {
+                         g.mark_output(g.tanh(d.input(g, "x", Shape{3, 5}, 3.0f)));
+                     }});
+    cases.push_back({"tanh_wide_4097", Family::Elementwise, [](Graph& g, Data& d) {
+                         g.mark_output(g.tanh(d.input(g, "x", Shape{4097}, 20.0f)));  // saturates both ways
+                     }});
+    struct A {
+        const char* name;
+        int64_t batch, q_len, kv_len, heads, dim;
+        bool packed, causal, cosine;
+    };
+    const A attns[] = {
+        {"key_mask_b6_l13_h2_d8", 6, 13, 13, 2, 8, true, false, false},
+        {"key_mask_b1_l1", 1, 1, 1, 1, 4, true, false, false},
+        {"key_mask_b7_l77_h4_d64", 7, 77, 77, 4, 64, true, false, false},
+        {"key_mask_b6_l130_h2_d32", 6, 130, 130, 2, 32, true, false, false},
+        {"key_mask_separate_lq5_lk13", 6, 5, 13, 2, 7, false, false, false},
+        {"key_mask_causal_l13", 6, 13, 13, 2, 8, true, true, false},
+        {"key_mask_cosine_l13", 6, 13, 13, 3, 8, true, false, true},
+    };
+    for (const A& a : attns) {
+        cases.push_back(
+            {std::string("attention_") + a.name, Family::Matmul, [a](Graph& g, Data& d) {
+                 const int64_t width = a.heads * a.dim;
+                 AttentionParams p;
+                 p.heads = static_cast<int>(a.heads);
+                 p.packed_qkv = a.packed;
+                 p.causal = a.causal;
+                 p.cosine = a.cosine;
+                 p.has_key_mask = true;
+                 p.scale = 1.0f / std::sqrt(static_cast<float>(a.dim));
+                 std::vector<ValueId> inputs;
+                 if (a.packed) {
+                     inputs.push_back(d.input(g, "qkv", Shape{a.batch, a.q_len, 3 * width}, 2.0f));
+                 } else {
+                     inputs.push_back(d.input(g, "q", Shape{a.batch, a.q_len, width}, 2.0f));
+                     inputs.push_back(d.input(g, "k", Shape{a.batch, a.kv_len, width}, 2.0f));
+                     inputs.push_back(d.input(g, "v", Shape{a.batch, a.kv_len, width}));
+                 }
+                 if (a.cosine) {
+                     const ValueId raw = d.constant(g, "logit_scale", Shape{a.heads});
+                     inputs.push_back(g.unary(raw, Activation::None, 5.0f, 10.0f));
+                 }
+                 inputs.push_back(d.ids(g, "key_mask", key_mask_rows(a.batch, a.kv_len), Shape{a.batch, a.kv_len}));
+                 g.mark_output(g.attention(inputs, p));
+             }});
+    }
+    struct P {
+        const char* name;
+        int64_t batch, len, width;
+    };
+    for (const P& shape : {P{"b6_l7_w5", 6, 7, 5}, P{"b1_l1_w3", 1, 1, 3}, P{"b7_l33_w67", 7, 33, 67}}) {
+        for (const auto& [mode, name] :
+             {std::pair{PoolMode::MaskedMean, "masked_mean"}, std::pair{PoolMode::MaskedMax, "masked_max"}}) {
+            cases.push_back({std::string("token_pool_") + name + "_" + shape.name, Family::Norm,
+                             [mode = mode, shape](Graph& g, Data& d) {
+                                 TokenPoolParams p;
+                                 p.mode = mode;
+                                 const ValueId mask = d.ids(g, "mask", key_mask_rows(shape.batch, shape.len),
+                                                            Shape{shape.batch, shape.len});
+                                 const ValueId x = d.input(g, "x", Shape{shape.batch, shape.len, shape.width});
+                                 g.mark_output(g.token_pool(x, mask, p));
+                             }});
+        }
+    }
+    // BERT's encoder layer (post-norm) on embeddings of ids plus positions, then masked mean
+    // pooling and the tanh pooler on the first token.
+    cases.push_back(
+        {"bert_layer_chain", Family::Matmul, [](Graph& g, Data& d) {
+             const int64_t batch = 3, len = 11, width = 24, heads = 3;
+             const ValueId ids = d.random_ids(g, "ids", Shape{batch, len}, 29);
+             std::vector<int32_t> mask_values(static_cast<size_t>(batch * len), 1);
+             for (int64_t j = 4; j < len; ++j) mask_values[static_cast<size_t>(len + j)] = 0;      // row 1: 4 tokens
+             for (int64_t j = 9; j < len; ++j) mask_values[static_cast<size_t>(2 * len + j)] = 0;  // row 2: 9 tokens
+             const ValueId mask = d.ids(g, "mask", mask_values, Shape{batch, len});
+             ValueId x = g.embedding(ids, d.constant(g, "word", Shape{29, width}));
+             x = g.binary(BinaryOp::Add, x, d.constant(g, "positions", Shape{len, width}));
+             x = g.layer_norm(x, d.constant(g, "ln_e_g", Shape{width}), d.constant(g, "ln_e_b", Shape{width}), 1e-12f);
+             const ValueId qkv = g.linear(x, d.constant(g, "w_qkv", Shape{3 * width, width}, 0.3f),
+                                          d.constant(g, "b_qkv", Shape{3 * width}));
+             AttentionParams p;
+             p.heads = static_cast<int>(heads);
+             p.packed_qkv = true;
+             p.has_key_mask = true;
+             p.scale = 1.0f / std::sqrt(8.0f);
+             const ValueId attn = g.attention({qkv, mask}, p);
+             ValueId y = g.linear(attn, d.constant(g, "w_o", Shape{width, width}, 0.3f),
+                                  d.constant(g, "b_o", Shape{width}), Activation::None, x);
+             y = g.layer_norm(y, d.constant(g, "ln1_g", Shape{width}), d.constant(g, "ln1_b", Shape{width}), 1e-12f);
+             const ValueId h = g.linear(y, d.constant(g, "w_i", Shape{2 * width, width}, 0.3f),
+                                        d.constant(g, "b_i", Shape{2 * width}), Activation::Gelu);
+             ValueId out = g.linear(h, d.constant(g, "w_out", Shape{width, 2 * width}, 0.3f),
+                                    d.constant(g, "b_out", Shape{width}), Activation::None, y);
+             out =
+                 g.layer_norm(out, d.constant(g, "ln2_g", Shape{width}), d.constant(g, "ln2_b", Shape{width}), 1e-12f);
+             TokenPoolParams mean;
+             mean.mode = PoolMode::MaskedMean;
+             g.mark_output(g.token_pool(out, mask, mean));
+             TokenPoolParams first;
+             const ValueId cls = g.token_pool(out, -1, first);
+             g.mark_output(g.tanh(g.linear(cls, d.constant(g, "w_pool", Shape{width, width}, 0.3f),
+                                           d.constant(g, "b_pool", Shape{width}))));
+         }});
+    return cases;
+}
+
 inline std::vector<OpCase> all_cases() {
     std::vector<OpCase> all;
-    for (auto make : {unary_cases, binary_cases, linear_cases, conv_cases, pool_and_norm_cases, attention_cases, layout_cases, graph_cases, token_pool_edge_cases}) {
+    for (auto make : {unary_cases, binary_cases, linear_cases, conv_cases, pool_and_norm_cases, attention_cases,
+                      layout_cases, graph_cases, token_pool_edge_cases, hf_encoder_cases}) {
         for (OpCase& c : make()) all.push_back(std::move(c));
     }
     return all;

@@ -22,6 +22,17 @@ Extensions to open_clip implemented here (the C++ builders must match them):
   * scaled_cosine_attn: open_clip 3.3.0's Attention.forward calls torch.bmm on 4-D
     [N, heads, L, head_dim] tensors in that branch and crashes; we run the same computation with
     torch.matmul (see _scaled_cosine_attention_forward).
+  * text_cfg "hf_model_config": the transformers config of an HFTextEncoder tower inline (cliprt
+    reads it from the manifest; a model directory brings it as config.json). Here it is saved to a
+    temporary directory that hf_model_name then points at, with hf_model_pretrained false, and
+    the model is open_clip's CustomTextCLIP, as open_clip's factory builds it for HF towers.
+  * hf_pooler_type max_pooler: open_clip 3.3.0's MaxPooler calls masked_fill with the long
+    attention mask itself (it needs a bool mask, and would fill the tokens rather than the
+    padding); we evaluate the evident intent, the maximum over the tokens the mask keeps
+    (_max_pooler_forward).
+  * HF text towers get their token ids from a seeded generator (text_ids): the vocabularies of
+    these small configs are synthetic, so no tokenizer applies; each row is [bos] ids [eos] then
+    padding with the config's pad_token_id, rows of different lengths.
 """
 import argparse
 import copy
@@ -101,10 +112,82 @@ SMALL_STRINGS = ["a photo of a cat", "a diagram of a green triangle on a white b
                  "A photo of 2 dogs, playing in the snow next to a big red barn at sunset!"]
 
 
-def case(name, description, model_cfg, image_batch=0, strings=None, logits=False, full_size=False):
+def case(name, description, model_cfg, image_batch=0, strings=None, logits=False, full_size=False,
+         text_ids=None):
     return dict(name=name, description=description, model_cfg=model_cfg, image_batch=image_batch,
-                strings=strings, logits=logits, full_size=full_size)
+                strings=strings, logits=logits, full_size=full_size, text_ids=text_ids)
 
+
+# Small transformers configs for HFTextEncoder towers (overrides of BertConfig, RobertaConfig and
+# XLMRobertaConfig; everything else keeps the transformers default).
+HF_BERT_SMALL = {"model_type": "bert", "vocab_size": 99, "hidden_size": 32, "num_hidden_layers": 2,
+                 "num_attention_heads": 4, "intermediate_size": 37, "max_position_embeddings": 40,
+                 "type_vocab_size": 2, "pad_token_id": 0}
+HF_ROBERTA_SMALL = {"model_type": "roberta", "vocab_size": 99, "hidden_size": 32, "num_hidden_layers": 2,
+                    "num_attention_heads": 2, "intermediate_size": 48, "max_position_embeddings": 40,
+                    "type_vocab_size": 1, "pad_token_id": 1, "bos_token_id": 0, "eos_token_id": 2,
+                    "layer_norm_eps": 1e-05}
+HF_XLMR_SMALL = {"model_type": "xlm-roberta", "vocab_size": 101, "hidden_size": 48, "num_hidden_layers": 2,
+                 "num_attention_heads": 3, "intermediate_size": 64, "max_position_embeddings": 24,
+                 "type_vocab_size": 1, "pad_token_id": 1, "bos_token_id": 0, "eos_token_id": 2,
+                 "layer_norm_eps": 1e-05, "hidden_act": "gelu_new"}
+
+
+def hf_text_ids(hf_cfg, context_length, lengths, seed):
+    """Rows [bos] random ids [eos] + padding: bos/eos are 101/102-like specials of the config."""
+    rng = np.random.RandomState(seed)
+    pad = hf_cfg['pad_token_id']
+    bos, eos = (2, 3) if hf_cfg['model_type'] == 'bert' else (hf_cfg['bos_token_id'], hf_cfg['eos_token_id'])
+    rows = []
+    for n in lengths:
+        body = rng.randint(4, hf_cfg['vocab_size'], size=max(n - 2, 0)).tolist()
+        row = ([bos] + body + [eos])[:n]
+        rows.append(row + [pad] * (context_length - len(row)))
+    return rows
+
+
+def hf_case_cfg(embed_dim, hf_cfg, context_length=16, **text_keys):
+    text_cfg = {"context_length": context_length, "hf_model_name": f"small-{hf_cfg['model_type']}",
+                "hf_tokenizer_name": f"small-{hf_cfg['model_type']}", "hf_model_config": hf_cfg}
+    text_cfg.update(text_keys)
+    return {"embed_dim": embed_dim, "vision_cfg": SMALL_VISION, "text_cfg": text_cfg}
+
+
+HF_CASES = [
+    case('small_hf_bert_cls_pooler_linear',
+         'open_clip HFTextEncoder on a small BERT (2 layers, width 32, 4 heads, intermediate 37, '
+         'exact GELU, eps 1e-12): attention mask ids != pad_token_id, token type 0, positions from '
+         '0, post-norm layers; hf_pooler_type cls_pooler (transformers pooler_output: '
+         'tanh(dense(first token))), hf_proj_type linear [24, 32]. proj_bias true is ignored by '
+         'open_clip 3.3.0 (its HF projections never have a bias). 4 rows of 16, 9, 4 and 2 tokens.',
+         hf_case_cfg(24, HF_BERT_SMALL, hf_pooler_type="cls_pooler", hf_proj_type="linear", proj_bias=True),
+         text_ids=hf_text_ids(HF_BERT_SMALL, 16, [16, 9, 4, 2], seed=1)),
+    case('small_hf_bert_cls_last_hidden_mlp',
+         'Small BERT with hidden_act gelu_new (tanh GELU): cls_last_hidden_state_pooler (first '
+         'token of the last hidden state, no BERT pooler), hf_proj_type mlp (Linear 32->24, GELU, '
+         'Linear 24->16, no biases). 3 rows of 11, 16 and 3 tokens.',
+         hf_case_cfg(16, dict(HF_BERT_SMALL, hidden_act="gelu_new"),
+                     hf_pooler_type="cls_last_hidden_state_pooler", hf_proj_type="mlp"),
+         text_ids=hf_text_ids(HF_BERT_SMALL, 16, [11, 16, 3], seed=2)),
+    case('small_hf_roberta_mean_mlp_defaults',
+         "Small RoBERTa with CLIPTextCfg's defaults (hf_pooler_type mean_pooler, hf_proj_type "
+         'mlp 32->28->24): positions from pad_token_id + 1 = 2, one token type, eps 1e-5, mean of '
+         'the last hidden state over the mask. 4 rows of 20, 7, 13 and 2 tokens (context 20).',
+         hf_case_cfg(24, HF_ROBERTA_SMALL, context_length=20),
+         text_ids=hf_text_ids(HF_ROBERTA_SMALL, 20, [20, 7, 13, 2], seed=3)),
+    case('small_hf_xlm_roberta_max_linear',
+         'Small XLM-R (width 48, 3 heads, gelu_new, 22 usable positions): max_pooler (maximum over '
+         'the kept tokens; see the note on open_clip 3.3.0 in make_goldens.py), hf_proj_type '
+         'linear [32, 48]. 3 rows of 22, 5 and 12 tokens (context 22: the whole position table).',
+         hf_case_cfg(32, HF_XLMR_SMALL, context_length=22, hf_pooler_type="max_pooler",
+                     hf_proj_type="linear"),
+         text_ids=hf_text_ids(HF_XLMR_SMALL, 22, [22, 5, 12], seed=4)),
+    case('small_hf_roberta_mean_noproj',
+         'Small RoBERTa, mean_pooler, hf_proj_type null with embed_dim == hidden_size 32: open_clip '
+         'uses nn.Identity (no proj keys). Batch 1 of 9 tokens.',
+         hf_case_cfg(32, HF_ROBERTA_SMALL, hf_pooler_type="mean_pooler", hf_proj_type=None),
+         text_ids=hf_text_ids(HF_ROBERTA_SMALL, 16, [9], seed=5)),
+]
 
 CASES = [
     case('rn50_image',
@@ -396,7 +479,7 @@ CASES = [
           "text_cfg": {"context_length": 16, "vocab_size": 49408, "width": 32, "heads": 2,
                        "layers": 1}},
          image_batch=2, strings=SMALL_STRINGS, logits=True),
-]
+] + HF_CASES
 
 # ---------------------------------------------------------------------------------------------
 # Extensions
@@ -495,10 +578,17 @@ def patch_scaled_cosine(model):
 # ---------------------------------------------------------------------------------------------
 
 
+def _max_pooler_forward(self, x, attention_mask):
+    masked_output = x.last_hidden_state.masked_fill((attention_mask == 0).unsqueeze(-1), -torch.inf)
+    return masked_output.max(1).values
+
+
 def build_model(model_cfg):
     cfg = copy.deepcopy(model_cfg)
     vision_cfg = cfg.pop('vision_cfg')
     text_cfg = cfg.pop('text_cfg')
+    if text_cfg.get('hf_model_name'):
+        return build_hf_text_model(cfg, vision_cfg, text_cfg)
     use_se = bool(vision_cfg.pop('use_se', False))
     custom_text = bool(cfg.pop('custom_text', False))
     unknown = set(cfg) - {'embed_dim', 'quick_gelu', 'init_logit_scale', 'init_logit_bias',
@@ -514,6 +604,26 @@ def build_model(model_cfg):
     n = patch_scaled_cosine(model)
     if n:
         notes.append(f'{n} scaled-cosine attentions run with torch.matmul')
+    fill_state_dict(model)
+    model = model.float().eval()
+    return model, notes
+
+
+def build_hf_text_model(cfg, vision_cfg, text_cfg):
+    import tempfile
+    from transformers import AutoConfig
+    hf_cfg = dict(text_cfg.pop('hf_model_config'))
+    config_dir = tempfile.mkdtemp(prefix='cliprt_hf_config_')
+    AutoConfig.for_model(**hf_cfg).save_pretrained(config_dir)
+    text_cfg['hf_model_name'] = config_dir
+    text_cfg['hf_model_pretrained'] = False
+    text_cfg.pop('hf_tokenizer_name', None)  # the ids are given, no tokenizer is loaded
+    model = CustomTextCLIP(vision_cfg=vision_cfg, text_cfg=text_cfg, **cfg)
+    notes = [f'HF {hf_cfg["model_type"]} tower via {type(model.text).__name__}, '
+             f'pooler {type(model.text.pooler).__name__}, proj {type(model.text.proj).__name__}']
+    if type(model.text.pooler).__name__ == 'MaxPooler':
+        model.text.pooler.forward = types.MethodType(_max_pooler_forward, model.text.pooler)
+        notes.append('MaxPooler runs the masked maximum (open_clip 3.3.0 crashes)')
     fill_state_dict(model)
     model = model.float().eval()
     return model, notes
@@ -662,6 +772,10 @@ def run_case(c, out_dir):
         text = tokenize(c['strings'], model_cfg['text_cfg'].get('context_length', 77))
         inputs['text'] = {"tensor": "text_tokens", "strings": list(c['strings']),
                           "shape": list(text.shape)}
+    if c['text_ids']:
+        text = torch.tensor(c['text_ids'], dtype=torch.int64)
+        inputs['text'] = {"tensor": "text_tokens", "strings": [], "shape": list(text.shape),
+                          "ids_from": "seeded generator (synthetic vocabulary, no tokenizer)"}
 
     monitor = ActivationMonitor(model)
     t0 = time.perf_counter()

@@ -323,6 +323,57 @@ def chain_cases():
     yield c
 
 
+def hf_encoder_cases():
+    """The ops of Hugging Face encoders: tanh, attention with a key-padding mask, masked pooling."""
+    c = Case('tanh', 'tanh', 150)
+    c.output(torch.tanh(c.rand('x', (3, 17), -6.0, 6.0)))
+    yield c
+
+    # Rows: every key; a padded prefix; holes; none (graph.h: a query that sees no key gives zeros).
+    def key_mask(batch, length):
+        rows = [[1] * length, [1] * 3 + [0] * (length - 3), [j % 2 for j in range(length)], [0] * length]
+        return [rows[b % len(rows)] for b in range(batch)]
+
+    def attn_case(name, heads, dim, batch, length, packed, seed):
+        width = heads * dim
+        scale = 1.0 / math.sqrt(dim)
+        c = Case(name, 'attention', seed, heads=heads, packed=packed, causal=False, cosine=False,
+                 head_scale=False, scale=scale, key_mask=True)
+        if packed:
+            q, k, v = c.rand('qkv', (batch, length, 3 * width), -2.0, 2.0).split(width, dim=-1)
+        else:
+            q = c.rand('q', (batch, length, width), -2.0, 2.0)
+            k = c.rand('k', (batch, length, width), -2.0, 2.0)
+            v = c.rand('v', (batch, length, width))
+        mask = c.ids('key_mask', key_mask(batch, length)).bool()
+        split = lambda t: t.reshape(batch, length, heads, dim).transpose(1, 2)
+        scores = (split(q) @ split(k).transpose(-1, -2)) * scale
+        scores = scores.masked_fill(~mask[:, None, None, :], float('-inf'))
+        out = torch.nan_to_num(scores.softmax(dim=-1), nan=0.0) @ split(v)  # no key seen: zeros
+        seen = mask.any(dim=-1)
+        sdpa = F.scaled_dot_product_attention(split(q)[seen], split(k)[seen], split(v)[seen],
+                                              attn_mask=mask[seen][:, None, None, :], scale=scale)
+        assert torch.allclose(out[seen], sdpa, atol=1e-5), 'masked attention disagrees with SDPA'
+        c.output(out.transpose(1, 2).reshape(batch, length, width))
+        return c
+
+    yield attn_case('attn_key_mask_packed', 3, 4, 4, 7, True, 151)
+    yield attn_case('attn_key_mask_separate', 2, 8, 4, 11, False, 152)
+
+    mask = np.array([[1, 1, 1, 0, 0, 0], [1, 1, 1, 1, 1, 1], [1, 0, 1, 0, 1, 0], [0, 0, 0, 0, 0, 0]], dtype=np.int32)
+    for name, mode, seed in (('pool_masked_mean', 'masked_mean', 153), ('pool_masked_max', 'masked_max', 154)):
+        c = Case(name, 'token_pool', seed, mode=mode, mean_start=0, eos_id=0)
+        x = c.rand('x', (4, 6, 5))
+        m = c.ids('ids', mask).bool()
+        if mode == 'masked_mean':  # sentence-transformers' mean pooling (a row without tokens: zeros)
+            y = (x * m[..., None]).sum(1) / m.sum(1, keepdim=True).clamp(min=1)
+        else:
+            y = x.masked_fill(~m[..., None], float('-inf')).max(1).values
+            y = torch.where(m.any(1, keepdim=True), y, torch.zeros_like(y))
+        c.output(y)
+        yield c
+
+
 def main():
     torch.set_num_threads(1)
     os.makedirs(OUT_DIR, exist_ok=True)
@@ -332,7 +383,7 @@ def main():
     names = []
     for cases in (linear_cases, conv_cases, avg_pool_cases, layer_norm_cases, attention_cases, unary_cases,
                   binary_cases, embedding_cases, concat_cases, permute_cases, token_pool_cases, row_op_cases,
-                  chain_cases):
+                  chain_cases, hf_encoder_cases):
         for c in cases():
             c.save()
             names.append(c.name)

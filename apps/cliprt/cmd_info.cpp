@@ -41,10 +41,15 @@ Command add_info_command(CLI::App& app) {
             std::cout << *model << "\n";
             std::cout << "semantics: " << preprocess_semantics_name(text.semantics)
                       << (preprocess->empty() ? " (the model's own library)" : " (--preprocess)") << "\n";
-            std::cout << "image preprocessing:\n";
-            for (const std::string& line : image) std::cout << "  " << line << "\n";
+            if (config.has_vision) {
+                std::cout << "image preprocessing:\n";
+                for (const std::string& line : image) std::cout << "  " << line << "\n";
+            } else {
+                std::cout << "image preprocessing: none (a text encoder)\n";
+            }
             std::cout << "tokenizer: " << text.source << ", "
-                      << (text.semantics == PreprocessSemantics::Transformers
+                      << (!config.has_vision ? "the tokenizer's own rules"
+                          : text.semantics == PreprocessSemantics::Transformers
                               ? "CLIPTokenizerFast rules (no HTML unescaping)"
                               : "open_clip rules (ftfy fixes, HTML unescaping, whitespace, lowercase)")
                       << ", context length " << text.context_length << "\n";

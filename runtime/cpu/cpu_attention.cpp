@@ -27,8 +27,10 @@ float dot(const float* a, const float* b, int64_t n) {
 }
 
 // softmax(score_mult[h] * q k^T) v, times head_scale[h] if given.
+// Masked keys (causal, key_mask) get probability 0; a query that sees no key gives zeros.
 void attend(ThreadPool& pool, const AttentionLayout& l, int64_t heads, bool causal, const float* q, const float* k,
-            const float* v, const std::vector<float>& score_mult, const float* head_scale, float* out) {
+            const float* v, const std::vector<float>& score_mult, const float* head_scale, const int32_t* key_mask,
+            float* out) {
     const int64_t dim = l.head_dim;
     const int64_t width = heads * dim;
     pool.parallel_for(l.batch * l.q_len * heads, 4, [&](int64_t begin, int64_t end, int thread) {
@@ -38,21 +40,26 @@ void attend(ThreadPool& pool, const AttentionLayout& l, int64_t heads, bool caus
             const int64_t i = row / heads % l.q_len;
             const int64_t b = row / heads / l.q_len;
             const float* q_row = q + b * l.q_batch_stride + i * l.q_row_stride + h * dim;
-            const int64_t keys = causal ? i + 1 : l.kv_len;  // masked keys get probability 0
+            const int64_t keys = causal ? i + 1 : l.kv_len;
+            const int32_t* seen = key_mask != nullptr ? key_mask + b * l.kv_len : nullptr;
+            auto visible = [seen](int64_t j) { return seen == nullptr || seen[j] != 0; };
             float max_score = -std::numeric_limits<float>::infinity();
             for (int64_t j = 0; j < keys; ++j) {
+                if (!visible(j)) continue;
                 const float* k_row = k + b * l.k_batch_stride + j * l.k_row_stride + h * dim;
                 probs[j] = score_mult[static_cast<size_t>(h)] * dot(q_row, k_row, dim);
                 max_score = std::max(max_score, probs[j]);
             }
             double total = 0.0;
             for (int64_t j = 0; j < keys; ++j) {
-                probs[j] = std::exp(probs[j] - max_score);
+                probs[j] = visible(j) ? std::exp(probs[j] - max_score) : 0.0f;
                 total += probs[j];
             }
             float* o = out + (b * l.q_len + i) * width + h * dim;
             std::fill_n(o, dim, 0.0f);
+            if (total == 0.0) continue;  // no key seen
             for (int64_t j = 0; j < keys; ++j) {
+                if (!visible(j)) continue;
                 const float p = static_cast<float>(probs[j] / total);
                 const float* v_row = v + b * l.v_batch_stride + j * l.v_row_stride + h * dim;
                 for (int64_t d = 0; d < dim; ++d) o[d] += p * v_row[d];
@@ -81,11 +88,12 @@ std::vector<float> normalized_heads(ThreadPool& pool, const float* src, int64_t 
 }  // namespace
 
 void attention(ThreadPool& pool, const AttentionParams& params, const AttentionLayout& layout, const float* q,
-               const float* k, const float* v, const float* logit_mult, const float* head_scale, float* out) {
+               const float* k, const float* v, const float* logit_mult, const float* head_scale,
+               const int32_t* key_mask, float* out) {
     const int64_t heads = params.heads;
     if (!params.cosine) {
         const std::vector<float> score_mult(static_cast<size_t>(heads), params.scale);
-        attend(pool, layout, heads, params.causal, q, k, v, score_mult, head_scale, out);
+        attend(pool, layout, heads, params.causal, q, k, v, score_mult, head_scale, key_mask, out);
         return;
     }
     const int64_t width = heads * layout.head_dim;
@@ -100,7 +108,7 @@ void attention(ThreadPool& pool, const AttentionParams& params, const AttentionL
     normalized.k_batch_stride = layout.kv_len * width;
     normalized.k_row_stride = width;
     const std::vector<float> score_mult(logit_mult, logit_mult + heads);
-    attend(pool, normalized, heads, params.causal, qn.data(), kn.data(), v, score_mult, head_scale, out);
+    attend(pool, normalized, heads, params.causal, qn.data(), kn.data(), v, score_mult, head_scale, key_mask, out);
 }
 
 AttentionOperands attention_operands(const cliprt::NodeArgs& args) {
@@ -114,6 +122,7 @@ AttentionOperands attention_operands(const cliprt::NodeArgs& args) {
     o.v = f32_data(*v.v.arg) + v.v.offset;
     o.logit_mult = v.logit_mult ? f32_data(*v.logit_mult) : nullptr;
     o.head_scale = v.head_scale ? f32_data(*v.head_scale) : nullptr;
+    o.key_mask = v.key_mask ? i32_data(*v.key_mask) : nullptr;
     o.out = f32_data(args.output);
     return o;
 }
@@ -122,7 +131,8 @@ Step record_attention(const NodeArgs& args) {
     const AttentionParams p = args.node.get<AttentionParams>();
     const AttentionOperands o = attention_operands(args);
     ThreadPool& pool = args.pool;
-    return [&pool, p, o] { attention(pool, p, o.layout, o.q, o.k, o.v, o.logit_mult, o.head_scale, o.out); };
+    return
+        [&pool, p, o] { attention(pool, p, o.layout, o.q, o.k, o.v, o.logit_mult, o.head_scale, o.key_mask, o.out); };
 }
 
 }  // namespace cliprt::cpu

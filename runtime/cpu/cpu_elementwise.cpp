@@ -47,6 +47,12 @@ void unary(ThreadPool& pool, const float* x, float* y, int64_t n, Activation act
     });
 }
 
+void tanh(ThreadPool& pool, const float* x, float* y, int64_t n) {
+    pool.parallel_for(n, kElementwiseChunk, [&](int64_t begin, int64_t end, int) {
+        for (int64_t i = begin; i < end; ++i) y[i] = static_cast<float>(std::tanh(static_cast<double>(x[i])));
+    });
+}
+
 void binary(ThreadPool& pool, BinaryOp op, const float* a, const Shape& a_shape, const float* b, const Shape& b_shape,
             float* y) {
     const int rank = a_shape.rank();
@@ -103,6 +109,14 @@ Step record_unary(const NodeArgs& args) {
     const int64_t n = args.output.shape.numel();
     ThreadPool& pool = args.pool;
     return [&pool, p, x, y, n] { unary(pool, x, y, n, p.act, p.alpha, p.beta); };
+}
+
+Step record_tanh(const NodeArgs& args) {
+    const float* x = f32_data(args.inputs[0]);
+    float* y = f32_data(args.output);
+    const int64_t n = args.output.shape.numel();
+    ThreadPool& pool = args.pool;
+    return [&pool, x, y, n] { tanh(pool, x, y, n); };
 }
 
 Step record_binary(const NodeArgs& args) {

@@ -19,6 +19,8 @@ float activate(Activation act, float x);
 void activate_inplace(Activation act, float* x, int64_t n);
 // y = alpha * act(x) + beta.
 void unary(ThreadPool& pool, const float* x, float* y, int64_t n, Activation act, float alpha, float beta);
+// y = tanh(x), in double and rounded once.
+void tanh(ThreadPool& pool, const float* x, float* y, int64_t n);
 // y = a (op) b with b broadcast to a_shape (numpy rules: b's dims align with a's trailing dims).
 void binary(ThreadPool& pool, BinaryOp op, const float* a, const Shape& a_shape, const float* b, const Shape& b_shape,
             float* y);
@@ -58,9 +60,11 @@ struct AttentionLayout {
     int64_t v_batch_stride = 0, v_row_stride = 0;
 };
 // out [batch, q_len, heads * head_dim]. logit_mult (cosine) and head_scale (has_head_scale) are
-// per-head arrays, null when unused.
+// per-head arrays, key_mask [batch, kv_len] (has_key_mask: key j of batch b is seen where nonzero),
+// null when unused. A query that sees no key gives zeros.
 void attention(ThreadPool& pool, const AttentionParams& params, const AttentionLayout& layout, const float* q,
-               const float* k, const float* v, const float* logit_mult, const float* head_scale, float* out);
+               const float* k, const float* v, const float* logit_mult, const float* head_scale,
+               const int32_t* key_mask, float* out);
 
 // The operands of an Attention node as f32 pointers (from attention_view of cliprt/op_args.h), for
 // every CPU kernel.
@@ -71,6 +75,7 @@ struct AttentionOperands {
     const float* v = nullptr;
     const float* logit_mult = nullptr;  // cosine only
     const float* head_scale = nullptr;  // has_head_scale only
+    const int32_t* key_mask = nullptr;  // has_key_mask only: [batch, kv_len]
     float* out = nullptr;
 };
 AttentionOperands attention_operands(const cliprt::NodeArgs& args);
@@ -102,6 +107,10 @@ std::vector<int64_t> pool_positions(const TokenPoolParams& params, const int32_t
 // tokens [mean_start, len).
 void token_pool(const TokenPoolParams& params, const float* x, const std::vector<int64_t>& positions, int64_t batch,
                 int64_t len, int64_t width, float* y);
+// y [batch, width]: the mean (MaskedMean) or maximum (MaskedMax) of the tokens of x whose mask
+// [batch, len] entry is nonzero; zeros for a row without any.
+void masked_token_pool(PoolMode mode, const float* x, const int32_t* mask, int64_t batch, int64_t len, int64_t width,
+                       float* y);
 // NCHW average pooling without padding; planes = N * C.
 void avg_pool2d(ThreadPool& pool, const float* x, float* y, int64_t planes, int64_t in_h, int64_t in_w,
                 const AvgPool2dParams& p);

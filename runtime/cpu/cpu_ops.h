@@ -34,5 +34,6 @@ Step record_permute(const NodeArgs& args);
 Step record_token_pool(const NodeArgs& args);
 Step record_l2_normalize(const NodeArgs& args);
 Step record_softmax(const NodeArgs& args);
+Step record_tanh(const NodeArgs& args);
 
 }  // namespace cliprt::cpu

@@ -1,5 +1,6 @@
 // Pooling: token pooling [B, L, W] -> [B, W] (a chosen token or the mean) and NCHW average pooling.
 #include <algorithm>
+#include <limits>
 
 #include "cliprt/error.h"
 #include "cpu/cpu_kernels.h"
@@ -28,6 +29,8 @@ std::vector<int64_t> pool_positions(const TokenPoolParams& params, const int32_t
                 if (pos == len) pos = 0;
                 break;
             case PoolMode::Mean:
+            case PoolMode::MaskedMean:
+            case PoolMode::MaskedMax:
                 pos = 0;
                 break;  // unused
         }
@@ -49,6 +52,33 @@ void token_pool(const TokenPoolParams& params, const float* x, const std::vector
             double sum = 0.0;
             for (int64_t t = params.mean_start; t < len; ++t) sum += tokens[t * width + j];
             out[j] = static_cast<float>(sum / static_cast<double>(count));
+        }
+    }
+}
+
+void masked_token_pool(PoolMode mode, const float* x, const int32_t* mask, int64_t batch, int64_t len, int64_t width,
+                       float* y) {
+    for (int64_t b = 0; b < batch; ++b) {
+        const float* tokens = x + b * len * width;
+        const int32_t* keep = mask + b * len;
+        const int64_t count = len - std::count(keep, keep + len, 0);
+        float* out = y + b * width;
+        for (int64_t j = 0; j < width; ++j) {
+            if (count == 0) {
+                out[j] = 0.0f;
+            } else if (mode == PoolMode::MaskedMax) {
+                float best = -std::numeric_limits<float>::infinity();
+                for (int64_t t = 0; t < len; ++t) {
+                    if (keep[t] != 0) best = std::max(best, tokens[t * width + j]);
+                }
+                out[j] = best;
+            } else {
+                double sum = 0.0;
+                for (int64_t t = 0; t < len; ++t) {
+                    if (keep[t] != 0) sum += tokens[t * width + j];
+                }
+                out[j] = static_cast<float>(sum / static_cast<double>(count));
+            }
         }
     }
 }
@@ -83,6 +113,10 @@ Step record_token_pool(const NodeArgs& args) {
     float* y = f32_data(args.output);
     const std::string name = args.node.name;
     return [p = v.params, x, ids, batch = v.batch, len = v.len, width = v.width, y, name] {
+        if (p.mode == PoolMode::MaskedMean || p.mode == PoolMode::MaskedMax) {
+            masked_token_pool(p.mode, x, ids, batch, len, width, y);
+            return;
+        }
         const std::vector<int64_t> positions = pool_positions(p, ids, batch, len);
         for (int64_t pos : positions) {
             if (pos < 0 || pos >= len) fail("token_pool '", name, "': position ", pos, " outside [0, ", len, ")");

@@ -62,8 +62,33 @@ Step record_fast(const FastArgs& a) {
         case OpKind::Permute:
         case OpKind::TokenPool:
             return {};  // data movement: the reference kernels are as fast as needed
+        case OpKind::Tanh:
+            return {};  // only on pooled rows (BERT's pooler): the reference kernel is enough
     }
     return {};
+}
+
+WeightFormat weight_format(const Kernels& kernels, DType weights, bool amx) {
+    if (weights == DType::F32) return WeightFormat::F32;
+    if (kernels.isa != Isa::Avx512) return WeightFormat::Bf16;
+    if (amx && amx_usable() && kernels.gemm_bf16_amx != nullptr) return WeightFormat::Bf16Amx;
+    return cpu_has_avx512_bf16() ? WeightFormat::Bf16Pairs : WeightFormat::Bf16;
+}
+
+const char* weight_format_name(WeightFormat format) {
+    switch (format) {
+        case WeightFormat::F32:
+            return "f32";
+        case WeightFormat::Bf16Amx:
+            return "bf16 (AMX tiles)";
+        case WeightFormat::Bf16Pairs:
+            return "bf16 (AVX512_BF16 dot products)";
+        case WeightFormat::Bf16:
+            return "bf16 (converted to f32 on load)";
+        case WeightFormat::F32RowTiles:
+            break;
+    }
+    return "?";
 }
 
 }  // namespace
@@ -74,21 +99,11 @@ uint64_t buffer_id(const TensorArg& arg) {
     return buffer->id();
 }
 
-namespace {
-
-WeightFormat weight_format(const Kernels& kernels, DType weights, bool amx) {
-    if (weights == DType::F32) return WeightFormat::F32;
-    if (kernels.isa != Isa::Avx512) return WeightFormat::Bf16;
-    if (amx && amx_usable() && kernels.gemm_bf16_amx != nullptr) return WeightFormat::Bf16Amx;
-    return cpu_has_avx512_bf16() ? WeightFormat::Bf16Pairs : WeightFormat::Bf16;
-}
-
-}  // namespace
-
 FastCpuBackend::FastCpuBackend(int threads, Isa isa, DType weights, bool amx)
     : cpu::CpuBackend(threads),
       kernels_(kernels_for(isa)),
       weights_(weights),
+      amx_(amx),
       format_(weight_format(kernels_, weights, amx)),
       packs_(std::make_shared<PackCache>()) {}
 
@@ -96,11 +111,9 @@ DeviceInfo FastCpuBackend::device_info() const {
     DeviceInfo info = cpu::CpuBackend::device_info();
     info.backend = "cpu";
     info.details.emplace_back("isa", isa_name(kernels_.isa));
-    const char* format = format_ == WeightFormat::F32         ? "f32"
-                         : format_ == WeightFormat::Bf16Amx   ? "bf16 (AMX tiles)"
-                         : format_ == WeightFormat::Bf16Pairs ? "bf16 (AVX512_BF16 dot products)"
-                                                              : "bf16 (converted to f32 on load)";
-    info.details.emplace_back("weights", format);
+    info.details.emplace_back("weights", weight_format_name(format_));
+    // What --dtype bf16 would run on this processor.
+    info.details.emplace_back("bf16", weight_format_name(weight_format(kernels_, DType::BF16, amx_)));
     return info;
 }
 

@@ -32,6 +32,7 @@ protected:
 private:
     const Kernels& kernels_;
     DType weights_;
+    bool amx_;
     WeightFormat format_;
     std::shared_ptr<PackCache> packs_;
 };

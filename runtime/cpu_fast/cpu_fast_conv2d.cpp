@@ -1,7 +1,7 @@
 // Conv2d as GEMM per image: out[o, pixel] = W[o, :] . patch(pixel) + b[o] (+ residual, act), NCHW.
-// The weights (the left operand) are packed into row tiles once; the patches of every image are
-// gathered (im2col) straight into contiguous column panels, then the GEMM runs over tasks of
-// (image, panel block, row block) so small late-stage images still fill every thread at batch > 1.
+// The weights (the left operand) are packed into row tiles once; the GEMM runs over tasks of
+// (image, panel block, row block) so small late-stage images still fill every thread at batch > 1,
+// each task gathering (im2col) the patches of one column panel at a time right before its GEMM.
 // A patchify convolution (ViT's patch embedding) runs as a Linear over the gathered patches.
 #include <memory>
 #include <vector>
@@ -170,15 +170,8 @@ Step record_conv2d(const FastArgs& a) {
         const int64_t in_image = p.s.in_channels * p.s.in_h * p.s.in_w;
         const int64_t out_image = p.s.out_channels * p.pixels;
         const int64_t panel_floats = p.patch * p.nr;
-        // The caller's scratch: steps of one program run one after another on its thread.
-        thread_local std::vector<float> cols;
-        cols.resize(static_cast<size_t>(p.s.batch * p.panels * panel_floats));
-        float* cols_data = cols.data();
-        pool.parallel_for(p.s.batch * p.panels, 1, [&](int64_t begin, int64_t end, int) {
-            for (int64_t i = begin; i < end; ++i)
-                gather_panel(x + i / p.panels * in_image, p, i % p.panels, cols_data + i * panel_floats);
-        });
-        // Tasks: image x panel block x row block, about four per thread.
+        // Tasks: image x panel block x row block, about four per thread; panels are split first
+        // (a row split gathers the same panel in each of its tasks).
         const int64_t want = pool.threads() == 1 ? 1 : 4 * pool.threads();
         const int64_t row_tiles = (p.s.out_channels + kernels.gemm_mr - 1) / kernels.gemm_mr;
         const int64_t panel_chunks = std::clamp<int64_t>((want + p.s.batch - 1) / p.s.batch, 1, p.panels);
@@ -190,11 +183,19 @@ Step record_conv2d(const FastArgs& a) {
             const int64_t p0 = task / row_chunks % panel_chunks * panel_chunk;
             const int64_t m0 = task % row_chunks * row_chunk;
             if (p0 >= p.panels || m0 >= p.s.out_channels) return;
-            GemmEpilogue e = ep;
-            if (residual != nullptr) e.residual = residual + img * out_image;
-            const GemmB b{cols_data + img * p.panels * panel_floats, panel_floats, p.nr};
-            kernels.gemm_packed_a(m0, std::min(p.s.out_channels, m0 + row_chunk), p0, std::min(p.panels, p0 + panel_chunk),
-                                  p.pixels, p.patch, packed->f32.data(), b, y + img * out_image, p.pixels, e);
+            const int64_t m1 = std::min(p.s.out_channels, m0 + row_chunk);
+            // Each panel is gathered right before its GEMM, so it is still in L2 when read.
+            thread_local std::vector<float> panel;
+            panel.resize(static_cast<size_t>(panel_floats));
+            for (int64_t pn = p0; pn < std::min(p.panels, p0 + panel_chunk); ++pn) {
+                gather_panel(x + img * in_image, p, pn, panel.data());
+                const int64_t col0 = pn * p.nr;
+                GemmEpilogue e = ep;
+                if (residual != nullptr) e.residual = residual + img * out_image + col0;
+                const GemmB b{panel.data(), panel_floats, p.nr};
+                kernels.gemm_packed_a(m0, m1, 0, 1, p.pixels - col0, p.patch, packed->f32.data(), b,
+                                      y + img * out_image + col0, p.pixels, e);
+            }
         });
     };
 }

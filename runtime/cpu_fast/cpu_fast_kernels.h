@@ -58,11 +58,9 @@ struct Kernels {
     int gemm_mr = 1;  // rows of C per register block
     int gemm_nr = 1;  // columns of C per register block (= per B panel)
 
-    // C[m0:m1, panels p0:p1] = epilogue(A @ B) over rows [m0, m1) and panels [p0, p1); n is the
-    // total column count (the last panel may be partial). A rows have stride lda, C rows ldc.
-    void (*gemm)(int64_t m0, int64_t m1, int64_t p0, int64_t p1, int64_t n, int64_t k, const float* a, int64_t lda,
-                 const GemmB& b, float* c, int64_t ldc, const GemmEpilogue& ep) = nullptr;
-    // The same with A already packed by pack_a (rows of the whole matrix; m0 a multiple of gemm_mr).
+    // C[m0:m1, panels p0:p1] = epilogue(A @ B) over rows [m0, m1) and panels [p0, p1), A packed by
+    // pack_a (rows of the whole matrix; m0 a multiple of gemm_mr); n is the total column count (the
+    // last panel may be partial), C rows have stride ldc.
     void (*gemm_packed_a)(int64_t m0, int64_t m1, int64_t p0, int64_t p1, int64_t n, int64_t k, const float* a_packed,
                           const GemmB& b, float* c, int64_t ldc, const GemmEpilogue& ep) = nullptr;
     // Rows [r0, r1) of A [rows, k] (row stride lda; r0 a multiple of gemm_mr) into gemm_mr-row

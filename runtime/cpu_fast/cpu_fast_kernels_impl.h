@@ -120,13 +120,6 @@ inline void with_activation(Activation act, F&& f) {
 
 // ---- GEMM ----
 
-// Thread-local packing space for A blocks (grows, never shrinks).
-inline float* a_scratch(size_t floats) {
-    thread_local std::vector<float> buffer;
-    if (buffer.size() < floats) buffer.resize(floats);
-    return buffer.data();
-}
-
 // Packs rows [r0, r0 + rows) of A (k columns) into kMr-row tiles, each stored k-major: tile t
 // element (kk, i) at out[t * k * kMr + kk * kMr + i]. Rows past the end of A are zero.
 inline void pack_a(const float* a, int64_t lda, int64_t r0, int64_t rows, int64_t k, float* out) {
@@ -325,12 +318,6 @@ inline void pack_a_pairs(const float* a, int64_t lda, int64_t r0, int64_t rows, 
 }
 #endif
 
-// Rows of A per packed block: the block (mc x k floats) should stay in L2 while the B panels pass.
-inline int64_t rows_per_block(int64_t k) {
-    const int64_t target = (256 * 1024) / (4 * std::max<int64_t>(k, 1));
-    return std::max<int64_t>(kMr, target / kMr * kMr);
-}
-
 template <typename Block>
 inline void dispatch_rows(int rows, Block&& block) {
     switch (rows) {
@@ -355,29 +342,6 @@ inline void dispatch_rows(int rows, Block&& block) {
 #undef CLIPRT_ROWS_CASE
         default:
             break;
-    }
-}
-
-void gemm_f32(int64_t m0, int64_t m1, int64_t p0, int64_t p1, int64_t n, int64_t k, const float* a, int64_t lda,
-              const GemmB& b, float* c, int64_t ldc, const GemmEpilogue& ep) {
-    const int64_t mc = rows_per_block(k);
-    for (int64_t mb = m0; mb < m1; mb += mc) {
-        const int64_t rows = std::min(mc, m1 - mb);
-        const int64_t tiles = (rows + kMr - 1) / kMr;
-        float* ap = a_scratch(static_cast<size_t>(tiles * kMr * k));
-        pack_a(a, lda, mb, rows, k, ap);
-        for (int64_t p = p0; p < p1; ++p) {
-            const float* panel = b.data + p * b.panel_stride;
-            const int cols = static_cast<int>(std::min<int64_t>(kNr, n - p * kNr));
-            for (int64_t t = 0; t < tiles; ++t) {
-                const int64_t row0 = mb + t * kMr;
-                const int r = static_cast<int>(std::min<int64_t>(kMr, m1 - row0));
-                float* ct = c + row0 * ldc + p * kNr;
-                dispatch_rows(r, [&]<int R>() {
-                    gemm_block<R>(k, ap + t * kMr * k, panel, b.ldb, cols, ct, ldc, ep, row0, p * kNr, true, true);
-                });
-            }
-        }
     }
 }
 
@@ -607,7 +571,6 @@ inline Kernels make_kernels(Isa isa) {
     k.isa = isa;
     k.gemm_mr = kMr;
     k.gemm_nr = kNr;
-    k.gemm = gemm_f32;
     k.gemm_packed_a = gemm_f32_packed_a;
     k.pack_a = pack_a_rows;
     k.gemm_bf16_packed_a = gemm_bf16_packed_a;

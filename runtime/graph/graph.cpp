@@ -34,6 +34,8 @@ const char* op_name(OpKind op) {
         case OpKind::TokenPool: return "token_pool";
         case OpKind::L2Normalize: return "l2_normalize";
         case OpKind::Softmax: return "softmax";
+        case OpKind::Tanh:
+            return "tanh";
     }
     return "?";
 }
@@ -182,7 +184,8 @@ ValueId Graph::layer_norm(ValueId x, ValueId gamma, ValueId beta, float eps, con
 ValueId Graph::attention(const std::vector<ValueId>& inputs, const AttentionParams& params, const std::string& name) {
     for (ValueId id : inputs) check_id(id, "attention input");
     const size_t n_main = params.packed_qkv ? 1 : 3;
-    const size_t expected = n_main + (params.cosine ? 1 : 0) + (params.has_head_scale ? 1 : 0);
+    const size_t n_per_head = (params.cosine ? 1 : 0) + (params.has_head_scale ? 1 : 0);
+    const size_t expected = n_main + n_per_head + (params.has_key_mask ? 1 : 0);
     if (inputs.size() != expected)
         fail("attention ", name, ": expected ", expected, " inputs, got ", inputs.size());
     if (params.heads < 1) fail("attention ", name, ": heads must be >= 1");
@@ -204,9 +207,16 @@ ValueId Graph::attention(const std::vector<ValueId>& inputs, const AttentionPara
         if (params.causal && q[1] != k[1]) fail("attention ", name, ": causal mask needs Lq == Lk");
     }
     if (width % params.heads != 0) fail("attention ", name, ": width ", width, " not divisible by ", params.heads, " heads");
-    for (size_t i = n_main; i < inputs.size(); ++i) {
+    for (size_t i = n_main; i < n_main + n_per_head; ++i) {
         if (shape(inputs[i]) != Shape{params.heads})
             fail("attention ", name, ": per-head input ", shape(inputs[i]), " is not [", params.heads, "]");
+    }
+    if (params.has_key_mask) {
+        const ValueId mask = inputs.back();
+        const int64_t kv_len = params.packed_qkv ? out[1] : shape(inputs[1])[1];
+        if (shape(mask) != Shape{out[0], kv_len} || value(mask).dtype != DType::I32)
+            fail("attention ", name, ": key mask ", shape(mask), " ", dtype_name(value(mask).dtype), " is not i32 [",
+                 out[0], ", ", kv_len, "]");
     }
     return add_node(OpKind::Attention, inputs, params, out, DType::F32, name);
 }
@@ -289,10 +299,10 @@ ValueId Graph::token_pool(ValueId x, ValueId ids, const TokenPoolParams& params,
     const Shape& xs = shape(x);
     if (xs.rank() != 3) fail("token_pool ", name, ": input ", xs, " is not [B, L, W]");
     std::vector<ValueId> inputs{x};
-    if (params.mode == PoolMode::Argmax || params.mode == PoolMode::Eos) {
+    if (token_pool_takes_ids(params.mode)) {
         check_id(ids, "token_pool ids");
         if (shape(ids) != Shape{xs[0], xs[1]} || value(ids).dtype != DType::I32)
-            fail("token_pool ", name, ": ids ", shape(ids), " do not match tokens ", xs);
+            fail("token_pool ", name, ": ids (or mask) ", shape(ids), " do not match tokens ", xs);
         inputs.push_back(ids);
     }
     if (params.mode == PoolMode::Mean && (params.mean_start < 0 || params.mean_start >= xs[1]))
@@ -308,6 +318,11 @@ ValueId Graph::l2_normalize(ValueId x, const std::string& name) {
 ValueId Graph::softmax(ValueId x, const std::string& name) {
     check_id(x, "softmax input");
     return add_node(OpKind::Softmax, {x}, NoParams{}, shape(x), DType::F32, name);
+}
+
+ValueId Graph::tanh(ValueId x, const std::string& name) {
+    check_id(x, "tanh input");
+    return add_node(OpKind::Tanh, {x}, NoParams{}, shape(x), DType::F32, name);
 }
 
 }  // namespace cliprt

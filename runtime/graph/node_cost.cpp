@@ -52,10 +52,12 @@ NodeCost node_cost(const Graph& graph, const Node& node, DType float_storage) {
         case OpKind::Binary:
         case OpKind::Softmax:
         case OpKind::L2Normalize:
+        case OpKind::Tanh:
             cost.flops = graph.shape(node.inputs[0]).numel();
             break;
         case OpKind::TokenPool: {
-            if (node.get<TokenPoolParams>().mode == PoolMode::Mean) {
+            const PoolMode mode = node.get<TokenPoolParams>().mode;
+            if (mode == PoolMode::Mean || mode == PoolMode::MaskedMean || mode == PoolMode::MaskedMax) {
                 cost.flops = graph.shape(node.inputs[0]).numel();
             } else {
                 // A gather of one row per batch item: the rows read, the ids, the rows written.

@@ -46,9 +46,19 @@ Conv2dView conv2d_view(const NodeArgs& args) {
 AttentionView attention_view(const NodeArgs& args) {
     const AttentionParams p = args.node.get<AttentionParams>();
     const int64_t width = args.output.shape[2];
-    AttentionView view{
-        p,    {}, {}, {}, nullptr, nullptr, args.output.shape[0], args.output.shape[1], 0, p.heads, width / p.heads,
-        width};
+    AttentionView view{p,
+                       {},
+                       {},
+                       {},
+                       nullptr,
+                       nullptr,
+                       nullptr,
+                       args.output.shape[0],
+                       args.output.shape[1],
+                       0,
+                       p.heads,
+                       width / p.heads,
+                       width};
     size_t next = 0;
     if (p.packed_qkv) {
         const TensorArg* qkv = &args.inputs[next++];
@@ -70,6 +80,7 @@ AttentionView attention_view(const NodeArgs& args) {
     }
     view.logit_mult = optional_input(args, p.cosine, next);
     view.head_scale = optional_input(args, p.has_head_scale, next);
+    view.key_mask = optional_input(args, p.has_key_mask, next);
     return view;
 }
 
@@ -84,9 +95,8 @@ RowsView rows_view(const NodeArgs& args) {
 
 TokenPoolView token_pool_view(const NodeArgs& args) {
     const TokenPoolParams p = args.node.get<TokenPoolParams>();
-    const bool has_ids = p.mode == PoolMode::Argmax || p.mode == PoolMode::Eos;
     size_t next = 1;
-    const TensorArg* ids = optional_input(args, has_ids, next);
+    const TensorArg* ids = optional_input(args, token_pool_takes_ids(p.mode), next);
     const Shape& xs = args.inputs[0].shape;
     return {p, args.inputs[0], ids, xs[0], xs[1], xs[2]};
 }

@@ -25,16 +25,26 @@ void record_attention(Recording& r, const NodeArgs& a) {
     const TensorArg* q = view.q.arg;
     const TensorArg* k = view.k.arg;
     const TensorArg* v = view.v.arg;
-    const shader::AttentionPush push{
-        push_u32(view.q_len),          push_u32(view.kv_len),       push_u32(view.width),
-        push_u32(view.q.batch_stride), push_u32(view.q.row_stride), push_u32(view.q.offset),
-        push_u32(view.k.batch_stride), push_u32(view.k.row_stride), push_u32(view.k.offset),
-        push_u32(view.v.batch_stride), push_u32(view.v.row_stride), push_u32(view.v.offset),
-        p.scale,
-        (p.causal ? shader::ATTENTION_CAUSAL : 0u) | (p.cosine ? shader::ATTENTION_COSINE : 0u) |
-            (p.has_head_scale ? shader::ATTENTION_HEAD_SCALE : 0u)};
+    const shader::AttentionPush push{push_u32(view.q_len),
+                                     push_u32(view.kv_len),
+                                     push_u32(view.width),
+                                     push_u32(view.q.batch_stride),
+                                     push_u32(view.q.row_stride),
+                                     push_u32(view.q.offset),
+                                     push_u32(view.k.batch_stride),
+                                     push_u32(view.k.row_stride),
+                                     push_u32(view.k.offset),
+                                     push_u32(view.v.batch_stride),
+                                     push_u32(view.v.row_stride),
+                                     push_u32(view.v.offset),
+                                     p.scale,
+                                     (p.causal ? shader::ATTENTION_CAUSAL : 0u) |
+                                         (p.cosine ? shader::ATTENTION_COSINE : 0u) |
+                                         (p.has_head_scale ? shader::ATTENTION_HEAD_SCALE : 0u) |
+                                         (p.has_key_mask ? shader::ATTENTION_KEY_MASK : 0u)};
     const TensorArg& logit_mult = view.logit_mult ? *view.logit_mult : *q;  // unused bindings get q
     const TensorArg& head_scale = view.head_scale ? *view.head_scale : *q;
+    const TensorArg& key_mask = view.key_mask ? *view.key_mask : *q;
 
     const KernelVariants& kv = r.variants();
     uint32_t key_tile = kv.attention_key_tile;
@@ -52,8 +62,10 @@ void record_attention(Recording& r, const NodeArgs& a) {
     const Grid grid{static_cast<uint32_t>(ceil_div(static_cast<uint64_t>(view.q_len), queries)), static_cast<uint32_t>(view.heads),
                     static_cast<uint32_t>(view.batch)};
     auto input = [&](const TensorArg& t) { return texel ? r.texel(t, vec4) : r.read(t); };
-    r.dispatch(a, {Recording::shader(ShaderId::attention, a.output.dtype, texel), std::move(spec)},
-               {input(*q), input(*k), input(*v), r.read(logit_mult), r.read(head_scale), r.write(a.output)}, push, grid);
+    r.dispatch(
+        a, {Recording::shader(ShaderId::attention, a.output.dtype, texel), std::move(spec)},
+        {input(*q), input(*k), input(*v), r.read(logit_mult), r.read(head_scale), r.write(a.output), r.read(key_mask)},
+        push, grid);
 }
 
 }  // namespace cliprt::vk

@@ -91,6 +91,9 @@ public:
                 case OpKind::TokenPool: vk::record_token_pool(recording, a); break;
                 case OpKind::L2Normalize: vk::record_l2_normalize(recording, a); break;
                 case OpKind::Softmax: vk::record_softmax(recording, a); break;
+                case OpKind::Tanh:
+                    vk::record_tanh(recording, a);
+                    break;
                 case OpKind::Reshape: break;
             }
         }

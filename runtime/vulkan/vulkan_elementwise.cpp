@@ -1,4 +1,4 @@
-// Unary (alpha * act(x) + beta) and binary (add, mul with numpy broadcast of b) ops.
+// Unary (alpha * act(x) + beta), tanh and binary (add, mul with numpy broadcast of b) ops.
 #include "cliprt/error.h"
 #include "vulkan/vulkan_ops.h"
 #include "vulkan/vulkan_strides.h"
@@ -11,6 +11,14 @@ void record_unary(Recording& r, const NodeArgs& a) {
     const int64_t n = a.output.shape.numel();
     const shader::UnaryPush push{push_u32(n), p.alpha, p.beta};
     r.dispatch(a, {Recording::shader(ShaderId::unary, a.output.dtype), {wg, 1, 1, static_cast<uint32_t>(p.act)}},
+               {r.read(a.inputs[0]), r.write(a.output)}, push, r.line_for(n, wg));
+}
+
+void record_tanh(Recording& r, const NodeArgs& a) {
+    const uint32_t wg = r.variants().elementwise_wg;
+    const int64_t n = a.output.shape.numel();
+    const shader::TanhPush push{push_u32(n)};
+    r.dispatch(a, {Recording::shader(ShaderId::tanh, a.output.dtype), {wg, 1, 1}},
                {r.read(a.inputs[0]), r.write(a.output)}, push, r.line_for(n, wg));
 }
 

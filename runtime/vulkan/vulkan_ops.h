@@ -22,6 +22,7 @@ void record_permute(Recording& r, const NodeArgs& a);
 void record_token_pool(Recording& r, const NodeArgs& a);
 void record_l2_normalize(Recording& r, const NodeArgs& a);
 void record_softmax(Recording& r, const NodeArgs& a);
+void record_tanh(Recording& r, const NodeArgs& a);
 
 // Op-specific limits of the shaders (empty when the node is fine).
 std::optional<std::string> attention_unsupported(const Graph& graph, const Node& node);

@@ -28,6 +28,9 @@ Tensor WeightSource::get(const std::string& name, const Shape& expected) {
     if (tensor.shape() != expected)
         fail("tensor '", name, "' in ", describe(), " has shape ", tensor.shape(), ", expected ", expected);
     if (tensor.dtype() == DType::F32) return tensor;
+    if (tensor.dtype() != DType::F16 && tensor.dtype() != DType::BF16)
+        fail("tensor '", name, "' in ", describe(), " is ", dtype_name(tensor.dtype()),
+             ": weights must be F32, F16 or BF16");
     return tensor.to_f32();
 }
 

@@ -21,6 +21,7 @@ struct EmbedderOptions {
     std::string dtype = "f32";     // f32 | f16 (GPU backends)
     int device = -1;
     int batch = 8;                 // largest batch per forward
+    int threads = 0;               // CPU backends' threads; 0 = every core
     // Whose image preprocessing and text tokenization rules to follow: "open_clip" or
     // "transformers"; empty: the model's own library (transformers for an HF CLIPModel directory).
     std::string preprocess;

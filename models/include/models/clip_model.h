@@ -19,8 +19,13 @@ public:
     const ClipConfig& config() const { return config_; }
     // image [batch, 3, S, S] f32 -> features [batch, embed_dim]
     std::shared_ptr<const Graph> image_graph(int batch, bool normalize);
-    // ids [batch, context_length] i32 -> features [batch, embed_dim]
-    std::shared_ptr<const Graph> text_graph(int batch, bool normalize);
+    // ids [batch, length] i32 -> features [batch, embed_dim]; length 0 is the context length. A
+    // Hugging Face encoder tower takes a second input, the attention mask [batch, length] (i32), and
+    // any length up to the context length (its padding is masked).
+    std::shared_ptr<const Graph> text_graph(int batch, bool normalize, int length = 0);
+    // The attention mask of a Hugging Face encoder tower: ids [N, L] != the encoder's pad_token_id,
+    // as open_clip's HFTextEncoder makes it.
+    Tensor attention_mask(const Tensor& ids) const;
     // image features [images, E], text features [texts, E] -> exp(logit_scale) * cos + logit_bias, as
     // open_clip's get_logits.
     std::shared_ptr<const Graph> logits_graph(int images, int texts);
@@ -43,6 +48,7 @@ public:
     ClipSession(std::shared_ptr<ClipModel> model, Backend& backend);
 
     Tensor encode_image(const Tensor& images, bool normalize);
+    // ids [N, L]: L is the context length, or for a Hugging Face encoder tower any length up to it.
     Tensor encode_text(const Tensor& ids, bool normalize);
     Tensor logits(const Tensor& image_features, const Tensor& text_features);
 
@@ -59,7 +65,15 @@ private:
     std::shared_ptr<ClipModel> model_;
     Backend& backend_;
     WeightCache weights_;
-    std::map<std::tuple<Kind, int, int>, std::unique_ptr<CompiledGraph>> compiled_;
+    struct Compiled {
+        std::unique_ptr<CompiledGraph> graph;
+        uint64_t last_use = 0;
+    };
+    // Hugging Face text graphs are compiled per sequence length: at most this many graphs (and
+    // their activation memory) are kept, the least recently used dropped first.
+    static constexpr size_t kMaxCompiled = 8;
+    std::map<std::tuple<Kind, int, int>, Compiled> compiled_;
+    uint64_t uses_ = 0;
     const CompiledGraph* last_ = nullptr;
 };
 

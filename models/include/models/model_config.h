@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cliprt/graph.h"
+#include "models/hf_encoder_config.h"
 
 namespace cliprt {
 
@@ -72,6 +73,15 @@ struct TextConfig {
     std::string tokenizer_mode;        // open_clip HFTokenizer mode ('clips'), empty for the standard one
     std::string tokenizer_kwargs;      // JSON of text_cfg.tokenizer_kwargs, empty when absent
     BlockConfig block;
+
+    // A Hugging Face encoder tower (open_clip's HFTextEncoder, or a transformers /
+    // sentence-transformers directory) instead of open_clip's TextTransformer when set.
+    std::optional<HfEncoderConfig> hf;
+    std::string hf_model_name;
+    std::string hf_pooler = "mean_pooler";  // mean_pooler, max_pooler, cls_pooler, cls_last_hidden_state_pooler
+    std::string hf_proj = "mlp";            // linear, mlp, none (open_clip: hf_proj_type null, width == embed_dim)
+    std::string hf_weights_prefix = "transformer.";  // after the tower prefix: open_clip's; "" for a directory
+    bool normalize_output = false;                   // sentence-transformers' Normalize module
 };
 
 struct ClipConfig {
@@ -81,6 +91,7 @@ struct ClipConfig {
     bool custom_text = false;  // CustomTextCLIP: text weights under "text."
     bool nonscalar_logit_scale = false;
     bool has_logit_bias = false;
+    bool has_vision = true;  // false: a text encoder alone (transformers / sentence-transformers directory)
     VisionConfig vision;
     TextConfig text;
 };

@@ -21,5 +21,14 @@ ValueId modified_resnet(Graph& graph, ModelWeights& weights, const std::string& 
 // ids [B, context_length] (i32) -> features [B, embed_dim] (or [B, width] without projection).
 ValueId text_transformer(Graph& graph, ModelWeights& weights, const std::string& prefix, ValueId ids,
                          const TextConfig& config, int embed_dim);
+// A Hugging Face BERT / RoBERTa / XLM-R encoder (transformers' weight names after `prefix`):
+// ids and attention mask [B, L] (i32) -> last hidden state [B, L, hidden_size].
+ValueId hf_encoder(Graph& graph, ModelWeights& weights, const std::string& prefix, ValueId ids, ValueId mask,
+                   const HfEncoderConfig& config);
+// open_clip's HFTextEncoder: the encoder (under prefix + hf_weights_prefix), its pooler and the
+// projection (prefix + "proj"), and sentence-transformers' Normalize when the config asks ->
+// [B, embed_dim] ([B, hidden_size] without projection).
+ValueId hf_text_tower(Graph& graph, ModelWeights& weights, const std::string& prefix, ValueId ids, ValueId mask,
+                      const TextConfig& config, int embed_dim);
 
 }  // namespace cliprt

@@ -47,11 +47,19 @@ enum class OpKind : uint8_t {
     TokenPool,    // [B, L, W] -> [B, W]
     L2Normalize,  // over the last dimension, x / max(|x|, 1e-12)
     Softmax,      // over the last dimension
+    Tanh,         // y = tanh(x) elementwise (BERT's pooler)
 };
 const char* op_name(OpKind op);
 
 enum class BinaryOp : uint8_t { Add, Mul };
-enum class PoolMode : uint8_t { First, Last, Argmax, Eos, Mean };
+// MaskedMean and MaskedMax pool the tokens whose mask entry is nonzero (Hugging Face attention
+// masks); a row with no such token gives zeros.
+enum class PoolMode : uint8_t { First, Last, Argmax, Eos, Mean, MaskedMean, MaskedMax };
+// Whether token_pool takes a second input [B, L] (i32): ids for Argmax and Eos, the mask for the masked modes.
+inline bool token_pool_takes_ids(PoolMode mode) {
+    return mode == PoolMode::Argmax || mode == PoolMode::Eos || mode == PoolMode::MaskedMean ||
+           mode == PoolMode::MaskedMax;
+}
 
 struct LinearParams {
     Activation act = Activation::None;
@@ -72,13 +80,16 @@ struct LayerNormParams {
 };
 // Inputs: packed qkv [B, L, 3*H*D], or q [Bq, Lq, H*D] (Bq = B or 1), k and v [B, Lk, H*D];
 // then, if cosine, per-head logit multipliers [H] (already clamped and exp'd); then, if
-// has_head_scale, per-head output scales [H]. Output [B, Lq, H*D].
+// has_head_scale, per-head output scales [H]; then, if has_key_mask, the key mask [B, Lk] (i32,
+// nonzero: the key is seen; Hugging Face's attention_mask). Output [B, Lq, H*D]; a query that sees
+// no key at all gives zeros.
 struct AttentionParams {
     int heads = 1;
     bool packed_qkv = false;
     bool causal = false;  // query i sees keys 0..i (requires Lq == Lk)
     bool cosine = false;  // q and k l2-normalized per head, scores * logit multiplier
     bool has_head_scale = false;
+    bool has_key_mask = false;
     float scale = 1.0f;  // score multiplier when not cosine, usually 1/sqrt(D)
 };
 struct UnaryParams {
@@ -95,7 +106,8 @@ struct ConcatParams {
 struct PermuteParams {
     std::vector<int> perm;  // output axis i is input axis perm[i]
 };
-// Inputs: x [B, L, W], plus ids [B, L] for Argmax and Eos.
+// Inputs: x [B, L, W], plus ids [B, L] (i32) for Argmax and Eos, or the mask [B, L] (i32) for
+// MaskedMean and MaskedMax.
 struct TokenPoolParams {
     PoolMode mode = PoolMode::First;
     int eos_id = 49407;  // Eos: first position whose id equals this (position 0 if none, as torch argmax)
@@ -145,6 +157,7 @@ public:
     ValueId token_pool(ValueId x, ValueId ids, const TokenPoolParams& params, const std::string& name = "");
     ValueId l2_normalize(ValueId x, const std::string& name = "");
     ValueId softmax(ValueId x, const std::string& name = "");
+    ValueId tanh(ValueId x, const std::string& name = "");
 
     const Value& value(ValueId id) const { return values_.at(static_cast<size_t>(id)); }
     const std::vector<Value>& values() const { return values_; }

@@ -63,6 +63,7 @@ struct AttentionView {
     AttentionOperand q, k, v;
     const TensorArg* logit_mult;  // [heads] score multipliers, cosine only; null otherwise
     const TensorArg* head_scale;  // [heads] output scales, has_head_scale only; null otherwise
+    const TensorArg* key_mask;    // [batch, kv_len] i32, nonzero: key seen; has_key_mask only; null otherwise
     int64_t batch, q_len, kv_len, heads, head_dim, width;
 };
 AttentionView attention_view(const NodeArgs& args);
@@ -76,11 +77,12 @@ struct RowsView {
 };
 RowsView rows_view(const NodeArgs& args);
 
-// TokenPool: y [B, W] from x [B, L, W] and, for Argmax and Eos, ids [B, L].
+// TokenPool: y [B, W] from x [B, L, W] and, for Argmax and Eos, ids [B, L] (the mask [B, L] for
+// MaskedMean and MaskedMax).
 struct TokenPoolView {
     TokenPoolParams params;
     const TensorArg& x;
-    const TensorArg* ids;  // null for First, Last, Mean
+    const TensorArg* ids;  // ids or mask; null for First, Last, Mean
     int64_t batch, len, width;
 };
 TokenPoolView token_pool_view(const NodeArgs& args);

@@ -37,6 +37,7 @@ public:
     int32_t pad_id() const override { return pad_id_; }
     int32_t vocab_size() const override { return tokenizer_->vocab_size(); }
     const HfTokenizer& tokenizer() const { return *tokenizer_; }
+    bool pads_left() const { return pad_left_; }
 
     HfTextTokenizer(std::shared_ptr<const HfTokenizer> tokenizer, HfTextTokenizerOptions options, int32_t pad_id,
                     int32_t sep_id, bool pad_left, std::string source);
