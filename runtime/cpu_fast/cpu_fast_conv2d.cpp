@@ -132,35 +132,32 @@ Step record_patchify(const FastArgs& a, const ConvPlan& p, const float* x, const
 }  // namespace
 
 Step record_conv2d(const FastArgs& a) {
-    const Conv2dParams params = a.node.get<Conv2dParams>();
     if (!is_constant(a.graph, a.node.inputs[1])) return {};
-    const Shape& xs = a.inputs[0].shape;
-    const Shape& ws = a.inputs[1].shape;
+    const Conv2dView v = conv2d_view(a);
     ConvPlan p;
-    p.s.batch = xs[0];
-    p.s.in_channels = xs[1];
-    p.s.in_h = xs[2];
-    p.s.in_w = xs[3];
-    p.s.out_channels = ws[0];
-    p.s.kernel_h = ws[2];
-    p.s.kernel_w = ws[3];
-    p.s.stride_h = params.stride_h;
-    p.s.stride_w = params.stride_w;
-    p.s.pad_h = params.pad_h;
-    p.s.pad_w = params.pad_w;
+    p.s.batch = v.batch;
+    p.s.in_channels = v.in_channels;
+    p.s.in_h = v.in_h;
+    p.s.in_w = v.in_w;
+    p.s.out_channels = v.out_channels;
+    p.s.kernel_h = v.kernel_h;
+    p.s.kernel_w = v.kernel_w;
+    p.s.stride_h = v.params.stride_h;
+    p.s.stride_w = v.params.stride_w;
+    p.s.pad_h = v.params.pad_h;
+    p.s.pad_w = v.params.pad_w;
     p.nr = a.kernels.gemm_nr;
-    p.pixels = p.s.out_h() * p.s.out_w();
-    p.patch = p.s.in_channels * p.s.kernel_h * p.s.kernel_w;
+    p.pixels = v.out_h * v.out_w;
+    p.patch = v.in_channels * v.kernel_h * v.kernel_w;
     p.panels = (p.pixels + p.nr - 1) / p.nr;
 
-    const float* x = cpu::f32_data(a.inputs[0]);
-    const float* w = cpu::f32_data(a.inputs[1]);
-    size_t next = 2;
+    const float* x = cpu::f32_data(v.x);
+    const float* w = cpu::f32_data(v.w);
     GemmEpilogue ep;
-    ep.act = params.act;
+    ep.act = v.params.act;
     ep.bias_per_row = true;
-    if (params.has_bias) ep.bias = cpu::f32_data(a.inputs[next++]);
-    const float* residual = params.has_residual ? cpu::f32_data(a.inputs[next++]) : nullptr;
+    if (v.bias != nullptr) ep.bias = cpu::f32_data(*v.bias);
+    const float* residual = v.residual != nullptr ? cpu::f32_data(*v.residual) : nullptr;
     ep.ldr = p.pixels;
     float* y = cpu::f32_data(a.output);
     if (is_patchify(p.s) && residual == nullptr) return record_patchify(a, p, x, w, y, ep);

@@ -11,26 +11,21 @@ bool is_constant(const Graph& graph, ValueId id) {
 }
 
 Step record_linear(const FastArgs& a) {
-    const LinearParams p = a.node.get<LinearParams>();
     if (!is_constant(a.graph, a.node.inputs[1])) return {};  // weights computed by the graph: not packed
-    const Shape& w_shape = a.inputs[1].shape;
-    const int64_t n = w_shape[0];
-    const int64_t k = w_shape[1];
-    const int64_t m = row_count(a.inputs[0].shape);
-    const float* x = cpu::f32_data(a.inputs[0]);
-    const float* w = cpu::f32_data(a.inputs[1]);
-    size_t next = 2;
+    const LinearView v = linear_view(a);
+    const float* x = cpu::f32_data(v.x);
+    const float* w = cpu::f32_data(v.w);
     GemmEpilogue ep;
-    ep.act = p.act;
-    if (p.has_bias) ep.bias = cpu::f32_data(a.inputs[next++]);
-    if (p.has_residual) {
-        ep.residual = cpu::f32_data(a.inputs[next++]);
-        ep.ldr = n;
+    ep.act = v.params.act;
+    if (v.bias != nullptr) ep.bias = cpu::f32_data(*v.bias);
+    if (v.residual != nullptr) {
+        ep.residual = cpu::f32_data(*v.residual);
+        ep.ldr = v.n;
     }
     float* y = cpu::f32_data(a.output);
     std::shared_ptr<const PackedWeights> packed =
-        a.packs.get(buffer_id(a.inputs[1]), a.inputs[1].offset, w, n, k, a.kernels.gemm_nr, a.weights);
-    return [&pool = a.pool, &kernels = a.kernels, packed, x, y, m, n, k, ep] {
+        a.packs.get(buffer_id(v.w), v.w.offset, w, v.n, v.k, a.kernels.gemm_nr, a.weights);
+    return [&pool = a.pool, &kernels = a.kernels, packed, x, y, m = v.m, n = v.n, k = v.k, ep] {
         parallel_gemm_packed(pool, kernels, *packed, m, x, k, y, n, ep);
     };
 }
