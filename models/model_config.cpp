@@ -7,6 +7,7 @@
 #include "cliprt/embedded_file.h"
 #include "cliprt/error.h"
 #include "cliprt/config_json.h"
+#include "models/timm_archs.h"
 
 namespace cliprt {
 
@@ -110,6 +111,22 @@ void read_block_options(ObjectReader& r, BlockConfig& block, bool quick_gelu) {
     }
 }
 
+// open_clip's TimmModel: the trunk must be one cliprt builds, with a pool and projection it can run.
+void check_timm_tower(const VisionConfig& v, const std::string& where) {
+    const TimmVitArch arch = timm_vit_arch(v.timm_model_name);  // an unknown name fails here
+    const std::string& pool = v.timm_pool;
+    if (pool == "abs_attn" || pool == "rot_attn")
+        fail(where, ": timm_pool '", pool, "' needs a convolutional trunk (", v.timm_model_name, " is a ViT)");
+    if (pool != "" && pool != "token" && pool != "avg" && pool != "map" && pool != kTimmDefaultPool)
+        fail(where, ": timm_pool ", cj::describe(pool), " is not supported (supported: '', token, avg, map)");
+    if (v.timm_proj != "" && v.timm_proj != "linear" && v.timm_proj != "mlp" && v.timm_proj != "none")
+        fail(where, ": timm_proj ", cj::describe(v.timm_proj), " is not one of linear, mlp, none");
+    resolve_timm_vit_head(arch, pool, v.timm_proj, v.timm_proj_bias, 1, where);
+    if (v.image_size != arch.img_h || v.image_width != arch.img_w)
+        fail(where, ": image_size ", v.image_size, "x", v.image_width, " differs from the ", arch.img_h, "x", arch.img_w,
+             " images timm builds ", v.timm_model_name, " for");
+}
+
 VisionConfig parse_vision(const json& j, bool quick_gelu, const std::string& source) {
     ObjectReader r(j, source + " vision_cfg");
     VisionConfig v;
@@ -156,13 +173,23 @@ VisionConfig parse_vision(const json& j, bool quick_gelu, const std::string& sou
     r.read("pos_embed_type", pos_embed_type);  // sin_cos_2d is a fixed table stored in the state dict like a learned one
     if (pos_embed_type != "learnable" && pos_embed_type != "sin_cos_2d")
         fail(r.where(), ": unknown pos_embed_type ", cj::describe(pos_embed_type));
-    r.require_default<std::string>("timm_model_name", "", "timm towers are not supported yet");
+    r.read("timm_model_name", v.timm_model_name);
+    r.read("timm_pool", v.timm_pool);
+    r.read("timm_proj", v.timm_proj);
+    // null is not the default: open_clip tests `if proj`, so a null proj acts as '' (the trunk keeps its
+    // classifier), and timm.create_model drops a None global_pool (the trunk keeps its own pool).
+    if (j.contains("timm_proj") && j.at("timm_proj").is_null()) v.timm_proj = "";
+    if (j.contains("timm_pool") && j.at("timm_pool").is_null()) v.timm_pool = kTimmDefaultPool;
+    r.read("timm_proj_bias", v.timm_proj_bias);
     r.ignore("patch_dropout");  // training only
     r.ignore("output_tokens");
-    for (const char* key : {"timm_model_pretrained", "timm_pool", "timm_proj", "timm_proj_bias", "timm_drop", "timm_drop_path"})
-        r.ignore(key);
+    for (const char* key : {"timm_model_pretrained", "timm_drop", "timm_drop_path"}) r.ignore(key);
     read_block_options(r, v.block, quick_gelu && !v.resnet);
     r.finish();
+    if (v.timm()) {
+        check_timm_tower(v, r.where());
+        return v;
+    }
     if (v.width <= 0 || v.image_size <= 0 || v.image_width <= 0 || v.patch_size <= 0 || v.head_width <= 0)
         fail(r.where(), ": width, image_size, patch_size and head_width must be positive");
     if (v.resnet && v.image_size != v.image_width) fail(r.where(), ": ResNet towers need a square image_size");

@@ -42,7 +42,7 @@ check runtime/cpu_fast "^($(public graph cpu))$|^cpu_fast/|^cpu/"
 check runtime/vulkan "^($(public graph vulkan))$|^vulkan/|^shader_interface\\.h$|^vulkan_shader_ids\\.h$|^vulkan_spirv\\.inc$"
 check cuda_backend "$core|^cliprt/cuda_module_abi\\.h$|^[a-z_]+\\.(h|cuh)$"
 check runtime/backends "^($(public graph backends cpu vulkan))$|^cliprt/cuda_module_abi\\.h$"
-check models "^cliprt/|^models/|^embedded_configs\.inc$"
+check models "^cliprt/|^models/|^embedded_configs\.inc$|^embedded_timm_archs\.inc$"
 check shaders '^[a-z_]+\.(glsl|h)$'
 
 [ $status -eq 0 ] && echo "check_layers: every include follows the layers"

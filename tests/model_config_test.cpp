@@ -51,6 +51,37 @@ TEST(ModelConfig, UnknownKeysAndUnsupportedOptionsAreNamed) {
     EXPECT_THROW(builtin_model_config("ViT-Q-99"), Error);
 }
 
+TEST(ModelConfig, TimmTowerErrorsNameTheProblem) {
+    auto message = [](const std::string& vision) {
+        try {
+            parse_model_config(R"({"embed_dim": 8, "vision_cfg": )" + vision +
+                                   R"(, "text_cfg": {"width": 64, "heads": 2, "layers": 1}})",
+                               "test.json");
+        } catch (const Error& e) {
+            return std::string(e.what());
+        }
+        return std::string("no error");
+    };
+    const std::string unknown = message(R"({"timm_model_name": "resnet50d"})");
+    EXPECT_NE(unknown.find("'resnet50d' is not supported"), std::string::npos) << unknown;
+    EXPECT_NE(unknown.find("timm VisionTransformer"), std::string::npos) << unknown;
+    const std::string map = R"({"image_size": 32, "timm_model_name": "cliprt_test_vit_map", )";
+    EXPECT_EQ(message(map + R"("timm_pool": "map", "timm_proj": "none"})"), "no error");
+    EXPECT_NE(message(map + R"("timm_pool": "max"})").find("timm_pool \"max\" is not supported"), std::string::npos);
+    EXPECT_NE(message(map + R"("timm_pool": "abs_attn"})").find("convolutional trunk"), std::string::npos);
+    EXPECT_NE(message(map + R"("timm_proj": "conv"})").find("timm_proj"), std::string::npos);
+    EXPECT_NE(message(R"({"image_size": 64, "timm_model_name": "cliprt_test_vit_map"})").find("differs from the 32x32"),
+              std::string::npos);
+    // timm builds the map head only when constructed with it; a token model is reset, not rebuilt.
+    const std::string token = R"({"image_size": [32, 48], "timm_model_name": "cliprt_test_vit_token", )";
+    EXPECT_NE(message(token + R"("timm_pool": "map", "timm_proj": "linear"})").find("cannot add a map pool"),
+              std::string::npos);
+    EXPECT_NE(message(token + R"("timm_pool": "map", "timm_proj": "none"})").find("class or register tokens"),
+              std::string::npos);
+    EXPECT_NE(message(map + R"("timm_pool": "token", "timm_proj": "none"})").find("needs a class token"),
+              std::string::npos);
+}
+
 TEST(ModelLoader, MissingWeightsAreAClearError) {
     try {
         load_clip_model("ViT-B-32", "/nonexistent/model.safetensors");

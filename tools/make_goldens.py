@@ -53,6 +53,7 @@ from torch import nn
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from synthetic_weights import fill_state_dict, synthetic_tensor  # noqa: E402
 
+import timm_test_models  # noqa: E402,F401  (registers the small timm trunks the timm cases name)
 import open_clip  # noqa: E402
 from open_clip.model import CLIP, CustomTextCLIP  # noqa: E402
 from open_clip.modified_resnet import Bottleneck  # noqa: E402
@@ -77,6 +78,17 @@ VIT_B_32_CFG = {
     "embed_dim": 512,
     "vision_cfg": {"image_size": 224, "layers": 12, "width": 768, "patch_size": 32},
     "text_cfg": {"context_length": 77, "vocab_size": 49408, "width": 512, "heads": 8, "layers": 12},
+}
+
+# Verbatim open_clip 3.3.0 model_configs/ViT-B-16-SigLIP.json.
+SIGLIP_B_16_CFG = {
+    "embed_dim": 768, "init_logit_bias": -10, "custom_text": True,
+    "vision_cfg": {"image_size": 224, "timm_model_name": "vit_base_patch16_siglip_224",
+                   "timm_model_pretrained": False, "timm_pool": "map", "timm_proj": "none"},
+    "text_cfg": {"context_length": 64, "vocab_size": 32000, "hf_tokenizer_name": "timm/ViT-B-16-SigLIP",
+                 "tokenizer_kwargs": {"clean": "canonicalize"}, "width": 768, "heads": 12, "layers": 12,
+                 "no_causal_mask": True, "proj_bias": True, "pool_type": "last",
+                 "norm_kwargs": {"eps": 1e-6}},
 }
 
 # Towers that a case builds but does not run (CLIP always builds both).
@@ -394,6 +406,66 @@ CASES = [
           "text_cfg": SMALL_TEXT},
          image_batch=2, strings=SMALL_STRINGS),
 
+    # ---- open_clip TimmModel towers (timm VisionTransformer) -----------------------------------
+    case('vit_b_16_siglip_image',
+         'Full-size ViT-B-16-SigLIP (open_clip model_configs/ViT-B-16-SigLIP.json verbatim), image '
+         'tower only: TimmModel over timm vit_base_patch16_siglip_224 (patch 16 conv with bias, '
+         'no class token, pos_embed [1,196,768], 12 timm Blocks width 768, 12 heads, exact GELU, '
+         'LayerNorm eps 1e-6, final norm, map head = AttentionPoolLatent: latent [1,1,768] -> q, '
+         'kv Linear, 12-head cross attention, proj, x + mlp(norm(x))), timm_proj none (features = '
+         'the map output, 768). Batch 1 at 224x224.',
+         SIGLIP_B_16_CFG, image_batch=1, full_size=True),
+    case('small_timm_vit_map_none',
+         'timm trunk cliprt_test_vit_map (tools/timm_test_models.py: SigLIP shape, no class token, '
+         'gelu_tanh, eps 1e-6), timm_pool map, timm_proj none: map head output straight out.',
+         {"embed_dim": 32,
+          "vision_cfg": {"image_size": 32, "timm_model_name": "cliprt_test_vit_map",
+                         "timm_pool": "map", "timm_proj": "none"},
+          "text_cfg": SMALL_TEXT},
+         image_batch=2),
+    case('small_timm_vit_token_linear',
+         'cliprt_test_vit_token (class token + 2 register tokens, pos_embed over all 3+24 tokens, '
+         'norm_pre and no patch bias, qk_norm, LayerScale 0.5 init (ls1/ls2.gamma), mlp_ratio '
+         '2.5, 32x48 image), timm_pool token, timm_proj linear with timm_proj_bias: '
+         'reset_classifier(0, token), head.proj Linear(32, 24) with bias.',
+         {"embed_dim": 24,
+          "vision_cfg": {"image_size": [32, 48], "timm_model_name": "cliprt_test_vit_token",
+                         "timm_pool": "token", "timm_proj": "linear", "timm_proj_bias": True},
+          "text_cfg": SMALL_TEXT},
+         image_batch=2),
+    case('small_timm_vit_avg_mlp',
+         'cliprt_test_vit_avg (class + 1 register token, no_embed_class: pos_embed over the 16 '
+         'patches only, added before the prefix tokens are prepended; qkv without bias; built '
+         'with global_pool avg so fc_norm after the pool and no final norm), timm_pool "" (keep '
+         'the trunk pool: mean of the patch tokens, prefix excluded), timm_proj mlp: '
+         'head.mlp = timm Mlp(32, 48, 24), fc1 with bias, exact GELU, fc2 without bias.',
+         {"embed_dim": 24,
+          "vision_cfg": {"image_size": 32, "timm_model_name": "cliprt_test_vit_avg",
+                         "timm_pool": "", "timm_proj": "mlp"},
+          "text_cfg": SMALL_TEXT},
+         image_batch=2),
+    case('small_timm_vit_avg_trunk_head',
+         'cliprt_test_vit_map built by open_clip with global_pool avg (no attn_pool, fc_norm after '
+         'the pool since timm decides it from the pool) and timm_proj "" (falsy but not none): '
+         'the trunk keeps a classifier trunk.head = Linear(32, embed_dim 24) with bias.',
+         {"embed_dim": 24,
+          "vision_cfg": {"image_size": 32, "timm_model_name": "cliprt_test_vit_map",
+                         "timm_pool": "avg", "timm_proj": ""},
+          "text_cfg": SMALL_TEXT},
+         image_batch=2),
+    case('small_siglip_logits',
+         'A small SigLIP as a whole (CustomTextCLIP): image tower as small_timm_vit_map_none, the '
+         'SigLIP text tower (text.* keys: no causal mask, pool last, text_projection Linear with '
+         'bias, every LayerNorm eps 1e-6) and the sigmoid-loss logits exp(logit_scale) * cos + '
+         'logit_bias with init_logit_bias -10 (the synthetic logit_bias is -1).',
+         {"embed_dim": 32, "init_logit_bias": -10, "custom_text": True,
+          "vision_cfg": {"image_size": 32, "timm_model_name": "cliprt_test_vit_map",
+                         "timm_model_pretrained": False, "timm_pool": "map", "timm_proj": "none"},
+          "text_cfg": {"context_length": 16, "vocab_size": 49408, "width": 32, "heads": 2,
+                       "layers": 2, "no_causal_mask": True, "proj_bias": True, "pool_type": "last",
+                       "norm_kwargs": {"eps": 1e-6}}},
+         image_batch=2, strings=SMALL_STRINGS, logits=True),
+
     # ---- both towers + logits ------------------------------------------------------------------
     case('small_clip_logits',
          'Both towers and the logits of CLIP.get_logits: logits = exp(logit_scale) * '
@@ -518,11 +590,12 @@ def build_model(model_cfg):
     if text_cfg.get('hf_model_name'):
         return build_hf_text_model(cfg, vision_cfg, text_cfg)
     use_se = bool(vision_cfg.pop('use_se', False))
+    custom_text = bool(cfg.pop('custom_text', False))
     unknown = set(cfg) - {'embed_dim', 'quick_gelu', 'init_logit_scale', 'init_logit_bias',
                           'nonscalar_logit_scale'}
     if unknown:
         raise ValueError(f'model_cfg keys this script does not handle: {sorted(unknown)}')
-    model = CLIP(vision_cfg=vision_cfg, text_cfg=text_cfg, **cfg)
+    model = (CustomTextCLIP if custom_text else CLIP)(vision_cfg=vision_cfg, text_cfg=text_cfg, **cfg)
     notes = []
     if use_se:
         if not isinstance(vision_cfg.get('layers'), (list, tuple)):

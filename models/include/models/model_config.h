@@ -26,6 +26,9 @@ struct BlockConfig {
     bool custom() const { return qk_norm || scaled_cosine_attn || scale_heads || scale_attn_inner || scale_attn || scale_fc; }
 };
 
+// timm_pool null in a config: timm.create_model drops the argument and the trunk keeps its own pool.
+inline constexpr const char* kTimmDefaultPool = "(trunk default)";
+
 struct VisionConfig {
     bool resnet = false;          // layers given as a list: ModifiedResNet
     std::vector<int> resnet_layers;
@@ -44,6 +47,13 @@ struct VisionConfig {
     std::string pool_type = "tok";  // tok, avg, none
     bool use_se = false;            // SE block in the ResNet Bottleneck (cliprt extension)
     BlockConfig block;
+    // open_clip's TimmModel tower (timm_model.py) when timm_model_name is set; the keys above
+    // (except image_size) are then unused, as in open_clip.
+    std::string timm_model_name;
+    std::string timm_pool = "avg";     // '', token, avg, map (timm's global_pool), or kTimmDefaultPool
+    std::string timm_proj = "linear";  // '', linear, mlp, none
+    bool timm_proj_bias = false;
+    bool timm() const { return !timm_model_name.empty(); }
 };
 
 struct TextConfig {

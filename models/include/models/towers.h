@@ -13,6 +13,9 @@ namespace cliprt {
 // image [B, 3, S, S] -> features [B, embed_dim] (or [B, tokens, embed_dim] for pool_type none).
 ValueId vision_transformer(Graph& graph, ModelWeights& weights, const std::string& prefix, ValueId image,
                            const VisionConfig& config, int embed_dim);
+// open_clip's TimmModel with a timm VisionTransformer trunk (weights visual.trunk.*, visual.head.*).
+ValueId timm_vision_transformer(Graph& graph, ModelWeights& weights, const std::string& prefix, ValueId image,
+                                const VisionConfig& config, int embed_dim);
 ValueId modified_resnet(Graph& graph, ModelWeights& weights, const std::string& prefix, ValueId image,
                         const VisionConfig& config, int embed_dim);
 // ids [B, context_length] (i32) -> features [B, embed_dim] (or [B, width] without projection).

@@ -1,0 +1,133 @@
+#include "models/timm_archs.h"
+
+#include <algorithm>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "cliprt/config_json.h"
+#include "cliprt/embedded_file.h"
+#include "cliprt/error.h"
+#include "models/model_config.h"
+
+namespace cliprt {
+
+#include "embedded_timm_archs.inc"
+
+namespace {
+
+using nlohmann::json;
+namespace cj = config_json;
+
+Activation activation(const std::string& name, const std::string& where) {
+    if (name == "gelu") return Activation::Gelu;
+    if (name == "gelu_tanh") return Activation::GeluTanh;
+    if (name == "quick_gelu") return Activation::QuickGelu;
+    if (name == "relu") return Activation::Relu;
+    fail(where, ": activation '", name, "' is not supported");
+}
+
+TimmVitArch parse_vit(const std::string& name, const json& j) {
+    const std::string where = "timm model " + name;
+    TimmVitArch a;
+    a.name = name;
+    auto pair = [&](const char* key, int& h, int& w) {
+        const json& v = j.at(key);
+        h = cj::to_int(v.at(0), where, key, 1, 1 << 14);
+        w = cj::to_int(v.at(1), where, key, 1, 1 << 14);
+    };
+    pair("img_size", a.img_h, a.img_w);
+    pair("patch_size", a.patch_h, a.patch_w);
+    a.width = cj::to_int(j.at("width"), where, "width", 1, 1 << 16);
+    a.depth = cj::to_int(j.at("depth"), where, "depth", 1, 1024);
+    a.heads = cj::to_int(j.at("heads"), where, "heads", 1, 1024);
+    a.mlp_hidden = cj::to_int(j.at("mlp_hidden"), where, "mlp_hidden", 1, 1 << 20);
+    a.act = activation(cj::string(j.at("act"), where, "act"), where);
+    a.norm_eps = static_cast<float>(cj::number(j.at("norm_eps"), where, "norm_eps", 1e-12, 1));
+    a.qkv_bias = cj::boolean(j.at("qkv_bias"), where, "qkv_bias");
+    a.qk_norm = cj::boolean(j.at("qk_norm"), where, "qk_norm");
+    a.layer_scale = cj::boolean(j.at("layer_scale"), where, "layer_scale");
+    a.patch_bias = cj::boolean(j.at("patch_bias"), where, "patch_bias");
+    a.class_token = cj::boolean(j.at("class_token"), where, "class_token");
+    a.reg_tokens = cj::to_int(j.at("reg_tokens"), where, "reg_tokens", 0, 1024);
+    a.no_embed_class = cj::boolean(j.at("no_embed_class"), where, "no_embed_class");
+    a.pos_embed = cj::boolean(j.at("pos_embed"), where, "pos_embed");
+    a.pre_norm = cj::boolean(j.at("pre_norm"), where, "pre_norm");
+    a.final_norm = cj::boolean(j.at("final_norm"), where, "final_norm");
+    if (!j.at("fc_norm").is_null()) a.fc_norm = cj::boolean(j.at("fc_norm"), where, "fc_norm");
+    a.default_pool = cj::string(j.at("default_pool"), where, "default_pool");
+    a.pool_include_prefix = cj::boolean(j.at("pool_include_prefix"), where, "pool_include_prefix");
+    if (a.pool_include_prefix) fail(where, ": pool_include_prefix is not supported");
+    a.map_heads = cj::to_int(j.at("map_heads"), where, "map_heads", 1, 1024);
+    a.map_mlp_hidden = cj::to_int(j.at("map_mlp_hidden"), where, "map_mlp_hidden", 1, 1 << 20);
+    a.map_qkv_bias = cj::boolean(j.at("map_qkv_bias"), where, "map_qkv_bias");
+    a.map_norm_eps = static_cast<float>(cj::number(j.at("map_norm_eps"), where, "map_norm_eps", 1e-12, 1));
+    if (a.width % a.heads != 0 || a.width % a.map_heads != 0)
+        fail(where, ": width ", a.width, " is not a multiple of the head count");
+    // timm's PatchEmbed is a strided convolution: a remainder of the image (384 px over patch 14) is dropped.
+    if (a.img_h < a.patch_h || a.img_w < a.patch_w)
+        fail(where, ": image ", a.img_h, "x", a.img_w, " is smaller than the patch ", a.patch_h, "x", a.patch_w);
+    return a;
+}
+
+const json& table() {
+    static const json models = [] {
+        json doc = cj::parse(timm_archs_json[0].contents, "models/timm/timm_archs.json");
+        return doc.at("models");
+    }();
+    return models;
+}
+
+}  // namespace
+
+TimmVitHead resolve_timm_vit_head(const TimmVitArch& arch, const std::string& pool_arg, const std::string& proj,
+                                  bool proj_bias, int embed_dim, const std::string& where) {
+    const std::string pool = pool_arg == kTimmDefaultPool ? arch.default_pool : pool_arg;
+    const bool extra_proj = proj == "linear" || proj == "mlp";
+    // timm decides trunk.attn_pool and where the final norm goes when it constructs the model.
+    const std::string built_pool = extra_proj ? arch.default_pool : pool;
+    const bool use_fc_norm = arch.fc_norm.value_or(built_pool == "avg");
+    TimmVitHead h;
+    h.map_head = built_pool == "map";
+    h.pool = extra_proj && pool.empty() ? arch.default_pool : pool;  // reset_classifier keeps the pool given ''
+    if (h.pool == "map" && !h.map_head)
+        fail(where, ": timm cannot add a map pool to ", arch.name, " after building it (its default pool is '",
+             arch.default_pool, "')");
+    if (h.pool != "map") h.map_head = false;  // reset_classifier removes the attention pool
+    // timm's map head attends to the patch tokens only (x[:, num_prefix_tokens:]): no slice op yet.
+    if (h.pool == "map" && arch.prefix_tokens() > 0)
+        fail(where, ": timm_pool map on ", arch.name, ", which has class or register tokens, is not supported");
+    if (h.pool == "token" && !arch.class_token)
+        fail(where, ": timm_pool token needs a class token, ", arch.name, " has none");
+    h.norm_before_pool = arch.final_norm && !use_fc_norm;
+    h.fc_norm = arch.final_norm && use_fc_norm;
+    h.trunk_classes = extra_proj || proj == "none" ? 0 : embed_dim;
+    h.proj = extra_proj ? proj : "none";
+    h.proj_bias = proj_bias;
+    return h;
+}
+
+std::string timm_supported_families() {
+    return "timm VisionTransformer (vit_*_siglip_* SigLIP / SigLIP 2 towers, vit_large_patch14_clip_224, "
+           "vit_medium_patch16_gap_256)";
+}
+
+std::vector<std::string> timm_model_names() {
+    std::vector<std::string> names;
+    for (auto it = table().begin(); it != table().end(); ++it) names.push_back(it.key());
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+TimmVitArch timm_vit_arch(const std::string& model_name) {
+    auto it = table().find(model_name);
+    if (it == table().end())
+        fail("timm model '", cj::describe_key(model_name), "' is not supported; cliprt builds ",
+             timm_supported_families());
+    try {
+        return parse_vit(model_name, *it);
+    } catch (const json::exception& e) {
+        fail("timm model ", model_name, ": malformed entry in models/timm/timm_archs.json (", e.what(), ")");
+    }
+}
+
+}  // namespace cliprt

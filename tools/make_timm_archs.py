@@ -1,0 +1,143 @@
+#!/usr/bin/env python3
+"""Writes models/timm/timm_archs.json: the architecture of every timm trunk cliprt can build,
+read off the modules timm itself constructs (development time only; timm is the reference).
+
+    python3 tools/make_timm_archs.py --out models/timm/timm_archs.json
+
+Each model is built on the meta device (no memory, no weights) three times, with global_pool
+'' / 'avg' / 'map', because timm decides some modules at construction from the pool (fc_norm when
+the model leaves it unset, the map head's width): the C++ side (models/timm_model_config.cpp)
+redoes that decision from the recorded facts for the pool an open_clip config asks for.
+"""
+import argparse
+import json
+import os
+
+import torch
+from torch import nn
+
+import timm
+from timm.layers import LayerScale
+from timm.models.vision_transformer import Attention, Block, VisionTransformer
+
+import sys
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from timm_test_models import TEST_MODELS  # noqa: E402  (registers the small test trunks)
+
+# timm trunks named by open_clip's model_configs that cliprt builds.
+VIT_MODELS = [
+    'vit_base_patch16_siglip_224', 'vit_base_patch16_siglip_256', 'vit_base_patch16_siglip_384',
+    'vit_base_patch16_siglip_512', 'vit_base_patch32_siglip_256',
+    'vit_large_patch16_siglip_256', 'vit_large_patch16_siglip_384', 'vit_large_patch16_siglip_512',
+    'vit_so400m_patch14_siglip_224', 'vit_so400m_patch14_siglip_378', 'vit_so400m_patch14_siglip_384',
+    'vit_so400m_patch16_siglip_256', 'vit_so400m_patch16_siglip_384', 'vit_so400m_patch16_siglip_512',
+    'vit_giantopt_patch16_siglip_256', 'vit_giantopt_patch16_siglip_384',
+    'vit_large_patch14_clip_224', 'vit_medium_patch16_gap_256',
+]
+
+
+def identity(m):
+    return isinstance(m, nn.Identity)
+
+
+def eps_of(norm):
+    assert isinstance(norm, nn.LayerNorm), type(norm)
+    return norm.eps
+
+
+def activation(act):
+    if type(act) is nn.GELU:
+        return 'gelu_tanh' if act.approximate == 'tanh' else 'gelu'
+    if type(act) is nn.SiLU:
+        return 'silu'
+    if type(act) is nn.ReLU:
+        return 'relu'
+    name = type(act).__name__
+    if name == 'GELUTanh':
+        return 'gelu_tanh'
+    if name == 'QuickGELU':
+        return 'quick_gelu'
+    raise ValueError(f'activation {name} is not supported')
+
+
+def vit_arch(name):
+    with torch.device('meta'):
+        flat = timm.create_model(name, pretrained=False, num_classes=0, global_pool='')
+        avg = timm.create_model(name, pretrained=False, num_classes=0, global_pool='avg')
+        mapped = timm.create_model(name, pretrained=False, num_classes=0, global_pool='map')
+        default = timm.create_model(name, pretrained=False, num_classes=0)
+    m = flat
+    assert type(m) is VisionTransformer, type(m)
+    assert not m.dynamic_img_size and not getattr(m.patch_embed, 'dynamic_img_pad', False)
+    blk = m.blocks[0]
+    assert all(type(b) is Block for b in m.blocks), type(blk)
+    assert type(blk.attn) is Attention, type(blk.attn)
+    assert identity(blk.attn.norm) and identity(blk.mlp.norm), 'scale_attn_norm / scale_mlp_norm'
+    assert identity(m.patch_embed.norm), 'embed_norm_layer'
+    assert type(blk.mlp).__name__ == 'Mlp', type(blk.mlp)
+    proj = m.patch_embed.proj
+    assert proj.kernel_size == proj.stride and proj.padding == (0, 0), proj
+    qk_norm = not identity(blk.attn.q_norm)
+    ls = isinstance(blk.ls1, LayerScale)
+    assert ls == isinstance(blk.ls2, LayerScale)
+    fc_norm_if_avg = not identity(avg.fc_norm)
+    fc_norm_if_flat = not identity(flat.fc_norm)
+    # fc_norm: null = timm decides by pool (avg/avgmax/max -> after pool), else the model's fixed choice.
+    fc_norm = True if fc_norm_if_flat else (None if fc_norm_if_avg else False)
+    final_norm = not (identity(flat.norm) and identity(flat.fc_norm))
+    pool = mapped.attn_pool
+    arch = {
+        'family': 'vit',
+        'img_size': list(m.patch_embed.img_size),
+        'patch_size': list(m.patch_embed.patch_size),
+        'width': m.embed_dim,
+        'depth': len(m.blocks),
+        'heads': blk.attn.num_heads,
+        'mlp_hidden': blk.mlp.fc1.out_features,
+        'act': activation(blk.mlp.act),
+        'norm_eps': eps_of(blk.norm1),
+        'qkv_bias': blk.attn.qkv.bias is not None,
+        'qk_norm': qk_norm,
+        'layer_scale': ls,
+        'patch_bias': proj.bias is not None,
+        'class_token': bool(m.has_class_token),
+        'reg_tokens': int(m.num_reg_tokens),
+        'no_embed_class': bool(m.no_embed_class),
+        'pos_embed': m.pos_embed is not None,
+        'pre_norm': not identity(m.norm_pre),
+        'final_norm': final_norm,
+        'fc_norm': fc_norm,
+        'default_pool': default.global_pool,
+        'pool_include_prefix': bool(m.pool_include_prefix),
+        'map_heads': pool.num_heads,
+        'map_mlp_hidden': pool.mlp.fc1.out_features,
+        'map_qkv_bias': pool.q.bias is not None,
+        'map_norm_eps': eps_of(pool.norm),
+    }
+    assert pool.latent_len == 1 and pool.pos_embed is None and identity(pool.q_norm)
+    assert activation(pool.mlp.act) == arch['act']
+    if qk_norm:
+        assert eps_of(blk.attn.q_norm) == arch['norm_eps']
+    if not identity(m.norm):
+        assert eps_of(m.norm) == arch['norm_eps']
+    return arch
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--out', default=os.path.join(os.path.dirname(__file__), '..', 'models', 'timm',
+                                                      'timm_archs.json'))
+    args = parser.parse_args()
+    archs = {name: vit_arch(name) for name in VIT_MODELS + list(TEST_MODELS)}
+    doc = {'about': 'Written by tools/make_timm_archs.py from timm ' + timm.__version__ +
+                    ': each timm trunk as timm constructs it. Do not edit by hand.',
+           'models': archs}
+    os.makedirs(os.path.dirname(args.out), exist_ok=True)
+    with open(args.out, 'w') as f:
+        json.dump(doc, f, indent=1, sort_keys=False)
+        f.write('\n')
+    print(f'{len(archs)} models -> {args.out}')
+
+
+if __name__ == '__main__':
+    main()
