@@ -2,24 +2,27 @@
 // save_pretrained, open_clip's save_for_hf) load with one argument and reproduce what those
 // libraries computed from them.
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <functional>
 
 #include "cliprt/cpu_backend.h"
 #include "cliprt/error.h"
-#include "models/parity.h"
 #include "cliprt/safetensors.h"
+#include "models/clip_embedder.h"
 #include "models/model_loader.h"
+#include "models/parity.h"
 
 namespace cliprt {
 namespace {
 
 namespace fs = std::filesystem;
 
-std::string fixture(const std::string& name) { return std::string(CLIPRT_SOURCE_DIR) + "/tests/data/checkpoints/" + name; }
+std::string fixture(const std::string& name) {
+    return std::string(CLIPRT_SOURCE_DIR) + "/tests/data/checkpoints/" + name;
+}
 
 class CheckpointFixture : public ::testing::TestWithParam<std::string> {};
 
@@ -32,7 +35,31 @@ TEST_P(CheckpointFixture, MatchesTheLibraryThatWroteIt) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Libraries, CheckpointFixture,
-                         ::testing::Values("hf_clip_f16", "hf_clip_sharded_bf16", "open_clip_f16"));
+                         ::testing::Values("hf_clip_f16", "hf_clip_sharded_bf16", "open_clip_f16", "open_clip_siglip"));
+
+// open_clip's save_for_hf of a small SigLIP (timm trunk, SigLIP text tower, tokenizer.json): named by
+// its directory alone, the embedder tokenizes the texts as open_clip.get_tokenizer('local-dir:...')
+// and embeds them as open_clip did (the strings of tools/make_checkpoint_fixtures.py).
+TEST(CheckpointFixtureSiglip, TextsThroughItsTokenizerMatchOpenClip) {
+    EmbedderOptions o;
+    o.model = fixture("open_clip_siglip");
+    o.backend = "cpu";
+    auto embedder = ClipEmbedder::open(o);
+    auto expected = SafetensorsFile::open(fixture("open_clip_siglip") + "/expected.safetensors");
+    const std::vector<std::string> strings = {"a photo of a cat", "a diagram of a green triangle on a white background",
+                                              "two dogs playing in the snow"};
+    const Tensor ids = expected->read("input_ids");
+    const Tensor got = embedder->tokenizer().tokenize(strings, embedder->context_length());
+    ASSERT_EQ(got.shape(), ids.shape());
+    EXPECT_TRUE(std::equal(got.i32(), got.i32() + got.numel(), ids.i32()));
+    const Comparison c = compare_tensors(embedder->embed_texts(strings, false), expected->read("text_features"));
+    EXPECT_GE(c.cosine_min, 0.99999);
+    EXPECT_LE(c.nmse, 1e-6);
+    const Comparison i = compare_tensors(embedder->embed_images(expected->read("pixel_values"), false),
+                                         expected->read("image_features"));
+    EXPECT_GE(i.cosine_min, 0.99999);
+    EXPECT_LE(i.nmse, 1e-6);
+}
 
 // A copy of the open_clip fixture with its tensors edited by `edit`.
 std::string edited_checkpoint(const std::string& name,
@@ -40,7 +67,8 @@ std::string edited_checkpoint(const std::string& name,
     const std::string source = fixture("open_clip_f16");
     const fs::path dir = fs::temp_directory_path() / ("cliprt_ckpt_" + name + "_" + std::to_string(::getpid()));
     fs::create_directories(dir);
-    fs::copy_file(source + "/open_clip_config.json", dir / "open_clip_config.json", fs::copy_options::overwrite_existing);
+    fs::copy_file(source + "/open_clip_config.json", dir / "open_clip_config.json",
+                  fs::copy_options::overwrite_existing);
     auto file = SafetensorsFile::open(source + "/open_clip_model.safetensors");
     std::vector<std::pair<std::string, Tensor>> tensors;
     for (const std::string& n : file->names()) tensors.emplace_back(n, file->read(n));
@@ -59,14 +87,14 @@ std::string load_error(const std::string& dir) {
 }
 
 TEST(CheckpointErrors, MissingTensorIsNamed) {
-    const std::string dir = edited_checkpoint("missing", [](auto& t) {
-        std::erase_if(t, [](const auto& p) { return p.first == "visual.ln_post.weight"; });
-    });
+    const std::string dir = edited_checkpoint(
+        "missing", [](auto& t) { std::erase_if(t, [](const auto& p) { return p.first == "visual.ln_post.weight"; }); });
     EXPECT_NE(load_error(dir).find("visual.ln_post.weight"), std::string::npos) << load_error(dir);
 }
 
 TEST(CheckpointErrors, ExtraTensorIsNamed) {
-    const std::string dir = edited_checkpoint("extra", [](auto& t) { t.emplace_back("visual.surprise", Tensor(Shape{3}, DType::F32)); });
+    const std::string dir =
+        edited_checkpoint("extra", [](auto& t) { t.emplace_back("visual.surprise", Tensor(Shape{3}, DType::F32)); });
     EXPECT_NE(load_error(dir).find("visual.surprise"), std::string::npos) << load_error(dir);
 }
 

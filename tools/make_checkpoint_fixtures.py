@@ -96,6 +96,43 @@ def open_clip_fixture(out, name, model_cfg, dtype):
     print(f'{name}: {sorted(os.listdir(directory))}, image {tuple(image.shape)}, text {tuple(text.shape)}')
 
 
+def open_clip_siglip_fixture(out, name):
+    """A small SigLIP (timm trunk + SigLIP text tower) saved by save_for_hf with its tokenizer files."""
+    import open_clip
+    import timm_test_models  # noqa: F401  (registers cliprt_test_vit_map)
+    from open_clip.push_to_hf_hub import save_for_hf
+    from open_clip.tokenizer import HFTokenizer
+    directory = os.path.join(out, name)
+    shutil.rmtree(directory, ignore_errors=True)
+    tokenizer_dir = os.path.join(os.path.dirname(__file__), '..', 'tests', 'data', 'tokenizers', 'unigram-t5')
+    model_cfg = dict(
+        embed_dim=32, init_logit_bias=-10, custom_text=True,
+        vision_cfg=dict(image_size=32, timm_model_name='cliprt_test_vit_map', timm_model_pretrained=False,
+                        timm_pool='map', timm_proj='none'),
+        text_cfg=dict(context_length=16, vocab_size=810, hf_tokenizer_name='timm/ViT-B-16-SigLIP',
+                      tokenizer_kwargs={'clean': 'canonicalize'}, width=32, heads=2, layers=2,
+                      no_causal_mask=True, proj_bias=True, pool_type='last', norm_kwargs={'eps': 1e-6}))
+    torch.manual_seed(0)
+    model = open_clip.model.CustomTextCLIP(**{k: v for k, v in model_cfg.items() if k != "custom_text"}).eval()
+    with torch.no_grad():  # timm zero-inits pos_embed / biases; give every tensor some signal
+        for tensor in model.state_dict().values():
+            if tensor.is_floating_point():
+                tensor.add_(0.02 * torch.randn_like(tensor))
+    model.visual.image_mean = (0.5, 0.5, 0.5)  # SigLIP's normalization, as open_clip's pretrained cfg sets it
+    model.visual.image_std = (0.5, 0.5, 0.5)
+    tokenizer = HFTokenizer(tokenizer_dir, context_length=16, clean='canonicalize')
+    save_for_hf(model, tokenizer, model_cfg, directory, safe_serialization=True)
+    reloaded = open_clip.create_model('local-dir:' + directory, precision='fp32').eval()
+    input_ids = open_clip.get_tokenizer('local-dir:' + directory)(STRINGS).to(torch.int32)
+    pixel_values = torch.from_numpy(synthetic_tensor('input.image', (2, 3, 32, 32), 0.0, 1.0))
+    with torch.no_grad():
+        image = reloaded.encode_image(pixel_values)
+        text = reloaded.encode_text(input_ids.long())
+    write_expected(directory, pixel_values, input_ids, image, text)
+    print(f'{name}: {sorted(os.listdir(directory))}, image {tuple(image.shape)}, text {tuple(text.shape)}, '
+          f'ids {input_ids.tolist()}')
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument('--out', default=os.path.join(os.path.dirname(__file__), '..', 'tests', 'data', 'checkpoints'))
@@ -120,6 +157,7 @@ def main():
         vision_cfg=dict(image_size=32, layers=2, width=32, patch_size=8, head_width=16),
         text_cfg=dict(context_length=77, vocab_size=49408, width=16, heads=2, layers=2),
         quick_gelu=True), torch.float16)
+    open_clip_siglip_fixture(args.out, 'open_clip_siglip')
 
 
 if __name__ == '__main__':
