@@ -107,14 +107,18 @@ void register_all() {
         {"conv2d_3x3_relu/8x64x56x56", conv3x3},
         {"layer_norm/8x197x768", layer_norm},
     };
-    const std::vector<std::pair<std::string, DType>> targets = {
-        {"cpu", DType::F32}, {"vulkan", DType::F32}, {"vulkan", DType::F16}, {"cuda", DType::F32}, {"cuda", DType::F16}};
+    const std::vector<std::pair<std::string, DType>> targets = {{"cpu", DType::F32},
+                                                                {"vulkan", DType::F32},
+                                                                {"vulkan", DType::F16},
+                                                                {"cuda", DType::F32},
+                                                                {"cuda", DType::F16}};
     for (const auto& [op, build] : ops) {
         for (const auto& [backend, dtype] : targets) {
             const std::string name = op + "/" + backend + "/" + dtype_name(dtype);
-            benchmark::RegisterBenchmark(name.c_str(), [build = build, backend = backend, dtype = dtype](benchmark::State& s) {
-                run_op(s, build, backend, dtype);
-            })->Unit(benchmark::kMillisecond)->UseRealTime();
+            benchmark::RegisterBenchmark(name.c_str(), [build = build, backend = backend, dtype = dtype](
+                                                           benchmark::State& s) { run_op(s, build, backend, dtype); })
+                ->Unit(benchmark::kMillisecond)
+                ->UseRealTime();
         }
     }
 }

@@ -52,7 +52,8 @@ void BM_TopK(benchmark::State& state) {
         benchmark::DoNotOptimize(hits.data());
     }
     state.SetLabel(std::string(type == MatrixType::F16 ? "f16" : "f32") + " threads=" + std::to_string(threads));
-    state.counters["vectors/s"] = benchmark::Counter(static_cast<double>(rows), benchmark::Counter::kIsIterationInvariantRate);
+    state.counters["vectors/s"] =
+        benchmark::Counter(static_cast<double>(rows), benchmark::Counter::kIsIterationInvariantRate);
     const double bytes = static_cast<double>(rows * kDim * (type == MatrixType::F16 ? 2 : 4));
     state.counters["GB/s"] = benchmark::Counter(bytes / 1e9, benchmark::Counter::kIsIterationInvariantRate);
 }
@@ -60,8 +61,14 @@ void BM_TopK(benchmark::State& state) {
 // Args: rows, f16 (0/1), threads (0 = all cores).
 BENCHMARK(BM_TopK)
     ->ArgNames({"rows", "f16", "threads"})
-    ->Args({100000, 0, 1})->Args({100000, 0, 0})->Args({100000, 1, 1})->Args({100000, 1, 0})
-    ->Args({1000000, 0, 1})->Args({1000000, 0, 0})->Args({1000000, 1, 1})->Args({1000000, 1, 0})
+    ->Args({100000, 0, 1})
+    ->Args({100000, 0, 0})
+    ->Args({100000, 1, 1})
+    ->Args({100000, 1, 0})
+    ->Args({1000000, 0, 1})
+    ->Args({1000000, 0, 0})
+    ->Args({1000000, 1, 1})
+    ->Args({1000000, 1, 0})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 

@@ -35,8 +35,8 @@ void* device_data(const TensorArg& arg) {
     const CudaBuffer& buffer = cuda_buffer(*arg.buffer);
     const uint64_t bytes = static_cast<uint64_t>(arg.shape.numel()) * dtype_size(arg.dtype);
     if (arg.offset > buffer.size() || bytes > buffer.size() - arg.offset) {
-        fail("cuda backend: tensor ", arg.shape.str(), " at byte offset ", arg.offset,
-             " exceeds its buffer of ", buffer.size(), " bytes");
+        fail("cuda backend: tensor ", arg.shape.str(), " at byte offset ", arg.offset, " exceeds its buffer of ",
+             buffer.size(), " bytes");
     }
     return static_cast<unsigned char*>(buffer.data()) + arg.offset;
 }

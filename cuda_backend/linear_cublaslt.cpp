@@ -128,8 +128,8 @@ Step record_linear(const NodeArgs& args) {
     }
     cublasLtMatmulPreferenceDestroy(preference);
     if (status != CUBLAS_STATUS_SUCCESS || found == 0) {
-        fail("cuda backend: node '", args.node.name, "': cuBLASLt has no algorithm for x ",
-             view.x.shape.str(), " @ W ", view.w.shape.str(), "^T (",
+        fail("cuda backend: node '", args.node.name, "': cuBLASLt has no algorithm for x ", view.x.shape.str(), " @ W ",
+             view.w.shape.str(), "^T (",
              status != CUBLAS_STATUS_SUCCESS ? cublasLtGetStatusString(status) : "no heuristic result", ")");
     }
     plan->algo = result.algo;

@@ -20,9 +20,9 @@
 #include "cliprt/hf_text_tokenizer.h"
 #include "cliprt/safetensors.h"
 #include "models/hf_clip.h"
-#include "models/hf_text_model.h"
 #include "models/hf_clip_processor.h"
 #include "models/hf_clip_tokenizer.h"
+#include "models/hf_text_model.h"
 #include "models/model_loader.h"
 
 namespace cliprt {
@@ -115,7 +115,9 @@ std::string describe_config(const ClipConfig& c) {
       << " patch=" << v.patch_size << " size=" << v.image_size << "x" << v.image_width << " ap=" << v.attentional_pool
       << " apq=" << v.attn_pooler_queries << " aph=" << v.attn_pooler_heads << " noln=" << v.no_ln_pre
       << " flap=" << v.final_ln_after_pool << " pool=" << v.pool_type << " se=" << v.use_se << " ";
-    if (v.timm()) s << "timm=" << v.timm_model_name << " tp=" << v.timm_pool << " tj=" << v.timm_proj << " tb=" << v.timm_proj_bias << " ";
+    if (v.timm())
+        s << "timm=" << v.timm_model_name << " tp=" << v.timm_pool << " tj=" << v.timm_proj
+          << " tb=" << v.timm_proj_bias << " ";
     block(v.block);
     s << "|text ctx=" << t.context_length << " vocab=" << t.vocab_size << " width=" << t.width << " heads=" << t.heads
       << " layers=" << t.layers << " mlp=" << t.mlp_ratio << " nocm=" << t.no_causal_mask << " pad=" << t.pad_id
@@ -144,8 +146,8 @@ std::string describe_preprocess(const PreprocessConfig& p) {
         const TransformersImageSettings& t = p.transformers;
         s << " transformers rgb=" << t.convert_rgb << " resize=" << t.resize << " se=" << t.shortest_edge << " "
           << t.resize_height << "x" << t.resize_width << " resample=" << static_cast<int>(t.resample)
-          << " crop=" << t.center_crop << " " << t.crop_height << "x" << t.crop_width << " rescale=" << t.rescale
-          << " " << t.rescale_factor << " norm=" << t.normalize;
+          << " crop=" << t.center_crop << " " << t.crop_height << "x" << t.crop_width << " rescale=" << t.rescale << " "
+          << t.rescale_factor << " norm=" << t.normalize;
     }
     return s.str();
 }
@@ -268,7 +270,8 @@ ClipConfig read_model_config(const std::string& model) {
     if (fs::is_directory(model)) {
         const fs::path dir(model);
         if (fs::exists(dir / "open_clip_config.json"))
-            return parse_model_config(read_text_file(dir / "open_clip_config.json"), (dir / "open_clip_config.json").string());
+            return parse_model_config(read_text_file(dir / "open_clip_config.json"),
+                                      (dir / "open_clip_config.json").string());
         if (is_hf_text_directory(model)) return hf_text_directory_config(model);
         if (is_hf_clip_directory(model))
             return parse_hf_clip_config(read_text_file(dir / "config.json"), (dir / "config.json").string());
@@ -276,7 +279,8 @@ ClipConfig read_model_config(const std::string& model) {
              "' is neither an open_clip model directory (open_clip_config.json) nor a transformers CLIPModel "
              "directory (config.json with model_type clip) nor a BERT / RoBERTa / XLM-R text encoder directory");
     }
-    if (model.size() > 5 && model.substr(model.size() - 5) == ".json") return parse_model_config(read_text_file(model), model);
+    if (model.size() > 5 && model.substr(model.size() - 5) == ".json")
+        return parse_model_config(read_text_file(model), model);
     return builtin_model_config(model);
 }
 
@@ -391,7 +395,8 @@ const std::string& ClipEmbedder::identity() const {
         }
         std::ostringstream id;
         if (c.has_vision) {
-            id << (c.vision.resnet ? "resnet" : "vit") << "-" << c.vision.image_size << "-" << c.embed_dim << "-" << h.hex();
+            id << (c.vision.resnet ? "resnet" : "vit") << "-" << c.vision.image_size << "-" << c.embed_dim << "-"
+               << h.hex();
         } else {  // a text encoder alone: its context length instead of an image size
             id << "text-" << s.text.context_length << "-" << c.embed_dim << "-" << h.hex();
         }

@@ -16,7 +16,7 @@ std::shared_ptr<const Graph> ClipModel::image_graph(int batch, bool normalize) {
     const VisionConfig& v = config_.vision;
     auto graph = std::make_shared<Graph>();
     ValueId image = graph->add_input("image", Shape{batch, 3, v.image_size, v.image_width}, DType::F32);
-    ValueId features = v.timm()     ? timm_vision_transformer(*graph, weights_, "visual.", image, v, config_.embed_dim)
+    ValueId features = v.timm()   ? timm_vision_transformer(*graph, weights_, "visual.", image, v, config_.embed_dim)
                        : v.resnet ? modified_resnet(*graph, weights_, "visual.", image, v, config_.embed_dim)
                                   : vision_transformer(*graph, weights_, "visual.", image, v, config_.embed_dim);
     if (normalize) features = graph->l2_normalize(features, "normalize");
@@ -91,15 +91,21 @@ Tensor ClipSession::run(Kind kind, int a, int b, const std::vector<Tensor>& inpu
     if (it == compiled_.end()) {
         std::shared_ptr<const Graph> graph;
         switch (kind) {
-            case Kind::Image: graph = model_->image_graph(a, false); break;
-            case Kind::ImageNormalized: graph = model_->image_graph(a, true); break;
+            case Kind::Image:
+                graph = model_->image_graph(a, false);
+                break;
+            case Kind::ImageNormalized:
+                graph = model_->image_graph(a, true);
+                break;
             case Kind::Text:
                 graph = model_->text_graph(a, false, b);
                 break;
             case Kind::TextNormalized:
                 graph = model_->text_graph(a, true, b);
                 break;
-            case Kind::Logits: graph = model_->logits_graph(a, b); break;
+            case Kind::Logits:
+                graph = model_->logits_graph(a, b);
+                break;
         }
         if (compiled_.size() >= kMaxCompiled) {
             auto oldest = compiled_.begin();

@@ -10,10 +10,10 @@
 #include <optional>
 #include <sstream>
 
+#include "cliprt/config_json.h"
 #include "cliprt/error.h"
 #include "cliprt/safetensors.h"
 #include "models/model_weights.h"
-#include "cliprt/config_json.h"
 
 namespace cliprt {
 
@@ -128,10 +128,10 @@ std::optional<Mapped> map_hf_name(const std::string& hf) {
             if (module == qkv) return Mapped{prefix + "attn.in_proj_" + kind, part};
         }
         static const std::map<std::string, std::string> modules = {{"self_attn.out_proj", "attn.out_proj"},
-                                                                    {"layer_norm1", "ln_1"},
-                                                                    {"layer_norm2", "ln_2"},
-                                                                    {"mlp.fc1", "mlp.c_fc"},
-                                                                    {"mlp.fc2", "mlp.c_proj"}};
+                                                                   {"layer_norm1", "ln_1"},
+                                                                   {"layer_norm2", "ln_2"},
+                                                                   {"mlp.fc1", "mlp.c_fc"},
+                                                                   {"mlp.fc2", "mlp.c_proj"}};
         const auto it = modules.find(module);
         if (it == modules.end()) return std::nullopt;
         return Mapped{prefix + it->second + "." + kind};
@@ -215,7 +215,8 @@ std::vector<std::shared_ptr<SafetensorsFile>> open_hf_safetensors(const std::str
             if (std::find(shards.begin(), shards.end(), name) == shards.end()) shards.push_back(name);
         }
         std::vector<std::shared_ptr<SafetensorsFile>> files;
-        for (const std::string& shard : shards) files.push_back(SafetensorsFile::open((fs::path(dir) / shard).string()));
+        for (const std::string& shard : shards)
+            files.push_back(SafetensorsFile::open((fs::path(dir) / shard).string()));
         return files;
     }
     if (fs::exists(fs::path(dir) / "pytorch_model.bin"))
@@ -260,9 +261,11 @@ Tensor HfClipWeights::load(const std::string& name, const Shape& expected) {
         parts.push_back(file_of_.at(hf)->read(hf).to_f32());
     }
     switch (source.transform) {
-        case Transform::Copy: return std::move(parts[0]);
+        case Transform::Copy:
+            return std::move(parts[0]);
         case Transform::Transpose:
-            if (parts[0].shape().rank() != 2) fail("tensor '", source.hf_names[0], "' in ", describe(), " is not a matrix");
+            if (parts[0].shape().rank() != 2)
+                fail("tensor '", source.hf_names[0], "' in ", describe(), " is not a matrix");
             return transpose_2d(parts[0]);
         case Transform::ConcatRows: {
             Shape shape = parts[0].shape();
@@ -274,7 +277,8 @@ Tensor HfClipWeights::load(const std::string& name, const Shape& expected) {
             if (shape != expected) return parts[0];  // let the caller report the shape mismatch
             Tensor out(shape, DType::F32);
             const size_t bytes = parts[0].nbytes();
-            for (size_t i = 0; i < 3; ++i) std::memcpy(static_cast<char*>(out.data()) + i * bytes, parts[i].data(), bytes);
+            for (size_t i = 0; i < 3; ++i)
+                std::memcpy(static_cast<char*>(out.data()) + i * bytes, parts[i].data(), bytes);
             return out;
         }
     }

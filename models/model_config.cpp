@@ -4,9 +4,9 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "cliprt/config_json.h"
 #include "cliprt/embedded_file.h"
 #include "cliprt/error.h"
-#include "cliprt/config_json.h"
 #include "models/timm_archs.h"
 
 namespace cliprt {
@@ -89,7 +89,8 @@ void read_block_options(ObjectReader& r, BlockConfig& block, bool quick_gelu) {
     r.read("block_type", block_type);
     if (!block_type.empty() && block_type != "default" && block_type != "custom")
         fail(r.where(), ": unknown block_type ", cj::describe(block_type));
-    if (block.qk_norm && block.scaled_cosine_attn) fail(r.where(), ": qk_norm and scaled_cosine_attn exclude each other");
+    if (block.qk_norm && block.scaled_cosine_attn)
+        fail(r.where(), ": qk_norm and scaled_cosine_attn exclude each other");
     block.act = quick_gelu ? Activation::QuickGelu : Activation::Gelu;
     if (const json* act = r.raw("act_kwargs")) {
         if (!act->is_object()) fail(r.where(), ": 'act_kwargs' must be an object, not ", cj::describe(*act));
@@ -123,8 +124,8 @@ void check_timm_tower(const VisionConfig& v, const std::string& where) {
         fail(where, ": timm_proj ", cj::describe(v.timm_proj), " is not one of linear, mlp, none");
     resolve_timm_vit_head(arch, pool, v.timm_proj, v.timm_proj_bias, 1, where);
     if (v.image_size != arch.img_h || v.image_width != arch.img_w)
-        fail(where, ": image_size ", v.image_size, "x", v.image_width, " differs from the ", arch.img_h, "x", arch.img_w,
-             " images timm builds ", v.timm_model_name, " for");
+        fail(where, ": image_size ", v.image_size, "x", v.image_width, " differs from the ", arch.img_h, "x",
+             arch.img_w, " images timm builds ", v.timm_model_name, " for");
 }
 
 VisionConfig parse_vision(const json& j, bool quick_gelu, const std::string& source) {
@@ -170,7 +171,8 @@ VisionConfig parse_vision(const json& j, bool quick_gelu, const std::string& sou
         fail(r.where(), ": unknown pool_type ", cj::describe(v.pool_type));
     r.read("use_se", v.use_se);
     std::string pos_embed_type = "learnable";
-    r.read("pos_embed_type", pos_embed_type);  // sin_cos_2d is a fixed table stored in the state dict like a learned one
+    r.read("pos_embed_type",
+           pos_embed_type);  // sin_cos_2d is a fixed table stored in the state dict like a learned one
     if (pos_embed_type != "learnable" && pos_embed_type != "sin_cos_2d")
         fail(r.where(), ": unknown pos_embed_type ", cj::describe(pos_embed_type));
     r.read("timm_model_name", v.timm_model_name);
@@ -195,7 +197,8 @@ VisionConfig parse_vision(const json& j, bool quick_gelu, const std::string& sou
     if (v.resnet && v.image_size != v.image_width) fail(r.where(), ": ResNet towers need a square image_size");
     if (v.resnet && v.use_se && v.width * 4 / 16 < 1) fail(r.where(), ": use_se needs width >= 4");
     if (!v.resnet && (v.image_size % v.patch_size != 0 || v.image_width % v.patch_size != 0))
-        fail(r.where(), ": image_size ", v.image_size, "x", v.image_width, " is not a multiple of patch_size ", v.patch_size);
+        fail(r.where(), ": image_size ", v.image_size, "x", v.image_width, " is not a multiple of patch_size ",
+             v.patch_size);
     if (v.resnet && v.image_size % 32 != 0) fail(r.where(), ": ResNet image_size must be a multiple of 32");
     return v;
 }
@@ -246,7 +249,8 @@ TextConfig parse_text(const json& j, bool quick_gelu, const std::string& source)
         r.ignore(key);  // tokenizer choice lives elsewhere; final_ln_after_pool is not used by open_clip's text tower
     read_block_options(r, t.block, quick_gelu);
     r.finish();
-    if (t.width <= 0 || t.heads <= 0 || t.width % t.heads != 0) fail(r.where(), ": width must be a positive multiple of heads");
+    if (t.width <= 0 || t.heads <= 0 || t.width % t.heads != 0)
+        fail(r.where(), ": width must be a positive multiple of heads");
     if (t.context_length <= 0 || t.vocab_size <= 0) fail(r.where(), ": context_length and vocab_size must be positive");
     return t;
 }

@@ -19,7 +19,8 @@ namespace {
 std::shared_ptr<WeightSource> open_weights(const std::string& weights) {
     if (weights == "synthetic") return std::make_shared<SyntheticWeights>();
     if (!fs::exists(weights)) fail("weights file '", weights, "' does not exist");
-    return std::make_shared<SafetensorsWeights>(std::vector<std::shared_ptr<SafetensorsFile>>{SafetensorsFile::open(weights)});
+    return std::make_shared<SafetensorsWeights>(
+        std::vector<std::shared_ptr<SafetensorsFile>>{SafetensorsFile::open(weights)});
 }
 
 }  // namespace
@@ -57,7 +58,8 @@ std::shared_ptr<ClipModel> load_clip_model(const std::string& model, const std::
                 weights_path = source->describe();
             }
         } else if (is_hf_clip_directory(model)) {
-            config = parse_hf_clip_config(read_text_file(fs::path(model) / "config.json"), (fs::path(model) / "config.json").string());
+            config = parse_hf_clip_config(read_text_file(fs::path(model) / "config.json"),
+                                          (fs::path(model) / "config.json").string());
             if (weights_path.empty()) {
                 source = std::make_shared<HfClipWeights>(open_hf_safetensors(model));
                 weights_path = source->describe();

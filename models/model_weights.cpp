@@ -9,7 +9,8 @@ namespace cliprt {
 std::shared_ptr<const Tensor> ModelWeights::get(const std::string& name, const Shape& shape) {
     auto it = cache_.find(name);
     if (it != cache_.end()) {
-        if (it->second->shape() != shape) fail("tensor '", name, "' requested as ", shape, " and as ", it->second->shape());
+        if (it->second->shape() != shape)
+            fail("tensor '", name, "' requested as ", shape, " and as ", it->second->shape());
         return it->second;
     }
     auto tensor = std::make_shared<const Tensor>(source_->get(name, shape));

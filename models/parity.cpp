@@ -36,12 +36,14 @@ std::vector<std::string> find_golden_cases(const std::string& dir) {
         if (entry.is_directory() && is_case(entry.path())) cases.push_back(entry.path().string());
     }
     std::sort(cases.begin(), cases.end());
-    if (cases.empty()) fail("no golden cases (directories with manifest.json or expected.safetensors) under '", dir, "'");
+    if (cases.empty())
+        fail("no golden cases (directories with manifest.json or expected.safetensors) under '", dir, "'");
     return cases;
 }
 
 Comparison compare_tensors(const Tensor& actual, const Tensor& expected) {
-    if (actual.shape() != expected.shape()) fail("output shape ", actual.shape(), " differs from expected ", expected.shape());
+    if (actual.shape() != expected.shape())
+        fail("output shape ", actual.shape(), " differs from expected ", expected.shape());
     const Tensor a = actual.to_f32(), b = expected.to_f32();
     const int64_t n = a.numel();
     const int64_t cols = a.shape().rank() ? a.shape()[-1] : 1;
@@ -115,7 +117,8 @@ CaseOutputs run_checkpoint_case(const std::string& case_dir, Backend& backend) {
     ClipSession session(load_clip_model(case_dir, ""), backend);
     auto expected = SafetensorsFile::open((fs::path(case_dir) / "expected.safetensors").string());
     CaseOutputs out;
-    out.add("image_features", session.encode_image(expected->read("pixel_values"), false), expected->read("image_features"));
+    out.add("image_features", session.encode_image(expected->read("pixel_values"), false),
+            expected->read("image_features"));
     out.add("text_features", session.encode_text(expected->read("input_ids"), false), expected->read("text_features"));
     return out;
 }
@@ -195,7 +198,8 @@ ParityResult timed(ParityResult result, const ParityTolerance& tolerance, Body b
 ParityResult run_golden_case(const std::string& case_dir, Backend& backend, const ParityTolerance& tolerance) {
     return timed(new_result(case_dir, backend), tolerance, [&](ParityResult& result) {
         const CaseOutputs out = run_case(case_dir, backend, result);
-        for (size_t i = 0; i < out.names.size(); ++i) add_comparison(result, compare_tensors(out.actual[i], out.expected[i]));
+        for (size_t i = 0; i < out.names.size(); ++i)
+            add_comparison(result, compare_tensors(out.actual[i], out.expected[i]));
     });
 }
 
@@ -206,7 +210,8 @@ ParityResult run_golden_case_against(const std::string& case_dir, Backend& backe
     return timed(start, tolerance, [&](ParityResult& result) {
         const CaseOutputs out = run_case(case_dir, backend, result);
         const CaseOutputs ref = run_case(case_dir, reference, result);
-        for (size_t i = 0; i < out.names.size(); ++i) add_comparison(result, compare_tensors(out.actual[i], ref.actual[i]));
+        for (size_t i = 0; i < out.names.size(); ++i)
+            add_comparison(result, compare_tensors(out.actual[i], ref.actual[i]));
     });
 }
 

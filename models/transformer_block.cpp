@@ -4,7 +4,8 @@
 
 namespace cliprt {
 
-ValueId layer_norm(Graph& graph, ModelWeights& weights, const std::string& prefix, ValueId x, int64_t width, float eps) {
+ValueId layer_norm(Graph& graph, ModelWeights& weights, const std::string& prefix, ValueId x, int64_t width,
+                   float eps) {
     return graph.layer_norm(x, weights.constant(graph, prefix + ".weight", {width}),
                             weights.constant(graph, prefix + ".bias", {width}), eps, prefix);
 }
@@ -20,8 +21,9 @@ ValueId scaled_linear(Graph& graph, ModelWeights& weights, const std::string& pr
                             Activation::None, residual, prefix);
     }
     auto gamma = weights.get(gamma_name, {out});
-    ValueId weight = weights.derived_constant(graph, w + "*" + gamma_name,
-                                              [&] { return scale_rows(*weights.get(w, {out, in}), *gamma); });
+    ValueId weight = weights.derived_constant(graph, w + "*" + gamma_name, [&] {
+        return scale_rows(*weights.get(w, {out, in}), *gamma);
+    });
     ValueId bias = weights.derived_constant(graph, b + "*" + gamma_name,
                                             [&] { return scale_rows(*weights.get(b, {out}), *gamma); });
     return graph.linear(x, weight, bias, Activation::None, residual, prefix);
@@ -74,7 +76,8 @@ ValueId transformer_block(Graph& graph, ModelWeights& weights, const std::string
         // open_clip: exp(clamp(logit_scale, max=log(1/0.01))), per head.
         inputs.push_back(weights.derived_constant(graph, attn + ".logit_scale(exp)", [&] {
             Tensor t = weights.get(attn + ".logit_scale", {heads, 1, 1})->reshaped(Shape{heads});
-            for (int i = 0; i < heads; ++i) t.f32()[i] = std::exp(std::min(t.f32()[i], static_cast<float>(std::log(100.0))));
+            for (int i = 0; i < heads; ++i)
+                t.f32()[i] = std::exp(std::min(t.f32()[i], static_cast<float>(std::log(100.0))));
             return t;
         }));
     }
@@ -99,10 +102,10 @@ ValueId transformer_block(Graph& graph, ModelWeights& weights, const std::string
             o = layer_norm(graph, weights, ln, o, width, eps);
         } else {
             auto gamma = weights.get(gamma1, {width});
-            ValueId g = weights.derived_constant(graph, ln + ".weight*gamma",
-                                                 [&] { return scale_rows(*weights.get(ln + ".weight", {width}), *gamma); });
-            ValueId b = weights.derived_constant(graph, ln + ".bias*gamma",
-                                                 [&] { return scale_rows(*weights.get(ln + ".bias", {width}), *gamma); });
+            ValueId g = weights.derived_constant(
+                graph, ln + ".weight*gamma", [&] { return scale_rows(*weights.get(ln + ".weight", {width}), *gamma); });
+            ValueId b = weights.derived_constant(
+                graph, ln + ".bias*gamma", [&] { return scale_rows(*weights.get(ln + ".bias", {width}), *gamma); });
             o = graph.layer_norm(o, g, b, eps, ln);
         }
         x = graph.binary(BinaryOp::Add, x, o, prefix + ".attn_residual");
@@ -111,7 +114,8 @@ ValueId transformer_block(Graph& graph, ModelWeights& weights, const std::string
     const int64_t mlp_width = static_cast<int64_t>(static_cast<double>(width) * mlp_ratio);
     h = layer_norm(graph, weights, prefix + ".ln_2", x, width, eps);
     h = graph.linear(h, weights.constant(graph, prefix + ".mlp.c_fc.weight", {mlp_width, width}),
-                     weights.constant(graph, prefix + ".mlp.c_fc.bias", {mlp_width}), block.act, -1, prefix + ".mlp.c_fc");
+                     weights.constant(graph, prefix + ".mlp.c_fc.bias", {mlp_width}), block.act, -1,
+                     prefix + ".mlp.c_fc");
     if (block.scale_fc) h = layer_norm(graph, weights, prefix + ".mlp.ln", h, mlp_width, eps);
     return scaled_linear(graph, weights, prefix + ".mlp.c_proj", h, width, mlp_width, gamma2, x);
 }

@@ -29,7 +29,8 @@ ValueId attentional_pooler(Graph& graph, ModelWeights& w, const std::string& pre
     const float eps = 1e-5f;  // open_clip builds the pooler's norms without norm_kwargs
     ValueId k_in = layer_norm(graph, w, prefix + ".ln_k", x, width, eps);
     ValueId query = w.constant(graph, prefix + ".query", {queries, d_model});
-    ValueId q_in = graph.reshape(layer_norm(graph, w, prefix + ".ln_q", query, d_model, eps), Shape{1, queries, d_model});
+    ValueId q_in =
+        graph.reshape(layer_norm(graph, w, prefix + ".ln_q", query, d_model, eps), Shape{1, queries, d_model});
 
     const std::string attn = prefix + ".attn";
     ValueId proj[3];
@@ -57,7 +58,8 @@ ValueId attentional_pooler(Graph& graph, ModelWeights& w, const std::string& pre
     p.scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(d_model / p.heads)));
     ValueId a = graph.attention({proj[0], proj[1], proj[2]}, p, attn);
     return graph.linear(a, w.constant(graph, attn + ".out_proj.weight", {d_model, d_model}),
-                        w.constant(graph, attn + ".out_proj.bias", {d_model}), Activation::None, -1, attn + ".out_proj");
+                        w.constant(graph, attn + ".out_proj.bias", {d_model}), Activation::None, -1,
+                        attn + ".out_proj");
 }
 
 }  // namespace
@@ -90,8 +92,8 @@ ValueId vision_transformer(Graph& graph, ModelWeights& w, const std::string& pre
                      prefix + "positional_embedding");
     if (!c.no_ln_pre) x = layer_norm(graph, w, prefix + "ln_pre", x, width, eps);
     for (int i = 0; i < c.layers; ++i) {
-        x = transformer_block(graph, w, prefix + "transformer.resblocks." + std::to_string(i), x, heads, c.block,
-                              false, c.mlp_ratio);
+        x = transformer_block(graph, w, prefix + "transformer.resblocks." + std::to_string(i), x, heads, c.block, false,
+                              c.mlp_ratio);
     }
 
     int64_t pool_dim = width;

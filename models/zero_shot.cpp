@@ -94,13 +94,8 @@ const std::vector<std::string> kOpenAiTemplates = {
     "a tattoo of the {}.",
 };
 const std::vector<std::string> kSimpleTemplates = {
-    "itap of a {}.",
-    "a bad photo of the {}.",
-    "a origami {}.",
-    "a photo of the large {}.",
-    "a {} in a video game.",
-    "art of the {}.",
-    "a photo of the small {}.",
+    "itap of a {}.",  "a bad photo of the {}.",   "a origami {}.", "a photo of the large {}.", "a {} in a video game.",
+    "art of the {}.", "a photo of the small {}.",
 };
 const std::vector<std::string> kNoTemplates = {"{}"};
 
@@ -129,9 +124,12 @@ TemplateSet parse_template_set(const std::string& name) {
 
 const std::vector<std::string>& zero_shot_templates(TemplateSet set) {
     switch (set) {
-        case TemplateSet::OpenAi: return kOpenAiTemplates;
-        case TemplateSet::Simple: return kSimpleTemplates;
-        case TemplateSet::None: break;
+        case TemplateSet::OpenAi:
+            return kOpenAiTemplates;
+        case TemplateSet::Simple:
+            return kSimpleTemplates;
+        case TemplateSet::None:
+            break;
     }
     return kNoTemplates;
 }
@@ -189,8 +187,8 @@ Tensor zero_shot_classifier(ClipEmbedder& embedder, const std::vector<std::strin
 Tensor zero_shot_logits(const Tensor& image_features, const Tensor& classifier, float logit_scale, float logit_bias) {
     if (image_features.shape().rank() != 2 || classifier.shape().rank() != 2 ||
         image_features.shape()[1] != classifier.shape()[1]) {
-        fail("zero-shot logits need [N, D] image features and a [C, D] classifier, got ", image_features.shape(), " and ",
-             classifier.shape());
+        fail("zero-shot logits need [N, D] image features and a [C, D] classifier, got ", image_features.shape(),
+             " and ", classifier.shape());
     }
     const Tensor img = normalize_rows(image_features);
     const Tensor cls = classifier.to_f32();

@@ -2,6 +2,8 @@
 // (tests/data/zero_shot/goldens.json, written by tools/make_zero_shot_goldens.py): image files
 // through the model's preprocessing, texts through its tokenizer, batches split into forwards;
 // and the identity that tells models apart.
+#include "models/clip_embedder.h"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -12,7 +14,6 @@
 #include <nlohmann/json.hpp>
 
 #include "cliprt/error.h"
-#include "models/clip_embedder.h"
 #include "zero_shot_goldens.h"
 
 namespace cliprt {
@@ -165,9 +166,15 @@ TEST(EmbedderHfDirectory, ReadsPreprocessorConfig) {
     Scratch s;
     const fs::path dir = copy_fixture(s, "hf_clip_f16", "hf");
     auto write = [&](const json& j) { std::ofstream(dir / "preprocessor_config.json") << j.dump(); };
-    json pp = {{"crop_size", {{"height", 32}, {"width", 32}}}, {"do_center_crop", true}, {"do_normalize", true},
-               {"do_resize", true}, {"image_mean", {0.5, 0.25, 0.125}}, {"image_std", {0.2, 0.3, 0.4}},
-               {"resample", 2}, {"rescale_factor", 1.0 / 255}, {"size", {{"shortest_edge", 32}}}};
+    json pp = {{"crop_size", {{"height", 32}, {"width", 32}}},
+               {"do_center_crop", true},
+               {"do_normalize", true},
+               {"do_resize", true},
+               {"image_mean", {0.5, 0.25, 0.125}},
+               {"image_std", {0.2, 0.3, 0.4}},
+               {"resample", 2},
+               {"rescale_factor", 1.0 / 255},
+               {"size", {{"shortest_edge", 32}}}};
     write(pp);
     {
         // transformers' semantics, the directory's own (tests/hf_semantics_test.cpp checks the numbers).

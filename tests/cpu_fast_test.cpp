@@ -36,7 +36,8 @@ TEST_P(CpuFastMath, ActivationsMatchLibm) {
     // Past exp's range (the activations' reciprocals must not meet an infinity): the same absolute
     // limit plus a few ulp of the result, whose ulp reaches 0.06 at 1e6.
     const size_t extremes = x.size();
-    for (float v : {-1e6f, -1e4f, -100.0f, -90.0f, -88.8f, -60.0f, 60.0f, 88.8f, 90.0f, 100.0f, 1e4f, 1e6f}) x.push_back(v);
+    for (float v : {-1e6f, -1e4f, -100.0f, -90.0f, -88.8f, -60.0f, 60.0f, 88.8f, 90.0f, 100.0f, 1e4f, 1e6f})
+        x.push_back(v);
     std::vector<float> y(x.size());
     struct Reference {
         Activation act;
@@ -57,12 +58,14 @@ TEST_P(CpuFastMath, ActivationsMatchLibm) {
             const double want = r.f(x[i]);
             const double error = std::abs(y[i] - want);
             ASSERT_TRUE(std::isfinite(y[i])) << activation_name(r.act) << " of " << x[i];
-            if (i < extremes) worst = std::max(worst, error);
-            else EXPECT_LE(error, r.abs_limit + 4.8e-7 * std::abs(want)) << activation_name(r.act) << " of " << x[i];
+            if (i < extremes)
+                worst = std::max(worst, error);
+            else
+                EXPECT_LE(error, r.abs_limit + 4.8e-7 * std::abs(want)) << activation_name(r.act) << " of " << x[i];
         }
         EXPECT_LE(worst, r.abs_limit) << activation_name(r.act);
-        std::printf("[cpu-fast-math] %s %s max abs error %.3e\n", cpu_fast::isa_name(GetParam()), activation_name(r.act),
-                    worst);
+        std::printf("[cpu-fast-math] %s %s max abs error %.3e\n", cpu_fast::isa_name(GetParam()),
+                    activation_name(r.act), worst);
     }
     // softmax(scale * x) rows, including exp's range ends.
     std::vector<float> row = {-100.0f, -20.0f, -1.0f, 0.0f, 0.5f, 3.0f, 20.0f, 80.0f};
@@ -79,14 +82,17 @@ TEST_P(CpuFastMath, ActivationsMatchLibm) {
 }
 
 INSTANTIATE_TEST_SUITE_P(CpuFast, CpuFastMath, ::testing::Values(Isa::Avx512, Isa::Avx2, Isa::Portable),
-                         [](const ::testing::TestParamInfo<Isa>& info) { return std::string(cpu_fast::isa_name(info.param)); });
+                         [](const ::testing::TestParamInfo<Isa>& info) {
+                             return std::string(cpu_fast::isa_name(info.param));
+                         });
 
 TEST(CpuFastBackend, NamesItsPathAndRefusesAskingForMoreThanTheProcessorHas) {
     cpu_fast::FastCpuBackend backend(1, cpu_fast::detected_isa(), DType::F32);
     const DeviceInfo info = backend.device_info();
     EXPECT_EQ(info.backend, "cpu");
     bool has_isa = false;
-    for (const auto& [key, value] : info.details) has_isa = has_isa || (key == "isa" && value == cpu_fast::isa_name(cpu_fast::detected_isa()));
+    for (const auto& [key, value] : info.details)
+        has_isa = has_isa || (key == "isa" && value == cpu_fast::isa_name(cpu_fast::detected_isa()));
     EXPECT_TRUE(has_isa);
     EXPECT_THROW(make_cpu_backend(1, DType::F16), Error);
 }

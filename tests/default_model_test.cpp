@@ -11,9 +11,9 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "cli_runner.h"
 #include "cliprt/vulkan_backend.h"
 #include "models/clip_embedder.h"
-#include "cli_runner.h"
 #include "search_test_support.h"
 #include "vulkan_test_support.h"
 
@@ -31,7 +31,8 @@ nlohmann::json expected() {
 size_t check_against_open_clip(ClipEmbedder& embedder) {
     const nlohmann::json want = expected();
     std::vector<std::string> paths;
-    for (const auto& image : want.at("images")) paths.push_back(kRoot + "/samples/" + image.at("file").get<std::string>());
+    for (const auto& image : want.at("images"))
+        paths.push_back(kRoot + "/samples/" + image.at("file").get<std::string>());
     const Tensor images = embedder.embed_image_files(paths, true);
     const float scale = embedder.logit_scale();
     EXPECT_NEAR(scale, want.at("logit_scale").get<double>(), 1e-4);
@@ -53,7 +54,8 @@ size_t check_against_open_clip(ClipEmbedder& embedder) {
             for (double& l : logits) sum += (l = std::exp(l - top));
             size_t best = 0;
             for (size_t c = 0; c < prompts.size(); ++c) {
-                EXPECT_NEAR(logits[c] / sum, row.at("probs")[c].get<double>(), 1e-4) << paths[i] << " " << task << " " << classes[c];
+                EXPECT_NEAR(logits[c] / sum, row.at("probs")[c].get<double>(), 1e-4)
+                    << paths[i] << " " << task << " " << classes[c];
                 if (logits[c] > logits[best]) best = c;
             }
             EXPECT_EQ(classes[best], row.at("prediction").get<std::string>()) << paths[i] << " " << task;
@@ -119,7 +121,8 @@ TEST(DefaultModel, SearchesTheSamples) {
     const auto labels = nlohmann::json::parse(test::read_file(kRoot + "/tests/data/default_model/samples_labels.json"));
     std::set<std::string> single, several;
     for (const auto& [name, a] : labels.at("images").items())
-        if (a.at("color") == "green" && a.at("shape") == "triangle") (a.at("count") == 1 ? single : several).insert(name);
+        if (a.at("color") == "green" && a.at("shape") == "triangle")
+            (a.at("count") == 1 ? single : several).insert(name);
     ASSERT_EQ(single.size(), 3u);
     ASSERT_EQ(several.size(), 3u);
     const auto green = search({"a green triangle", "-k", "6"});
@@ -130,7 +133,8 @@ TEST(DefaultModel, SearchesTheSamples) {
     EXPECT_EQ(std::set<std::string>(plural.begin(), plural.end()), several);
 
     // A weighted sum leans to the heavier term; a negative term removes what it names.
-    for (const std::string& name : search({"3:a red circle", "a blue square", "-k", "6"})) EXPECT_EQ(name.rfind("red_circle_", 0), 0u) << name;
+    for (const std::string& name : search({"3:a red circle", "a blue square", "-k", "6"}))
+        EXPECT_EQ(name.rfind("red_circle_", 0), 0u) << name;
     for (const std::string& name : search({"a photo of a shape", "--not", "a red shape", "-k", "20"}))
         EXPECT_NE(name.rfind("red_", 0), 0u) << name;
     for (const std::string& name : search({"a red shape", "--not", "a circle", "-k", "12"})) {

@@ -1,10 +1,11 @@
 // The graph's shape rules, the liveness-based memory plan, weight upload once per model, and the
 // error for ops a backend does not support.
+#include "cliprt/executor.h"
+
 #include <gtest/gtest.h>
 
 #include "cliprt/cpu_backend.h"
 #include "cliprt/error.h"
-#include "cliprt/executor.h"
 
 namespace cliprt {
 namespace {
@@ -23,12 +24,16 @@ public:
         ++uploads;
         cpu_->upload(b, offset, src, bytes);
     }
-    void download(const Buffer& b, uint64_t offset, void* dst, uint64_t bytes) override { cpu_->download(b, offset, dst, bytes); }
+    void download(const Buffer& b, uint64_t offset, void* dst, uint64_t bytes) override {
+        cpu_->download(b, offset, dst, bytes);
+    }
     std::optional<std::string> unsupported_reason(const Graph& g, const Node& n) const override {
         if (n.op == OpKind::Softmax) return std::string("no softmax kernel");
         return cpu_->unsupported_reason(g, n);
     }
-    std::unique_ptr<Program> record(const Graph& g, const std::vector<TensorArg>& args) override { return cpu_->record(g, args); }
+    std::unique_ptr<Program> record(const Graph& g, const std::vector<TensorArg>& args) override {
+        return cpu_->record(g, args);
+    }
     int uploads = 0;
 
 private:

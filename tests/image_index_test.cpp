@@ -2,6 +2,8 @@
 // re-indexing after adding, changing, moving, copying, touching and deleting files embeds exactly
 // the new content; corrupt files are skipped and reported; a failure between batches loses no
 // committed row; an index made by one model refuses another.
+#include "search/image_index.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -13,7 +15,6 @@
 #include "cliprt/error.h"
 #include "search/content_hash.h"
 #include "search/file_scan.h"
-#include "search/image_index.h"
 #include "search/indexer.h"
 #include "search_test_support.h"
 
@@ -48,8 +49,10 @@ struct CountingEmbedder {
                 calls.push_back(p);
                 const std::string bytes = test::read_file(p);
                 EmbedOutcome o;
-                if (bytes.rfind("corrupt", 0) == 0) o.error = "cannot decode " + p + ": corrupt data";
-                else o.embedding = fake_embedding(bytes);
+                if (bytes.rfind("corrupt", 0) == 0)
+                    o.error = "cannot decode " + p + ": corrupt data";
+                else
+                    o.embedding = fake_embedding(bytes);
                 out.push_back(std::move(o));
             }
             return out;
@@ -224,7 +227,8 @@ TEST(ImageIndex, AFailureBetweenBatchesKeepsEveryCommittedBatch) {
         EXPECT_EQ(r.unchanged, 6u);
         EXPECT_EQ(r.added, 4u);
         EXPECT_EQ(emb.take().size(), 4u);
-        for (const FileRecord& f : kept) EXPECT_EQ(emb.calls.end(), std::find(emb.calls.begin(), emb.calls.end(), f.path));
+        for (const FileRecord& f : kept)
+            EXPECT_EQ(emb.calls.end(), std::find(emb.calls.begin(), emb.calls.end(), f.path));
         expect_consistent(*index, dir / "p");
     }
 }
@@ -244,8 +248,10 @@ TEST(ImageIndex, AnIndexOfAnotherModelIsRefused) {
     other.name = "/models/b";
     for (int pass = 0; pass < 2; ++pass) {
         try {
-            if (pass == 0) index->bind_model(other);
-            else index->require_model(other);
+            if (pass == 0)
+                index->bind_model(other);
+            else
+                index->require_model(other);
             ADD_FAILURE() << "another model was accepted";
         } catch (const Error& e) {
             const std::string m = e.what();

@@ -1,7 +1,8 @@
+#include "models/model_config.h"
+
 #include <gtest/gtest.h>
 
 #include "cliprt/error.h"
-#include "models/model_config.h"
 #include "models/model_loader.h"
 
 namespace cliprt {
@@ -9,8 +10,9 @@ namespace {
 
 TEST(ModelConfig, EveryBuiltinConfigParses) {
     const auto names = builtin_model_names();
-    for (const char* required : {"RN50", "RN101", "RN50x4", "RN50x16", "RN50x64", "ViT-B-32", "ViT-B-16", "ViT-L-14",
-                                 "ViT-L-14-336", "ViT-H-14", "RN50-quickgelu", "ViT-B-32-quickgelu", "ViT-L-14-quickgelu"}) {
+    for (const char* required :
+         {"RN50", "RN101", "RN50x4", "RN50x16", "RN50x64", "ViT-B-32", "ViT-B-16", "ViT-L-14", "ViT-L-14-336",
+          "ViT-H-14", "RN50-quickgelu", "ViT-B-32-quickgelu", "ViT-L-14-quickgelu"}) {
         EXPECT_TRUE(is_builtin_model(required)) << required;
     }
     for (const auto& name : names) EXPECT_NO_THROW(builtin_model_config(name)) << name;
@@ -39,8 +41,9 @@ TEST(ModelConfig, UnknownKeysAndUnsupportedOptionsAreNamed) {
     const std::string ok_text = R"("text_cfg": {"width": 64, "heads": 2, "layers": 1})";
     EXPECT_NE(message(R"({"embed_dim": 8, "vision_cfg": {"width": 64, "colour": 1}, )" + ok_text + "}").find("colour"),
               std::string::npos);
-    EXPECT_NE(message(R"({"embed_dim": 8, "vision_cfg": {"timm_model_name": "convnext"}, )" + ok_text + "}").find("timm"),
-              std::string::npos);
+    EXPECT_NE(
+        message(R"({"embed_dim": 8, "vision_cfg": {"timm_model_name": "convnext"}, )" + ok_text + "}").find("timm"),
+        std::string::npos);
     EXPECT_NE(message(R"({"embed_dim": 8, "vision_cfg": {"width": "wide"}, )" + ok_text + "}").find("width"),
               std::string::npos);
     EXPECT_NE(message("{not json").find("invalid JSON"), std::string::npos);

@@ -124,7 +124,8 @@ inline std::vector<Tensor> run_guarded(Backend& backend, const Graph& g, const s
         for (uint64_t i = 0; i < bytes.size(); ++i) {
             if ((i < kGuardBytes || i >= end) && bytes[i] != kSentinel) {
                 ADD_FAILURE() << "value '" << v.name << "': guard byte " << (i < kGuardBytes ? "before" : "after")
-                              << " the tensor was overwritten at offset " << static_cast<int64_t>(i) - static_cast<int64_t>(kGuardBytes);
+                              << " the tensor was overwritten at offset "
+                              << static_cast<int64_t>(i) - static_cast<int64_t>(kGuardBytes);
                 break;
             }
         }
@@ -146,14 +147,16 @@ inline std::vector<Tensor> run_cpu(const std::shared_ptr<const Graph>& g, const 
     return compiled.run(inputs);
 }
 
-
 // ---- the cases ----
 
 inline std::vector<OpCase> unary_cases() {
     std::vector<OpCase> cases;
-    const std::pair<Activation, const char*> acts[] = {{Activation::None, "none"},          {Activation::Relu, "relu"},
-                                                       {Activation::Gelu, "gelu"},          {Activation::GeluTanh, "gelu_tanh"},
-                                                       {Activation::QuickGelu, "quick_gelu"}, {Activation::Sigmoid, "sigmoid"}};
+    const std::pair<Activation, const char*> acts[] = {{Activation::None, "none"},
+                                                       {Activation::Relu, "relu"},
+                                                       {Activation::Gelu, "gelu"},
+                                                       {Activation::GeluTanh, "gelu_tanh"},
+                                                       {Activation::QuickGelu, "quick_gelu"},
+                                                       {Activation::Sigmoid, "sigmoid"}};
     for (const auto& [act, name] : acts) {
         for (const Shape& s : {Shape{1}, Shape{3, 7, 13}, Shape{5, 257}}) {
             cases.push_back({std::string("unary_") + name + "_" + std::to_string(s.numel()), Family::Elementwise,
@@ -172,8 +175,9 @@ inline std::vector<OpCase> unary_cases() {
 inline std::vector<OpCase> binary_cases() {
     std::vector<OpCase> cases;
     const Shape a{3, 5, 7};
-    const std::vector<std::pair<Shape, std::string>> bs = {{Shape{3, 5, 7}, "same"}, {Shape{7}, "row"},    {Shape{5, 1}, "col"},
-                                                           {Shape{3, 1, 7}, "mid"},  {Shape{1}, "scalar"}, {Shape{5, 7}, "inner"}};
+    const std::vector<std::pair<Shape, std::string>> bs = {{Shape{3, 5, 7}, "same"}, {Shape{7}, "row"},
+                                                           {Shape{5, 1}, "col"},     {Shape{3, 1, 7}, "mid"},
+                                                           {Shape{1}, "scalar"},     {Shape{5, 7}, "inner"}};
     for (BinaryOp op : {BinaryOp::Add, BinaryOp::Mul}) {
         for (const auto& [b, name] : bs) {
             cases.push_back({std::string(op == BinaryOp::Add ? "add_" : "mul_") + name, Family::Elementwise,
@@ -183,16 +187,18 @@ inline std::vector<OpCase> binary_cases() {
         }
     }
     cases.push_back({"add_positional", Family::Elementwise, [](Graph& g, Data& d) {
-                         g.mark_output(g.binary(BinaryOp::Add, d.input(g, "x", Shape{2, 50, 64}), d.constant(g, "pos", Shape{50, 64})));
+                         g.mark_output(g.binary(BinaryOp::Add, d.input(g, "x", Shape{2, 50, 64}),
+                                                d.constant(g, "pos", Shape{50, 64})));
                      }});
     return cases;
 }
 
 inline std::vector<OpCase> linear_cases() {
     std::vector<OpCase> cases;
-    const int64_t mkn[][3] = {{1, 1, 1},    {1, 3, 5},    {3, 5, 7},    {7, 13, 5}, {13, 50, 77},
-                              {50, 77, 13}, {77, 64, 197}, {197, 33, 50}, {257, 7, 3}, {5, 257, 13},
-                              {19, 45, 600}};  // k over two cache blocks of the fast CPU GEMM
+    const int64_t mkn[][3] = {
+        {1, 1, 1},     {1, 3, 5},     {3, 5, 7},   {7, 13, 5},   {13, 50, 77}, {50, 77, 13},
+        {77, 64, 197}, {197, 33, 50}, {257, 7, 3}, {5, 257, 13}, {19, 45, 600}};  // k over two cache blocks of the fast
+                                                                                  // CPU GEMM
     for (const auto& s : mkn) {
         const int64_t m = s[0], k = s[1], n = s[2];
         const std::string dims = std::to_string(m) + "x" + std::to_string(k) + "x" + std::to_string(n);
@@ -297,14 +303,13 @@ inline std::vector<OpCase> pool_and_norm_cases() {
                              const int64_t w = s[-1];
                              // Offset inputs: the mean must really be subtracted.
                              const ValueId x = g.unary(d.input(g, "x", s), Activation::None, 1.0f, 3.0f);
-                             g.mark_output(g.layer_norm(x, d.constant(g, "gamma", Shape{w}), d.constant(g, "beta", Shape{w}), 1e-5f));
+                             g.mark_output(g.layer_norm(x, d.constant(g, "gamma", Shape{w}),
+                                                        d.constant(g, "beta", Shape{w}), 1e-5f));
                          }});
-        cases.push_back({"l2_normalize_" + dims, Family::Norm, [s](Graph& g, Data& d) {
-                             g.mark_output(g.l2_normalize(d.input(g, "x", s)));
-                         }});
-        cases.push_back({"softmax_" + dims, Family::Norm, [s](Graph& g, Data& d) {
-                             g.mark_output(g.softmax(d.input(g, "x", s, 8.0f)));
-                         }});
+        cases.push_back({"l2_normalize_" + dims, Family::Norm,
+                         [s](Graph& g, Data& d) { g.mark_output(g.l2_normalize(d.input(g, "x", s))); }});
+        cases.push_back({"softmax_" + dims, Family::Norm,
+                         [s](Graph& g, Data& d) { g.mark_output(g.softmax(d.input(g, "x", s, 8.0f))); }});
     }
     cases.push_back({"l2_normalize_zero_row", Family::Norm, [](Graph& g, Data& d) {
                          const ValueId x = g.unary(d.input(g, "x", Shape{2, 5}), Activation::None, 0.0f, 0.0f);
@@ -339,41 +344,44 @@ inline std::vector<OpCase> attention_cases() {
     };
     std::vector<OpCase> cases;
     for (const A& a : attns) {
-        cases.push_back({std::string("attention_") + a.name, Family::Matmul, [a](Graph& g, Data& d) {
-                             const int64_t width = a.heads * a.dim;
-                             AttentionParams p;
-                             p.heads = static_cast<int>(a.heads);
-                             p.packed_qkv = a.packed;
-                             p.causal = a.causal;
-                             p.cosine = a.cosine;
-                             p.has_head_scale = a.head_scale;
-                             p.scale = 1.0f / std::sqrt(static_cast<float>(a.dim));
-                             std::vector<ValueId> inputs;
-                             if (a.packed) {
-                                 inputs.push_back(d.input(g, "qkv", Shape{a.batch, a.q_len, 3 * width}, 2.0f));
-                             } else {
-                                 inputs.push_back(d.input(g, "q", Shape{a.q_broadcast ? 1 : a.batch, a.q_len, width}, 2.0f));
-                                 inputs.push_back(d.input(g, "k", Shape{a.batch, a.kv_len, width}, 2.0f));
-                                 inputs.push_back(d.input(g, "v", Shape{a.batch, a.kv_len, width}));
-                             }
-                             if (a.cosine) {
-                                 const ValueId raw = d.constant(g, "logit_scale", Shape{a.heads});
-                                 inputs.push_back(g.unary(raw, Activation::None, 5.0f, 10.0f));  // multipliers in [5, 15]
-                             }
-                             if (a.head_scale) inputs.push_back(d.constant(g, "head_scale", Shape{a.heads}));
-                             g.mark_output(g.attention(inputs, p));
-                         }});
+        cases.push_back(
+            {std::string("attention_") + a.name, Family::Matmul, [a](Graph& g, Data& d) {
+                 const int64_t width = a.heads * a.dim;
+                 AttentionParams p;
+                 p.heads = static_cast<int>(a.heads);
+                 p.packed_qkv = a.packed;
+                 p.causal = a.causal;
+                 p.cosine = a.cosine;
+                 p.has_head_scale = a.head_scale;
+                 p.scale = 1.0f / std::sqrt(static_cast<float>(a.dim));
+                 std::vector<ValueId> inputs;
+                 if (a.packed) {
+                     inputs.push_back(d.input(g, "qkv", Shape{a.batch, a.q_len, 3 * width}, 2.0f));
+                 } else {
+                     inputs.push_back(d.input(g, "q", Shape{a.q_broadcast ? 1 : a.batch, a.q_len, width}, 2.0f));
+                     inputs.push_back(d.input(g, "k", Shape{a.batch, a.kv_len, width}, 2.0f));
+                     inputs.push_back(d.input(g, "v", Shape{a.batch, a.kv_len, width}));
+                 }
+                 if (a.cosine) {
+                     const ValueId raw = d.constant(g, "logit_scale", Shape{a.heads});
+                     inputs.push_back(g.unary(raw, Activation::None, 5.0f, 10.0f));  // multipliers in [5, 15]
+                 }
+                 if (a.head_scale) inputs.push_back(d.constant(g, "head_scale", Shape{a.heads}));
+                 g.mark_output(g.attention(inputs, p));
+             }});
     }
     return cases;
 }
 
 inline std::vector<OpCase> layout_cases() {
     std::vector<OpCase> cases;
-    cases.push_back({"embedding_small", Family::Exact, [](Graph& g, Data& d) {
-                         g.mark_output(g.embedding(d.random_ids(g, "ids", Shape{2, 7}, 13), d.constant(g, "table", Shape{13, 5})));
-                     }});
+    cases.push_back(
+        {"embedding_small", Family::Exact, [](Graph& g, Data& d) {
+             g.mark_output(g.embedding(d.random_ids(g, "ids", Shape{2, 7}, 13), d.constant(g, "table", Shape{13, 5})));
+         }});
     cases.push_back({"embedding_text", Family::Exact, [](Graph& g, Data& d) {
-                         g.mark_output(g.embedding(d.random_ids(g, "ids", Shape{3, 77}, 50), d.constant(g, "table", Shape{50, 64})));
+                         g.mark_output(g.embedding(d.random_ids(g, "ids", Shape{3, 77}, 50),
+                                                   d.constant(g, "table", Shape{50, 64})));
                      }});
     cases.push_back({"concat_class_token", Family::Exact, [](Graph& g, Data& d) {
                          const ValueId cls = d.constant(g, "cls", Shape{1, 1, 8});
@@ -406,23 +414,27 @@ inline std::vector<OpCase> layout_cases() {
                          const ValueId x = g.reshape(d.input(g, "x", Shape{2, 13, 7, 7}), Shape{2, 13, 49});
                          g.mark_output(g.permute(x, {0, 2, 1}));
                      }});
-    const std::pair<PoolMode, const char*> modes[] = {{PoolMode::First, "first"}, {PoolMode::Last, "last"},
-                                                      {PoolMode::Argmax, "argmax"}, {PoolMode::Eos, "eos"},
+    const std::pair<PoolMode, const char*> modes[] = {{PoolMode::First, "first"},
+                                                      {PoolMode::Last, "last"},
+                                                      {PoolMode::Argmax, "argmax"},
+                                                      {PoolMode::Eos, "eos"},
                                                       {PoolMode::Mean, "mean"}};
     for (const auto& [mode, name] : modes) {
         for (int start : {0, 1}) {
             if (start == 1 && mode != PoolMode::Mean) continue;
-            cases.push_back({std::string("token_pool_") + name + (start ? "_from1" : ""), mode == PoolMode::Mean ? Family::Norm : Family::Exact,
-                             [mode = mode, start](Graph& g, Data& d) {
-                                 TokenPoolParams p;
-                                 p.mode = mode;
-                                 p.eos_id = 9;
-                                 p.mean_start = start;
-                                 // Row 0 has two maxima and two eos ids; row 1 its eos last; row 2 eos first.
-                                 const ValueId ids = d.ids(g, "ids", {1, 7, 9, 3, 9, 2, 0, 4, 5, 6, 2, 1, 0, 9, 9, 9, 8, 1, 2, 3, 4}, Shape{3, 7});
-                                 const ValueId x = d.input(g, "x", Shape{3, 7, 5});
-                                 g.mark_output(g.token_pool(x, mode == PoolMode::Argmax || mode == PoolMode::Eos ? ids : -1, p));
-                             }});
+            cases.push_back(
+                {std::string("token_pool_") + name + (start ? "_from1" : ""),
+                 mode == PoolMode::Mean ? Family::Norm : Family::Exact, [mode = mode, start](Graph& g, Data& d) {
+                     TokenPoolParams p;
+                     p.mode = mode;
+                     p.eos_id = 9;
+                     p.mean_start = start;
+                     // Row 0 has two maxima and two eos ids; row 1 its eos last; row 2 eos first.
+                     const ValueId ids =
+                         d.ids(g, "ids", {1, 7, 9, 3, 9, 2, 0, 4, 5, 6, 2, 1, 0, 9, 9, 9, 8, 1, 2, 3, 4}, Shape{3, 7});
+                     const ValueId x = d.input(g, "x", Shape{3, 7, 5});
+                     g.mark_output(g.token_pool(x, mode == PoolMode::Argmax || mode == PoolMode::Eos ? ids : -1, p));
+                 }});
         }
     }
     return cases;
@@ -430,22 +442,24 @@ inline std::vector<OpCase> layout_cases() {
 
 // A small chain: dependent and independent dispatches, reshapes, several outputs.
 inline std::vector<OpCase> graph_cases() {
-    return {{"block_chain", Family::Matmul, [](Graph& g, Data& d) {
-                 const ValueId x = d.input(g, "x", Shape{2, 13, 32});
-                 const ValueId ln = g.layer_norm(x, d.constant(g, "g", Shape{32}), d.constant(g, "b", Shape{32}), 1e-5f);
-                 const ValueId qkv = g.linear(ln, d.constant(g, "w_qkv", Shape{96, 32}), d.constant(g, "b_qkv", Shape{96}));
-                 AttentionParams p;
-                 p.heads = 4;
-                 p.packed_qkv = true;
-                 p.scale = 1.0f / std::sqrt(8.0f);
-                 const ValueId attn = g.attention({qkv}, p);
-                 const ValueId y = g.linear(attn, d.constant(g, "w_o", Shape{32, 32}), d.constant(g, "b_o", Shape{32}), Activation::None, x);
-                 const ValueId h = g.linear(y, d.constant(g, "w_fc", Shape{64, 32}), -1, Activation::QuickGelu);
-                 const ValueId out = g.linear(h, d.constant(g, "w_proj", Shape{32, 64}), -1, Activation::None, y);
-                 const ValueId flat = g.reshape(out, Shape{26, 32});
-                 g.mark_output(g.l2_normalize(flat));
-                 g.mark_output(g.softmax(out));
-             }}};
+    return {
+        {"block_chain", Family::Matmul, [](Graph& g, Data& d) {
+             const ValueId x = d.input(g, "x", Shape{2, 13, 32});
+             const ValueId ln = g.layer_norm(x, d.constant(g, "g", Shape{32}), d.constant(g, "b", Shape{32}), 1e-5f);
+             const ValueId qkv = g.linear(ln, d.constant(g, "w_qkv", Shape{96, 32}), d.constant(g, "b_qkv", Shape{96}));
+             AttentionParams p;
+             p.heads = 4;
+             p.packed_qkv = true;
+             p.scale = 1.0f / std::sqrt(8.0f);
+             const ValueId attn = g.attention({qkv}, p);
+             const ValueId y = g.linear(attn, d.constant(g, "w_o", Shape{32, 32}), d.constant(g, "b_o", Shape{32}),
+                                        Activation::None, x);
+             const ValueId h = g.linear(y, d.constant(g, "w_fc", Shape{64, 32}), -1, Activation::QuickGelu);
+             const ValueId out = g.linear(h, d.constant(g, "w_proj", Shape{32, 64}), -1, Activation::None, y);
+             const ValueId flat = g.reshape(out, Shape{26, 32});
+             g.mark_output(g.l2_normalize(flat));
+             g.mark_output(g.softmax(out));
+         }}};
 }
 
 // Edge cases of the pooled position (graph.h: Eos takes position 0 when a row has no eos id, as
@@ -454,8 +468,10 @@ inline std::vector<OpCase> graph_cases() {
 // their indices and with them their data (the seed is 1234 + index).
 inline std::vector<OpCase> token_pool_edge_cases() {
     std::vector<OpCase> cases;
-    const std::pair<PoolMode, const char*> modes[] = {{PoolMode::First, "first"}, {PoolMode::Last, "last"},
-                                                      {PoolMode::Argmax, "argmax"}, {PoolMode::Eos, "eos"},
+    const std::pair<PoolMode, const char*> modes[] = {{PoolMode::First, "first"},
+                                                      {PoolMode::Last, "last"},
+                                                      {PoolMode::Argmax, "argmax"},
+                                                      {PoolMode::Eos, "eos"},
                                                       {PoolMode::Mean, "mean"}};
     struct PoolRows {
         const char* name;
@@ -473,14 +489,16 @@ inline std::vector<OpCase> token_pool_edge_cases() {
             for (int start : {0, 1}) {
                 if (start == 1 && (mode != PoolMode::Mean || rows.len == 1)) continue;
                 cases.push_back({std::string("token_pool_") + name + (start ? "_from1_" : "_") + rows.name,
-                                 mode == PoolMode::Mean ? Family::Norm : Family::Exact, [mode = mode, start, rows](Graph& g, Data& d) {
+                                 mode == PoolMode::Mean ? Family::Norm : Family::Exact,
+                                 [mode = mode, start, rows](Graph& g, Data& d) {
                                      TokenPoolParams p;
                                      p.mode = mode;
                                      p.eos_id = 9;
                                      p.mean_start = start;
                                      const ValueId ids = d.ids(g, "ids", rows.ids, Shape{rows.batch, rows.len});
                                      const ValueId x = d.input(g, "x", Shape{rows.batch, rows.len, 5});
-                                     g.mark_output(g.token_pool(x, mode == PoolMode::Argmax || mode == PoolMode::Eos ? ids : -1, p));
+                                     g.mark_output(g.token_pool(
+                                         x, mode == PoolMode::Argmax || mode == PoolMode::Eos ? ids : -1, p));
                                  }});
             }
         }

@@ -35,9 +35,9 @@ CliRun cliprt(const std::vector<std::string>& args, const std::string& scratch, 
 
 // Twelve different real images (several formats) and one truncated PNG that sorts last.
 const std::vector<std::string> kImages = {
-    "camera.png",      "camera_gray.jpg", "chelsea.png",  "coffee_300.png",  "gnome_pixels_progressive.jpg",
-    "gnome_wood.jpg",  "gray_gradient.png", "horse.png",  "logo_200.png",    "no_time_for_that_tiny.gif",
-    "rgba_alpha.png",  "rocket.jpg"};
+    "camera.png",     "camera_gray.jpg",   "chelsea.png", "coffee_300.png", "gnome_pixels_progressive.jpg",
+    "gnome_wood.jpg", "gray_gradient.png", "horse.png",   "logo_200.png",   "no_time_for_that_tiny.gif",
+    "rgba_alpha.png", "rocket.jpg"};
 
 class SearchCli : public ::testing::Test {
 protected:
@@ -174,8 +174,8 @@ TEST_F(SearchCli, ReadOnlyIndexCanBeSearched) {
     fs::create_directories(scratch);
     fs::permissions(scratch, fs::perms(0777));
     const CliRun found = test::run_cliprt(
-        {"search", "--db", db_, "--json", "--backend", "cpu", "--image", photos_ + "/chelsea.png", "-k", "1"}, scratch, {},
-        user);
+        {"search", "--db", db_, "--json", "--backend", "cpu", "--image", photos_ + "/chelsea.png", "-k", "1"}, scratch,
+        {}, user);
     ASSERT_EQ(found.code(), 0) << found.err;
     EXPECT_EQ(nlohmann::json::parse(found.out)["results"][0]["path"], photos_ + "/chelsea.png");
     const CliRun dupes = test::run_cliprt({"dupes", "--db", db_, "--json"}, scratch, {}, user);
@@ -203,7 +203,8 @@ TEST_F(SearchCli, AnotherModelIsRefused) {
     EXPECT_EQ(r.code(), 1);
     EXPECT_NE(r.err.find("no index at"), std::string::npos) << r.err;
     // A model that does not open leaves no new index file behind.
-    const CliRun typo = cliprt({"index", photos_, "--db", dir_ / "typo.db", "--model", dir_ / "no_such_model"}, dir_.str());
+    const CliRun typo =
+        cliprt({"index", photos_, "--db", dir_ / "typo.db", "--model", dir_ / "no_such_model"}, dir_.str());
     EXPECT_EQ(typo.code(), 1);
     EXPECT_FALSE(fs::exists(dir_ / "typo.db"));
 }

@@ -23,11 +23,11 @@ TEST(SearchQuery, ParsesWeightsLikeRclip) {
         float weight;
         const char* text;
     };
-    for (const Case& c : {Case{"2:beach", 2.0f, "beach"}, Case{"sunset", 1.0f, "sunset"},
-                          Case{"0.5:a red car", 0.5f, "a red car"}, Case{"-1:people", -1.0f, "people"},
-                          Case{"+1.5: dog", 1.5f, "dog"}, Case{".25:cat", 0.25f, "cat"},
-                          Case{"http://x.org", 1.0f, "http://x.org"}, Case{":colon first", 1.0f, ":colon first"},
-                          Case{"a:b", 1.0f, "a:b"}, Case{"10:30 meeting", 10.0f, "30 meeting"}}) {
+    for (const Case& c :
+         {Case{"2:beach", 2.0f, "beach"}, Case{"sunset", 1.0f, "sunset"}, Case{"0.5:a red car", 0.5f, "a red car"},
+          Case{"-1:people", -1.0f, "people"}, Case{"+1.5: dog", 1.5f, "dog"}, Case{".25:cat", 0.25f, "cat"},
+          Case{"http://x.org", 1.0f, "http://x.org"}, Case{":colon first", 1.0f, ":colon first"},
+          Case{"a:b", 1.0f, "a:b"}, Case{"10:30 meeting", 10.0f, "30 meeting"}}) {
         const QueryTerm t = parse_weighted(c.arg);
         EXPECT_EQ(t.weight, c.weight) << c.arg;
         EXPECT_EQ(t.value, c.text) << c.arg;
@@ -121,7 +121,9 @@ TEST(VectorSearch, TopKEqualsANaiveSort) {
                         ASSERT_EQ(got.size(), want.size());
                         for (size_t i = 0; i < k; ++i) {
                             ASSERT_EQ(got[i].row, want[i].row) << "k " << k << " rank " << i << " dim " << dim;
-                            ASSERT_EQ(got[i].score, want[i].score) << "k " << k << " rank " << i << " dim " << dim << " f16 " << (type == MatrixType::F16) << " threads " << threads;
+                            ASSERT_EQ(got[i].score, want[i].score)
+                                << "k " << k << " rank " << i << " dim " << dim << " f16 " << (type == MatrixType::F16)
+                                << " threads " << threads;
                         }
                     }
                 }
@@ -161,9 +163,8 @@ TEST(Dupes, GroupsLinkedPairsTransitively) {
     const double d = std::acos(-1.0) / 12;
     const float c1 = static_cast<float>(std::cos(d)), s1 = static_cast<float>(std::sin(d));
     const float c2 = static_cast<float>(std::cos(2 * d)), s2 = static_cast<float>(std::sin(2 * d));
-    std::vector<float> padded = {1, 0, 0, c1, s1, 0, c2, s2, 0,
-                                 0, 1, 0,              // alone
-                                 -1, 0, 0, -1, 0, 0};  // an exact pair
+    std::vector<float> padded = {1,  0, 0, c1, s1, 0, c2, s2, 0, 0, 1, 0,  // alone
+                                 -1, 0, 0, -1, 0,  0};                     // an exact pair
     for (int i = 0; i < 594; ++i) padded.insert(padded.end(), {0, 0, 1});  // one big group; work for 2 threads
     const EmbeddingMatrix m = EmbeddingMatrix::from_f32(padded, 3, MatrixType::F32);
     for (unsigned threads : {1u, 2u}) {

@@ -39,8 +39,9 @@ using nlohmann::json;
 
 const std::string kSource = CLIPRT_SOURCE_DIR;
 const std::string kModel = kSource + "/tests/data/checkpoints/open_clip_f16";
-const std::vector<std::string> kSamples = {"green_triangle_0040.png", "green_circle_0023.png", "red_circle_0010.png",
-                                           "blue_square_0135.png",    "yellow_cross_0032.png", "black_hexagon_0004.png"};
+const std::vector<std::string> kSamples = {"green_triangle_0040.png", "green_circle_0023.png",
+                                           "red_circle_0010.png",     "blue_square_0135.png",
+                                           "yellow_cross_0032.png",   "black_hexagon_0004.png"};
 constexpr size_t kUploadLimit = 256 * 1024;
 
 std::string percent_encode(const std::string& text) {
@@ -120,14 +121,16 @@ protected:
             std::vector<search::EmbedOutcome> out(paths.size());
             const Tensor e = embedder_->embed_image_files(paths, true);
             const int dim = embedder_->dim();
-            for (size_t i = 0; i < paths.size(); ++i) out[i].embedding.assign(e.f32() + i * dim, e.f32() + (i + 1) * dim);
+            for (size_t i = 0; i < paths.size(); ++i)
+                out[i].embedding.assign(e.f32() + i * dim, e.f32() + (i + 1) * dim);
             return out;
         };
         search::update_index(*index, {photos_}, embedder_->dim(), embed);
         // Rows whose stored path leads out of the root, as a tampered or foreign index might hold.
         const std::vector<float> some = *index->embedding_of(photos_ + "/" + kSamples[0]);
         search::IndexTransaction tx(*index);
-        for (const std::string& p : {photos_ + "/link_out.png", photos_ + "/../outside/secret.png", *dir_ / "outside/secret.png"}) {
+        for (const std::string& p :
+             {photos_ + "/link_out.png", photos_ + "/../outside/secret.png", *dir_ / "outside/secret.png"}) {
             if (!index->embedding_of(p)) index->put({p, 1, 1, "hash-" + p}, some);
         }
         tx.commit();
@@ -164,7 +167,8 @@ protected:
         auto res = client().Get(target);
         if (!res) return -1;
         const json body = json::parse(res->body, nullptr, false);
-        EXPECT_TRUE(body.is_object() && body.contains("error") && body["error"].is_string()) << target << ": " << res->body;
+        EXPECT_TRUE(body.is_object() && body.contains("error") && body["error"].is_string())
+            << target << ": " << res->body;
         EXPECT_EQ(res->get_header_value("Content-Type"), "application/json") << target;
         EXPECT_EQ(res->body.find("root:"), std::string::npos) << target;
         return res->status;
@@ -184,10 +188,12 @@ protected:
         const search::StoredEmbeddings stored = index->load_embeddings();
         const auto matrix = search::EmbeddingMatrix::from_f32(stored.values, stored.dim, search::MatrixType::F32);
         std::vector<std::pair<std::string, float>> out;
-        for (const auto& hit : search::top_k(matrix, query.data(), k)) out.emplace_back(stored.paths[hit.row], hit.score);
+        for (const auto& hit : search::top_k(matrix, query.data(), k))
+            out.emplace_back(stored.paths[hit.row], hit.score);
         return out;
     }
-    static std::vector<float> text_query(const std::vector<std::string>& texts, const std::vector<std::string>& negatives) {
+    static std::vector<float> text_query(const std::vector<std::string>& texts,
+                                         const std::vector<std::string>& negatives) {
         const auto terms = search::build_query(texts, {}, negatives);
         std::vector<std::string> values;
         for (const auto& t : terms) values.push_back(t.value);
@@ -281,7 +287,8 @@ TEST_F(ServerApi, UploadedImageFindsItself) {
 TEST_F(ServerApi, OversizedUploadIs413) {
     const std::string big(kUploadLimit + 1, '\x89');
     for (const bool multipart : {false, true}) {
-        auto res = multipart ? client().Post("/api/search/image", httplib::MultipartFormDataItems{{"image", big, "a.png", "image/png"}})
+        auto res = multipart ? client().Post("/api/search/image",
+                                             httplib::MultipartFormDataItems{{"image", big, "a.png", "image/png"}})
                              : client().Post("/api/search/image", big, "image/png");
         ASSERT_TRUE(res);
         EXPECT_EQ(res->status, 413) << multipart;
@@ -304,12 +311,12 @@ TEST_F(ServerApi, UploadOverTheDecodeBudgetIsRefusedBeforeDecoding) {
 }
 
 TEST_F(ServerApi, MalformedRequestsAre4xx) {
-    EXPECT_EQ(get_error("/api/search"), 400);                      // no q
-    EXPECT_EQ(get_error("/api/search?q="), 400);                   // empty
-    EXPECT_EQ(get_error("/api/search?q=+-+"), 400);                // only operators
-    EXPECT_EQ(get_error("/api/search?q=beach%20-beach"), 400);     // terms cancel out
-    EXPECT_EQ(get_error("/api/search?q=%ff%fe"), 400);             // invalid UTF-8
-    EXPECT_EQ(get_error("/api/search?q=2:"), 400);                 // weight without text
+    EXPECT_EQ(get_error("/api/search"), 400);                   // no q
+    EXPECT_EQ(get_error("/api/search?q="), 400);                // empty
+    EXPECT_EQ(get_error("/api/search?q=+-+"), 400);             // only operators
+    EXPECT_EQ(get_error("/api/search?q=beach%20-beach"), 400);  // terms cancel out
+    EXPECT_EQ(get_error("/api/search?q=%ff%fe"), 400);          // invalid UTF-8
+    EXPECT_EQ(get_error("/api/search?q=2:"), 400);              // weight without text
     for (const std::string k : {"0", "-1", "abc", "1e3", "100000000000000000000", "5x", ""}) {
         EXPECT_EQ(get_error("/api/search?q=cat&k=" + k), 400) << k;
     }
@@ -325,7 +332,8 @@ TEST_F(ServerApi, MalformedRequestsAre4xx) {
         EXPECT_EQ(res->status, 400) << body;
         EXPECT_TRUE(json::parse(res->body, nullptr, false).contains("error")) << res->body;
     }
-    auto wrong_field = client().Post("/api/search/image", httplib::MultipartFormDataItems{{"file", "x", "a.png", "image/png"}});
+    auto wrong_field =
+        client().Post("/api/search/image", httplib::MultipartFormDataItems{{"file", "x", "a.png", "image/png"}});
     ASSERT_TRUE(wrong_field);
     EXPECT_EQ(wrong_field->status, 400);
 
@@ -401,8 +409,9 @@ TEST_F(ServerApi, CrossSiteRequestsAreRefused) {
     ASSERT_TRUE(null_origin);
     EXPECT_EQ(null_origin->status, 403);
     for (const char* site : {"cross-site", "same-site"}) {
-        for (const std::string& target : std::vector<std::string>{"/api/search?q=cat", "/api/status", "/api/thumb?id=" + id_of(kSamples[0]),
-                                         "/api/image?id=" + id_of(kSamples[0])}) {
+        for (const std::string& target :
+             std::vector<std::string>{"/api/search?q=cat", "/api/status", "/api/thumb?id=" + id_of(kSamples[0]),
+                                      "/api/image?id=" + id_of(kSamples[0])}) {
             auto res = client().Get(target, {{"Sec-Fetch-Site", site}});
             ASSERT_TRUE(res);
             EXPECT_EQ(res->status, 403) << site << " " << target;
@@ -662,9 +671,9 @@ TEST(PathGuard, AllowsOnlyCanonicalFilesInsideTheRoots) {
     EXPECT_FALSE(guard.allow(dir / "photos2/b.png"));
     EXPECT_FALSE(guard.allow(dir / "photos/sub/out.png"));
     EXPECT_FALSE(guard.allow(dir / "photos/dirlink/b.png"));
-    EXPECT_FALSE(guard.allow(dir / "photos/sub"));         // a directory
+    EXPECT_FALSE(guard.allow(dir / "photos/sub"));  // a directory
     EXPECT_FALSE(guard.allow(dir / "photos/missing.png"));
-    EXPECT_FALSE(guard.allow("photos/a.png"));            // relative
+    EXPECT_FALSE(guard.allow("photos/a.png"));  // relative
     EXPECT_FALSE(guard.allow(""));
     EXPECT_FALSE(guard.allow(dir / "photos/%2e%2e/secret.txt"));  // no decoding happens here
     EXPECT_THROW(PathGuard({dir / "nope"}), Error);

@@ -34,8 +34,10 @@ public:
         setenv(name, value, 1);
     }
     ~ScopedEnv() {
-        if (old_.empty()) unsetenv(name_);
-        else setenv(name_, old_.c_str(), 1);
+        if (old_.empty())
+            unsetenv(name_);
+        else
+            setenv(name_, old_.c_str(), 1);
     }
 
 private:
@@ -111,7 +113,8 @@ TEST(VulkanBackend, DeviceSelectionErrorsAreClear) {
             make_vulkan_backend(options);
             ADD_FAILURE() << "CLIPRT_VULKAN_DEVICE=42 was accepted";
         } catch (const Error& e) {
-            EXPECT_NE(std::string(e.what()).find("CLIPRT_VULKAN_DEVICE 42 is out of range"), std::string::npos) << e.what();
+            EXPECT_NE(std::string(e.what()).find("CLIPRT_VULKAN_DEVICE 42 is out of range"), std::string::npos)
+                << e.what();
         }
         // "auto" falls back to the CPU and says why.
         std::string note;
@@ -170,7 +173,8 @@ TEST(VulkanBackend, StagingTransfersMatchMappedOnes) {
     ASSERT_EQ(results[0].nbytes(), results[1].nbytes());
     EXPECT_EQ(std::memcmp(results[0].data(), results[1].data(), results[0].nbytes()), 0);
     bool staging = false;
-    for (const auto& [key, value] : staged->device_info().details) staging = staging || (key == "transfers" && value == "staging buffer");
+    for (const auto& [key, value] : staged->device_info().details)
+        staging = staging || (key == "transfers" && value == "staging buffer");
     EXPECT_TRUE(staging);
     vulkan_test::expect_no_validation_messages(*staged);
     vulkan_test::expect_no_validation_messages(*mapped);

@@ -42,7 +42,9 @@ TEST(VulkanOpsErrors, EmbeddingRejectsOutOfRangeIds) {
         op_parity::run_guarded(*backend, g, data.inputs);
         ADD_FAILURE() << "an id outside the vocabulary was accepted";
     } catch (const Error& e) {
-        EXPECT_NE(std::string(e.what()).find("id 13 at position 2 is outside the vocabulary [0, 13)"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("id 13 at position 2 is outside the vocabulary [0, 13)"),
+                  std::string::npos)
+            << e.what();
     }
     vulkan_test::expect_no_validation_messages(*backend);
 }

@@ -69,16 +69,16 @@ inline void expect_no_validation_messages(VulkanBackend& backend) {
 }  // namespace cliprt::vulkan_test
 
 // Ends the test: skipped with the reason, or failed where CLIPRT_REQUIRE_VULKAN=1.
-#define CLIPRT_VULKAN_UNAVAILABLE(why)                                                           \
-    do {                                                                                          \
-        if (::cliprt::vulkan_test::vulkan_required())                                             \
-            FAIL() << "no Vulkan device (CLIPRT_REQUIRE_VULKAN=1): " << (why);                    \
-        GTEST_SKIP() << "no Vulkan device: " << (why);                                            \
+#define CLIPRT_VULKAN_UNAVAILABLE(why)                                         \
+    do {                                                                       \
+        if (::cliprt::vulkan_test::vulkan_required())                          \
+            FAIL() << "no Vulkan device (CLIPRT_REQUIRE_VULKAN=1): " << (why); \
+        GTEST_SKIP() << "no Vulkan device: " << (why);                         \
     } while (0)
 
 // In a test body: `VulkanBackend* backend` for (dtype, kernels), or skip with the reason.
-#define CLIPRT_VULKAN_BACKEND_OR_SKIP(backend, dtype, kernels)                                   \
-    std::string cliprt_vulkan_why_;                                                               \
+#define CLIPRT_VULKAN_BACKEND_OR_SKIP(backend, dtype, kernels)                                                     \
+    std::string cliprt_vulkan_why_;                                                                                \
     ::cliprt::VulkanBackend* backend = ::cliprt::vulkan_test::shared_backend(dtype, kernels, &cliprt_vulkan_why_); \
-    if (!backend) CLIPRT_VULKAN_UNAVAILABLE(cliprt_vulkan_why_);                                 \
+    if (!backend) CLIPRT_VULKAN_UNAVAILABLE(cliprt_vulkan_why_);                                                   \
     backend->clear_validation_messages()

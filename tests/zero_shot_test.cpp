@@ -2,6 +2,8 @@
 // checkpoints (tests/data/zero_shot/goldens.json from tools/make_zero_shot_goldens.py), in the
 // library and through `cliprt classify`; the template lists against open_clip's; and the CLI's
 // one-line errors for bad input.
+#include "models/zero_shot.h"
+
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/wait.h>
@@ -14,10 +16,9 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "cliprt/error.h"
-#include "models/zero_shot.h"
-#include "zero_shot_goldens.h"
 #include "cli_runner.h"
+#include "cliprt/error.h"
+#include "zero_shot_goldens.h"
 
 namespace cliprt {
 namespace {
@@ -30,8 +31,10 @@ using test::goldens;
 using test::kSource;
 
 TEST(ZeroShotTemplates, AreOpenClipsLists) {
-    EXPECT_EQ(zero_shot_templates(TemplateSet::OpenAi), goldens()["templates"]["openai"].get<std::vector<std::string>>());
-    EXPECT_EQ(zero_shot_templates(TemplateSet::Simple), goldens()["templates"]["simple"].get<std::vector<std::string>>());
+    EXPECT_EQ(zero_shot_templates(TemplateSet::OpenAi),
+              goldens()["templates"]["openai"].get<std::vector<std::string>>());
+    EXPECT_EQ(zero_shot_templates(TemplateSet::Simple),
+              goldens()["templates"]["simple"].get<std::vector<std::string>>());
     EXPECT_EQ(zero_shot_templates(TemplateSet::OpenAi).size(), 80u);
     EXPECT_EQ(zero_shot_templates(TemplateSet::Simple).size(), 7u);
     EXPECT_EQ(format_template(zero_shot_templates(TemplateSet::None)[0], "a {} b"), "a {} b");
@@ -53,8 +56,8 @@ TEST(ZeroShotMath, SoftmaxAndLogits) {
     EXPECT_NEAR(p.f32()[0], 0.5f, 1e-7f);
     EXPECT_NEAR(p.f32()[2], 0.0f, 1e-7f);
     // Image features are normalized before the product: scale 2 and cosine 0.6 -> 1.2.
-    const Tensor l = zero_shot_logits(Tensor::from_f32(Shape{1, 2}, {3.0f, 4.0f}), Tensor::from_f32(Shape{1, 2}, {0.0f, 1.0f}),
-                                      1.5f, 0.25f);
+    const Tensor l = zero_shot_logits(Tensor::from_f32(Shape{1, 2}, {3.0f, 4.0f}),
+                                      Tensor::from_f32(Shape{1, 2}, {0.0f, 1.0f}), 1.5f, 0.25f);
     EXPECT_NEAR(l.f32()[0], 1.5f * 0.8f + 0.25f, 1e-6f);
 }
 
@@ -88,8 +91,8 @@ TEST_P(ZeroShotGolden, ProbabilitiesMatchOpenClip) {
             }
         }
         EXPECT_LE(worst, 1e-4) << m["model"] << " templates " << set;
-        std::printf("[ measured ] %s templates %s: max |p - p_open_clip| = %.3g\n", m["model"].get<std::string>().c_str(),
-                    set.c_str(), worst);
+        std::printf("[ measured ] %s templates %s: max |p - p_open_clip| = %.3g\n",
+                    m["model"].get<std::string>().c_str(), set.c_str(), worst);
     }
 }
 
@@ -188,9 +191,9 @@ TEST_F(Cli, NonUtf8TextIsOneLine) {
 
 TEST_F(Cli, EmptyLabelsAreOneLine) {
     for (const std::string labels : {"", ",", " , ", "cat,,dog"}) {
-        expect_one_line_error(
-            cliprt({"classify", "--model", model_, "--backend", "cpu", "--labels", labels, "--image", golden_images()[0]}),
-            "label");
+        expect_one_line_error(cliprt({"classify", "--model", model_, "--backend", "cpu", "--labels", labels, "--image",
+                                      golden_images()[0]}),
+                              "label");
     }
     expect_one_line_error(cliprt({"classify", "--model", model_, "--backend", "cpu", "--labels", "cat", "--templates",
                                   "imagenet", "--image", golden_images()[0]}),

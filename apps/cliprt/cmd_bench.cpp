@@ -52,15 +52,18 @@ std::vector<std::pair<std::string, std::string>> combinations(const std::vector<
 Command add_bench_command(CLI::App& app) {
     CLI::App* cmd = app.add_subcommand("bench", "Measure forwards per second on one or more backends");
     auto o = std::make_shared<BenchOptions>();
-    cmd->add_option("--model", o->model, "Comma-separated built-in model names, config files or model directories")->capture_default_str();
+    cmd->add_option("--model", o->model, "Comma-separated built-in model names, config files or model directories")
+        ->capture_default_str();
     cmd->add_option("--weights", o->weights, "'synthetic' or a .safetensors file")->capture_default_str();
     cmd->add_option("--backend", o->backends, "Comma-separated backends, e.g. cpu,vulkan")->capture_default_str();
     cmd->add_option("--batch", o->batches, "Comma-separated batch sizes, e.g. 1,8")->capture_default_str();
     cmd->add_option("--tower", o->towers, "image, text or image,text")->capture_default_str();
-    cmd->add_option("--dtype", o->dtypes, "Comma-separated: f32, f16 (GPU backends), bf16 (cpu: bf16 weights)")->capture_default_str();
+    cmd->add_option("--dtype", o->dtypes, "Comma-separated: f32, f16 (GPU backends), bf16 (cpu: bf16 weights)")
+        ->capture_default_str();
     cmd->add_option("--device", o->device, "Device index of the GPU backends (-1: best)")->capture_default_str();
     cmd->add_option("--min-seconds", o->min_seconds, "Measure each configuration for at least this long")
-        ->capture_default_str()->check(CLI::PositiveNumber);
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
     cmd->add_option("--threads", o->threads, "CPU threads (0 = all cores)")->capture_default_str();
     cmd->add_flag("--json", o->json, "Print JSON");
     return [o] {
@@ -71,80 +74,95 @@ Command add_bench_command(CLI::App& app) {
                         "batch", "items/s", "ms/forward", "dispatches", "submits", "GFLOP/fwd", "GFLOP/s");
         }
         for (const std::string& model_name : split(o->model)) {
-        auto model = load_clip_model(model_name, o->weights);
-        const ClipConfig& cfg = model->config();
-        for (const auto& [backend_name, dtype_text] : combinations(split(o->backends), split(o->dtypes))) {
-            BackendOptions options;
-            options.dtype = parse_dtype(dtype_text);
-            options.threads = o->threads;
-            options.device = o->device;
-            if (backend_name == "cpu-ref" && options.dtype != DType::F32) {
-                std::cerr << "cliprt: skipping cpu-ref " << dtype_text << " (the reference computes in f32 only)\n";
-                continue;
-            }
-            if (backend_name == "cpu" && options.dtype != DType::F32 && options.dtype != DType::BF16) {
-                std::cerr << "cliprt: skipping cpu " << dtype_text << " (the cpu backend runs f32 or bf16)\n";
-                continue;
-            }
-            auto backend = create_backend(backend_name, options);
-            ClipSession session(model, *backend);
-            for (const std::string& tower : split(o->towers)) {
-                if (tower != "image" && tower != "text") throw std::runtime_error("unknown tower '" + tower + "' (image or text)");
-                for (const std::string& batch_text : split(o->batches)) {
-                    const int batch = std::stoi(batch_text);
-                    if (batch < 1) throw std::runtime_error("batch sizes must be >= 1");
-                    Tensor input;
-                    if (tower == "image") {
-                        input = synthetic_tensor("bench.image", Shape{batch, 3, cfg.vision.image_size, cfg.vision.image_width},
-                                                 0.0, 1.0);
-                    } else {
-                        // Token ids of plausible captions: start, a few words, end, padding.
-                        const int64_t len = cfg.text.context_length;
-                        std::vector<int32_t> ids(static_cast<size_t>(batch * len), 0);
-                        for (int b = 0; b < batch; ++b) {
-                            int32_t* row = ids.data() + b * len;
-                            const int64_t words = std::min<int64_t>(len - 2, 8 + b % 5);
-                            row[0] = 49406;
-                            for (int64_t i = 1; i <= words; ++i) row[i] = static_cast<int32_t>(320 + (i * 97 + b) % 40000);
-                            row[words + 1] = 49407;
+            auto model = load_clip_model(model_name, o->weights);
+            const ClipConfig& cfg = model->config();
+            for (const auto& [backend_name, dtype_text] : combinations(split(o->backends), split(o->dtypes))) {
+                BackendOptions options;
+                options.dtype = parse_dtype(dtype_text);
+                options.threads = o->threads;
+                options.device = o->device;
+                if (backend_name == "cpu-ref" && options.dtype != DType::F32) {
+                    std::cerr << "cliprt: skipping cpu-ref " << dtype_text << " (the reference computes in f32 only)\n";
+                    continue;
+                }
+                if (backend_name == "cpu" && options.dtype != DType::F32 && options.dtype != DType::BF16) {
+                    std::cerr << "cliprt: skipping cpu " << dtype_text << " (the cpu backend runs f32 or bf16)\n";
+                    continue;
+                }
+                auto backend = create_backend(backend_name, options);
+                ClipSession session(model, *backend);
+                for (const std::string& tower : split(o->towers)) {
+                    if (tower != "image" && tower != "text")
+                        throw std::runtime_error("unknown tower '" + tower + "' (image or text)");
+                    for (const std::string& batch_text : split(o->batches)) {
+                        const int batch = std::stoi(batch_text);
+                        if (batch < 1) throw std::runtime_error("batch sizes must be >= 1");
+                        Tensor input;
+                        if (tower == "image") {
+                            input = synthetic_tensor("bench.image",
+                                                     Shape{batch, 3, cfg.vision.image_size, cfg.vision.image_width},
+                                                     0.0, 1.0);
+                        } else {
+                            // Token ids of plausible captions: start, a few words, end, padding.
+                            const int64_t len = cfg.text.context_length;
+                            std::vector<int32_t> ids(static_cast<size_t>(batch * len), 0);
+                            for (int b = 0; b < batch; ++b) {
+                                int32_t* row = ids.data() + b * len;
+                                const int64_t words = std::min<int64_t>(len - 2, 8 + b % 5);
+                                row[0] = 49406;
+                                for (int64_t i = 1; i <= words; ++i)
+                                    row[i] = static_cast<int32_t>(320 + (i * 97 + b) % 40000);
+                                row[words + 1] = 49407;
+                            }
+                            input = Tensor::from_i32(Shape{batch, len}, ids);
                         }
-                        input = Tensor::from_i32(Shape{batch, len}, ids);
-                    }
-                    auto forward = [&] {
-                        return tower == "image" ? session.encode_image(input, true) : session.encode_text(input, true);
-                    };
-                    forward();  // compile, upload weights, warm caches
-                    int runs = 0;
-                    const auto start = std::chrono::steady_clock::now();
-                    double elapsed = 0;
-                    do {
-                        forward();
-                        ++runs;
-                        elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-                    } while (elapsed < o->min_seconds);
-                    const double ms = 1000.0 * elapsed / runs;
-                    const double per_second = batch * runs / elapsed;
-                    const Program& program = session.last_compiled()->program();
-                    const std::string dtype = dtype_name(options.dtype);  // as asked: cpu bf16 stores f32 activations
-                    const NodeCost cost = graph_cost(session.last_compiled()->graph(), backend->float_storage_dtype());
-                    const double gflop = 1e-9 * static_cast<double>(cost.flops);
-                    const double gflop_per_second = gflop * runs / elapsed;
-                    if (o->json) {
-                        rows.push_back({{"model", cfg.name}, {"backend", backend_name}, {"device", backend->device_info().name},
-                                        {"tower", tower}, {"dtype", dtype}, {"batch", batch},
-                                        {"items_per_second", per_second}, {"ms_per_forward", ms}, {"runs", runs},
-                                        {"dispatches", program.dispatch_count()}, {"submits", program.submit_count()},
-                                        {"threads", o->threads}, {"gflop_per_forward", gflop},
-                                        {"gbytes_per_forward", 1e-9 * static_cast<double>(cost.bytes)},
-                                        {"gflop_per_second", gflop_per_second}});
-                    } else {
-                        std::printf("%-12s %-8s %-6s %-5s %6d %12.2f %12.2f %10d %8d %10.3f %9.1f\n", cfg.name.c_str(),
-                                    backend_name.c_str(), tower.c_str(), dtype.c_str(), batch, per_second, ms,
-                                    program.dispatch_count(), program.submit_count(), gflop, gflop_per_second);
+                        auto forward = [&] {
+                            return tower == "image" ? session.encode_image(input, true)
+                                                    : session.encode_text(input, true);
+                        };
+                        forward();  // compile, upload weights, warm caches
+                        int runs = 0;
+                        const auto start = std::chrono::steady_clock::now();
+                        double elapsed = 0;
+                        do {
+                            forward();
+                            ++runs;
+                            elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+                        } while (elapsed < o->min_seconds);
+                        const double ms = 1000.0 * elapsed / runs;
+                        const double per_second = batch * runs / elapsed;
+                        const Program& program = session.last_compiled()->program();
+                        const std::string dtype =
+                            dtype_name(options.dtype);  // as asked: cpu bf16 stores f32 activations
+                        const NodeCost cost =
+                            graph_cost(session.last_compiled()->graph(), backend->float_storage_dtype());
+                        const double gflop = 1e-9 * static_cast<double>(cost.flops);
+                        const double gflop_per_second = gflop * runs / elapsed;
+                        if (o->json) {
+                            rows.push_back({{"model", cfg.name},
+                                            {"backend", backend_name},
+                                            {"device", backend->device_info().name},
+                                            {"tower", tower},
+                                            {"dtype", dtype},
+                                            {"batch", batch},
+                                            {"items_per_second", per_second},
+                                            {"ms_per_forward", ms},
+                                            {"runs", runs},
+                                            {"dispatches", program.dispatch_count()},
+                                            {"submits", program.submit_count()},
+                                            {"threads", o->threads},
+                                            {"gflop_per_forward", gflop},
+                                            {"gbytes_per_forward", 1e-9 * static_cast<double>(cost.bytes)},
+                                            {"gflop_per_second", gflop_per_second}});
+                        } else {
+                            std::printf("%-12s %-8s %-6s %-5s %6d %12.2f %12.2f %10d %8d %10.3f %9.1f\n",
+                                        cfg.name.c_str(), backend_name.c_str(), tower.c_str(), dtype.c_str(), batch,
+                                        per_second, ms, program.dispatch_count(), program.submit_count(), gflop,
+                                        gflop_per_second);
+                        }
                     }
                 }
             }
-        }
         }
         if (o->json) std::cout << nlohmann::json{{"weights", o->weights}, {"results", rows}}.dump(2) << "\n";
         return 0;

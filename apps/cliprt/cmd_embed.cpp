@@ -44,9 +44,12 @@ Command add_embed_command(CLI::App& app) {
             nlohmann::json rows = nlohmann::json::array();
             for (size_t i = 0; i < inputs.size(); ++i) {
                 const float* row = e.f32() + static_cast<int64_t>(i) * dim;
-                rows.push_back({{images ? "image" : "text", inputs[i]}, {"embedding", std::vector<float>(row, row + dim)}});
+                rows.push_back(
+                    {{images ? "image" : "text", inputs[i]}, {"embedding", std::vector<float>(row, row + dim)}});
             }
-            const nlohmann::json out{{"dim", dim}, {"normalized", o->normalize}, {"backend", embedder->backend_name()},
+            const nlohmann::json out{{"dim", dim},
+                                     {"normalized", o->normalize},
+                                     {"backend", embedder->backend_name()},
                                      {"embeddings", rows}};
             // File names need not be UTF-8: replace what JSON cannot carry instead of failing.
             std::cout << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";

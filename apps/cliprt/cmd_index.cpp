@@ -110,10 +110,11 @@ Command add_index_command(CLI::App& app) {
         progress.finish();
         const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
-        std::printf("%s: %zu images found: %zu unchanged, %zu added, %zu updated, %zu moved, %zu copies, %zu touched, "
-                    "%zu removed, %zu failed\n",
-                    db_path.c_str(), r.scanned, r.unchanged, r.added, r.updated, r.moved, r.copied, r.touched,
-                    r.removed, r.failures.size());
+        std::printf(
+            "%s: %zu images found: %zu unchanged, %zu added, %zu updated, %zu moved, %zu copies, %zu touched, "
+            "%zu removed, %zu failed\n",
+            db_path.c_str(), r.scanned, r.unchanged, r.added, r.updated, r.moved, r.copied, r.touched, r.removed,
+            r.failures.size());
         if (r.embedded > 0) {
             std::printf("embedded %zu images in %.2f s (%.1f images/s, %s backend); index holds %lld images\n",
                         r.embedded, seconds, r.embedded / seconds, embedder->backend_name().c_str(),

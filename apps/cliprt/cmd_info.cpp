@@ -18,7 +18,8 @@ Command add_info_command(CLI::App& app) {
     cmd->add_flag("--json", *json, "Print JSON");
     auto model = std::make_shared<std::string>();
     auto preprocess = std::make_shared<std::string>();
-    cmd->add_option("--model", *model, "Describe this model's inputs instead (built-in name, config file or directory)");
+    cmd->add_option("--model", *model,
+                    "Describe this model's inputs instead (built-in name, config file or directory)");
     cmd->add_option("--preprocess", *preprocess, "With --model: open_clip or transformers rules instead of the model's")
         ->check(CLI::IsMember({"open_clip", "transformers"}));
     return [json, model, preprocess] {
@@ -64,8 +65,11 @@ Command add_info_command(CLI::App& app) {
                 nlohmann::json b{{"name", s.name}, {"available", s.available}};
                 if (!s.available) b["reason"] = s.reason;
                 for (const DeviceInfo& d : s.devices) {
-                    nlohmann::json dev{{"name", d.name}, {"type", d.type}, {"driver", d.driver},
-                                       {"memory_bytes", d.memory_bytes}, {"fp16", d.fp16}};
+                    nlohmann::json dev{{"name", d.name},
+                                       {"type", d.type},
+                                       {"driver", d.driver},
+                                       {"memory_bytes", d.memory_bytes},
+                                       {"fp16", d.fp16}};
                     for (const auto& [k, v] : d.details) dev[k] = v;
                     b["devices"].push_back(dev);
                 }

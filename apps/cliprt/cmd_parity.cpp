@@ -5,8 +5,8 @@
 #include <nlohmann/json.hpp>
 
 #include "cliprt/backends.h"
-#include "models/parity.h"
 #include "commands.h"
+#include "models/parity.h"
 
 namespace cliprt::app {
 
@@ -30,8 +30,9 @@ Command add_parity_command(CLI::App& app) {
     cmd->add_option("--backend", o->backend, "cpu, vulkan, cuda or auto")->capture_default_str();
     cmd->add_option("--dtype", o->dtype, "f32 or f16")->capture_default_str();
     cmd->add_option("--device", o->device, "Device index of a GPU backend (-1: best)")->capture_default_str();
-    cmd->add_option("--against", o->against,
-                    "Compare with this backend's outputs (e.g. --backend cuda --against vulkan) instead of the goldens");
+    cmd->add_option(
+        "--against", o->against,
+        "Compare with this backend's outputs (e.g. --backend cuda --against vulkan) instead of the goldens");
     cmd->add_flag("--json", o->json, "Print JSON");
     return [o] {
         BackendOptions options;
@@ -60,9 +61,9 @@ Command add_parity_command(CLI::App& app) {
                                              : run_golden_case(dir, *backend, tolerance);
             (r.pass ? passed : failed)++;
             if (o->json) {
-                nlohmann::json c{{"name", r.name},         {"backend", r.backend}, {"dtype", r.dtype},
-                                 {"cosine_min", r.cosine_min}, {"nmse", r.nmse},       {"max_abs", r.max_abs},
-                                 {"pass", r.pass},         {"seconds", r.seconds}};
+                nlohmann::json c{
+                    {"name", r.name}, {"backend", r.backend}, {"dtype", r.dtype}, {"cosine_min", r.cosine_min},
+                    {"nmse", r.nmse}, {"max_abs", r.max_abs}, {"pass", r.pass},   {"seconds", r.seconds}};
                 if (!r.error.empty()) c["error"] = r.error;
                 cases.push_back(c);
             } else {

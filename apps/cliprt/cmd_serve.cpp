@@ -27,9 +27,10 @@ Command add_serve_command(CLI::App& app) {
     CLI::App* cmd = app.add_subcommand("serve", "Search an index in the browser: a local web page and a JSON API");
     auto a = std::make_shared<ServeArgs>();
     cmd->add_option("--db", a->options.db, "Index file (default: $CLIPRT_DB, else cliprt.db in the current directory)");
-    cmd->add_option("--port", a->port, "TCP port (0: any free port)")->capture_default_str()->check(CLI::Range(0, 65535));
-    cmd->add_option("--host", a->host,
-                    "Address to listen on; anything but loopback exposes your photos to the network")
+    cmd->add_option("--port", a->port, "TCP port (0: any free port)")
+        ->capture_default_str()
+        ->check(CLI::Range(0, 65535));
+    cmd->add_option("--host", a->host, "Address to listen on; anything but loopback exposes your photos to the network")
         ->capture_default_str();
     cmd->add_option("--allow-host", a->options.allowed_hosts,
                     "A host name this machine is reached by, accepted in the Host header besides localhost and IP "

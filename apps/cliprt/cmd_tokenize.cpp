@@ -32,7 +32,8 @@ Command add_tokenize_command(CLI::App& app) {
     cmd->add_option("--context", o->context, "Print exactly N ids per text (truncated / padded with the pad id)")
         ->check(CLI::Range(2, 1 << 20));
     cmd->add_flag("--json", o->json, "Print JSON");
-    cmd->add_option("--preprocess", o->preprocess, "Tokenization rules: open_clip or transformers (default: the model's)")
+    cmd->add_option("--preprocess", o->preprocess,
+                    "Tokenization rules: open_clip or transformers (default: the model's)")
         ->check(CLI::IsMember({"open_clip", "transformers"}));
     return [o] {
         ModelText text;

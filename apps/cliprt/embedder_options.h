@@ -11,7 +11,8 @@
 namespace cliprt::app {
 
 inline void add_embedder_options(CLI::App* cmd, EmbedderOptions& o) {
-    cmd->add_option("--model", o.model, "Built-in name, config file, open_clip or Hugging Face model directory")->required();
+    cmd->add_option("--model", o.model, "Built-in name, config file, open_clip or Hugging Face model directory")
+        ->required();
     cmd->add_option("--weights", o.weights, "A .safetensors file or 'synthetic' (not needed for a directory)");
     cmd->add_option("--backend", o.backend, "cpu, vulkan, cuda or auto")->capture_default_str();
     cmd->add_option("--dtype", o.dtype, "f32 or f16 (GPU backends)")->capture_default_str();

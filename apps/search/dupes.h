@@ -11,9 +11,9 @@ namespace cliprt::search {
 
 struct DuplicateGroup {
     std::vector<size_t> rows;  // ascending
-    float min_link = 0;       // lowest cosine among the pairs that linked the group
-    float max_link = 0;       // highest
-    size_t links = 0;         // pairs at or above the threshold inside the group
+    float min_link = 0;        // lowest cosine among the pairs that linked the group
+    float max_link = 0;        // highest
+    size_t links = 0;          // pairs at or above the threshold inside the group
 };
 
 // Exact all-pairs scan: O(rows^2 * dim), parallel over rows; fine for tens of thousands of images.

@@ -14,7 +14,7 @@ struct ScannedFile {
 };
 
 struct ScanResult {
-    std::vector<ScannedFile> files;  // sorted by path
+    std::vector<ScannedFile> files;   // sorted by path
     std::vector<std::string> errors;  // "path: reason" for entries that could not be listed or stat'ed
 };
 

@@ -193,8 +193,8 @@ void ImageIndex::require_model(const ModelRecord& model) const {
     if (!made_by) fail(path_, " holds no model yet: run cliprt index first");
     if (made_by->identity != model.identity || made_by->dim != model.dim) {
         fail("index ", path_, " was made by model '", made_by->name, "' (identity ", made_by->identity.substr(0, 16),
-             ", dim ", made_by->dim, "), not by '", model.name, "' (identity ", model.identity.substr(0, 16),
-             ", dim ", model.dim, "); use that model, or another --db for this one");
+             ", dim ", made_by->dim, "), not by '", model.name, "' (identity ", model.identity.substr(0, 16), ", dim ",
+             model.dim, "); use that model, or another --db for this one");
     }
 }
 

@@ -66,7 +66,7 @@ public:
     void commit();
     void rollback();
     void put(const FileRecord& file, const std::vector<float>& embedding);  // insert or replace
-    void rename(const std::string& from, const FileRecord& to);            // keeps the embedding
+    void rename(const std::string& from, const FileRecord& to);             // keeps the embedding
     void remove(const std::string& path);
 
     // SQLite's integrity_check: "ok" for a sound file.

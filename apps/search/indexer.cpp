@@ -19,8 +19,8 @@ bool under_root(const std::string& path, const std::string& root) {
 
 }  // namespace
 
-IndexReport update_index(ImageIndex& index, const std::vector<std::string>& roots, int dim,
-                         const EmbedBatchFn& embed, const IndexOptions& options) {
+IndexReport update_index(ImageIndex& index, const std::vector<std::string>& roots, int dim, const EmbedBatchFn& embed,
+                         const IndexOptions& options) {
     if (options.batch == 0) fail("--batch must be at least 1");
     IndexReport report;
     const ScanResult scan = scan_images(roots);

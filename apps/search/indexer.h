@@ -47,7 +47,7 @@ struct IndexReport {
 
 // Updates `index` for the image files under `roots`. Rows outside the roots are left alone (an
 // index may cover several folders indexed separately). `dim` is the model's embedding size.
-IndexReport update_index(ImageIndex& index, const std::vector<std::string>& roots, int dim,
-                         const EmbedBatchFn& embed, const IndexOptions& options = {});
+IndexReport update_index(ImageIndex& index, const std::vector<std::string>& roots, int dim, const EmbedBatchFn& embed,
+                         const IndexOptions& options = {});
 
 }  // namespace cliprt::search

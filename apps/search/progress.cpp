@@ -9,8 +9,10 @@ std::string format_duration(double seconds) {
     if (!std::isfinite(seconds) || seconds < 0) return "?";
     const long long s = std::llround(seconds);
     char text[32];
-    if (s >= 3600) std::snprintf(text, sizeof(text), "%lld:%02lld:%02lld", s / 3600, s / 60 % 60, s % 60);
-    else std::snprintf(text, sizeof(text), "%lld:%02lld", s / 60, s % 60);
+    if (s >= 3600)
+        std::snprintf(text, sizeof(text), "%lld:%02lld:%02lld", s / 3600, s / 60 % 60, s % 60);
+    else
+        std::snprintf(text, sizeof(text), "%lld:%02lld", s / 60, s % 60);
     return text;
 }
 

@@ -55,8 +55,8 @@ QueryTerm parse_weighted(const std::string& arg, QueryTerm::Kind kind) {
         float weight = 0;
         const auto [end, ec] = std::from_chars(begin, number.data() + number.size(), weight);
         // Out of float's range (fifty digits) is an invalid weight like infinity, not an exception.
-        term.weight = ec == std::errc() && end == number.data() + number.size() ? weight
-                                                                                : std::numeric_limits<float>::infinity();
+        term.weight =
+            ec == std::errc() && end == number.data() + number.size() ? weight : std::numeric_limits<float>::infinity();
     } else {
         term.value = arg;
     }
@@ -88,8 +88,10 @@ std::vector<QueryTerm> build_query(const std::vector<std::string>& texts, const 
     return terms;
 }
 
-std::vector<float> combine_query(const std::vector<QueryTerm>& terms, const std::vector<std::vector<float>>& embeddings) {
-    if (terms.size() != embeddings.size() || terms.empty()) fail("query: ", terms.size(), " terms, ", embeddings.size(), " embeddings");
+std::vector<float> combine_query(const std::vector<QueryTerm>& terms,
+                                 const std::vector<std::vector<float>>& embeddings) {
+    if (terms.size() != embeddings.size() || terms.empty())
+        fail("query: ", terms.size(), " terms, ", embeddings.size(), " embeddings");
     const size_t dim = embeddings[0].size();
     std::vector<double> sum(dim, 0.0);
     for (size_t t = 0; t < terms.size(); ++t) {

@@ -27,6 +27,7 @@ std::vector<QueryTerm> build_query(const std::vector<std::string>& texts, const 
 
 // sum_i weight_i * e_i / |e_i|, normalized. Throws Error if a term embedding is zero or the terms
 // cancel out (e.g. "beach" --not "beach").
-std::vector<float> combine_query(const std::vector<QueryTerm>& terms, const std::vector<std::vector<float>>& embeddings);
+std::vector<float> combine_query(const std::vector<QueryTerm>& terms,
+                                 const std::vector<std::vector<float>>& embeddings);
 
 }  // namespace cliprt::search

@@ -148,8 +148,10 @@ EmbeddingMatrix EmbeddingMatrix::from_f32(const std::vector<float>& values, size
 }
 
 void EmbeddingMatrix::reserve(size_t rows) {
-    if (type_ == MatrixType::F32) f32_.reserve(rows * dim_);
-    else f16_.reserve(rows * dim_);
+    if (type_ == MatrixType::F32)
+        f32_.reserve(rows * dim_);
+    else
+        f16_.reserve(rows * dim_);
 }
 
 void EmbeddingMatrix::append(const float* row) {

@@ -16,7 +16,8 @@ struct FileStamp {
 FileStamp stamp(const std::string& path) {
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) return {};
-    return {static_cast<int64_t>(st.st_size), static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec};
+    return {static_cast<int64_t>(st.st_size),
+            static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec};
 }
 
 }  // namespace
@@ -64,8 +65,8 @@ std::shared_ptr<const Snapshot> Catalog::current() {
         const std::unique_ptr<search::ImageIndex> index = search::ImageIndex::open_read_only(db_path_);
         snap->model = index->model();
         search::StoredEmbeddings stored = index->load_embeddings();
-        const size_t dim = stored.dim > 0 ? static_cast<size_t>(stored.dim)
-                                          : static_cast<size_t>(snap->model ? snap->model->dim : 1);
+        const size_t dim =
+            stored.dim > 0 ? static_cast<size_t>(stored.dim) : static_cast<size_t>(snap->model ? snap->model->dim : 1);
         snap->matrix = search::EmbeddingMatrix::from_f32(stored.values, dim, search::MatrixType::F32);
         snap->paths = std::move(stored.paths);
     }

@@ -13,7 +13,8 @@ namespace {
 // True if `path` is `root` or below it, compared by whole components ("/a/bc" is not under "/a/b").
 bool is_under(const std::string& path, const std::string& root) {
     if (root == "/") return !path.empty() && path[0] == '/';
-    return path == root || (path.size() > root.size() && path.compare(0, root.size(), root) == 0 && path[root.size()] == '/');
+    return path == root ||
+           (path.size() > root.size() && path.compare(0, root.size(), root) == 0 && path[root.size()] == '/');
 }
 
 }  // namespace
@@ -43,7 +44,8 @@ std::string common_directory(const std::vector<std::string>& paths) {
     if (paths.empty()) return "";
     std::string common = fs::path(paths[0]).parent_path().string();
     for (const std::string& p : paths) {
-        while (!common.empty() && common != "/" && !is_under(p, common)) common = fs::path(common).parent_path().string();
+        while (!common.empty() && common != "/" && !is_under(p, common))
+            common = fs::path(common).parent_path().string();
     }
     return common.empty() ? "/" : common;
 }

@@ -79,7 +79,8 @@ std::string iso_time(int64_t ns) {
 
 std::string content_type_of(const std::string& path) {
     std::string ext = fs::path(path).extension().string();
-    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::transform(ext.begin(), ext.end(), ext.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     if (ext == ".png") return "image/png";
     if (ext == ".jpg" || ext == ".jpeg") return "image/jpeg";
     if (ext == ".gif") return "image/gif";
@@ -136,7 +137,8 @@ struct SearchServer::State {
 
     // The query vector of text terms plus optional image embeddings (already normalized), combined
     // exactly as `cliprt search` combines its terms.
-    std::vector<float> embed_query(std::vector<search::QueryTerm> terms, const std::vector<std::vector<float>>& images) {
+    std::vector<float> embed_query(std::vector<search::QueryTerm> terms,
+                                   const std::vector<std::vector<float>>& images) {
         std::vector<std::string> texts;
         for (const auto& t : terms) texts.push_back(t.value);
         std::vector<std::vector<float>> embeddings;
@@ -151,7 +153,8 @@ struct SearchServer::State {
                 }
             }
             const int dim = embedder->dim();
-            for (size_t i = 0; i < texts.size(); ++i) embeddings.emplace_back(e.f32() + i * dim, e.f32() + (i + 1) * dim);
+            for (size_t i = 0; i < texts.size(); ++i)
+                embeddings.emplace_back(e.f32() + i * dim, e.f32() + (i + 1) * dim);
         }
         for (const auto& image : images) {
             terms.push_back({search::QueryTerm::Kind::Image, 1.0f, "upload"});
@@ -176,12 +179,9 @@ struct SearchServer::State {
     json status() {
         const auto snap = catalog->current();
         json roots_json = guard->roots();
-        return {{"db", catalog->db_path()},
-                {"model", snap->model ? snap->model->name : choice.model},
-                {"dim", embedder->dim()},
-                {"backend", embedder->backend_name()},
-                {"count", snap->paths.size()},
-                {"last_indexed", iso_time(snap->last_indexed_ns)},
+        return {{"db", catalog->db_path()},    {"model", snap->model ? snap->model->name : choice.model},
+                {"dim", embedder->dim()},      {"backend", embedder->backend_name()},
+                {"count", snap->paths.size()}, {"last_indexed", iso_time(snap->last_indexed_ns)},
                 {"roots", roots_json}};
     }
 
@@ -225,7 +225,8 @@ struct SearchServer::State {
             Tensor pixels;
             try {
                 const DecodeSlot slot(decode_slots);
-                const Image image = decode_image(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), "upload");
+                const Image image =
+                    decode_image(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), "upload");
                 pixels = stack_images({preprocess_image(image, embedder->preprocess())});
             } catch (const Error& err) {
                 throw HttpError{400, err.what()};
@@ -311,15 +312,16 @@ struct SearchServer::State {
             }
         });
         // httplib's own errors (no route, payload too large, bad request line) get a JSON body too.
-        http->set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request&,
-                                                                        httplib::Response& res) {
-            if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-            const std::string reason = res.status == 413   ? "request body larger than the upload limit"
-                                       : res.status == 404 ? "not found"
-                                                           : res.status < 500 ? "bad request" : "server error";
-            send_json(res, {{"error", reason}}, res.status);
-            return httplib::Server::HandlerResponse::Handled;
-        }));
+        http->set_error_handler(
+            httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
+                if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+                const std::string reason = res.status == 413   ? "request body larger than the upload limit"
+                                           : res.status == 404 ? "not found"
+                                           : res.status < 500  ? "bad request"
+                                                               : "server error";
+                send_json(res, {{"error", reason}}, res.status);
+                return httplib::Server::HandlerResponse::Handled;
+            }));
         http->set_payload_max_length(options.max_upload_bytes);
     }
 };
@@ -338,7 +340,8 @@ SearchServer::SearchServer(const ServerOptions& options) : state_(std::make_uniq
         roots.push_back(common);
     }
     s.guard = std::make_unique<PathGuard>(roots);
-    s.thumbs = std::make_unique<ThumbnailCache>(options.thumbs_dir.empty() ? options.db + ".thumbs" : options.thumbs_dir);
+    s.thumbs =
+        std::make_unique<ThumbnailCache>(options.thumbs_dir.empty() ? options.db + ".thumbs" : options.thumbs_dir);
     s.choice = search::choose_model(options.model, options.weights, snap->model);
     s.embedder = search::open_embedder(s.choice, options.backend, 8);
     const std::unique_ptr<search::ImageIndex> index = search::ImageIndex::open_read_only(options.db);

@@ -38,7 +38,8 @@ std::string read_all(const std::string& path) {
 
 std::string encode_jpeg(const unsigned char* rgb, int width, int height, int quality) {
     std::string out;
-    if (!stbi_write_jpg_to_func(append_bytes, &out, width, height, 3, rgb, quality)) fail("cannot encode a JPEG thumbnail");
+    if (!stbi_write_jpg_to_func(append_bytes, &out, width, height, 3, rgb, quality))
+        fail("cannot encode a JPEG thumbnail");
     return out;
 }
 

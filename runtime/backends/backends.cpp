@@ -29,8 +29,10 @@ BackendStatus vulkan_status() {
             for (const auto& [key, value] : d.details) usable = usable && key != "unusable";
             s.available = s.available || usable;
         }
-        if (s.devices.empty()) s.reason = "no Vulkan device found";
-        else if (!s.available) s.reason = "no device supports what cliprt needs";
+        if (s.devices.empty())
+            s.reason = "no Vulkan device found";
+        else if (!s.available)
+            s.reason = "no device supports what cliprt needs";
     } catch (const Error& e) {
         s.reason = e.what();
     }
@@ -78,7 +80,8 @@ std::unique_ptr<Backend> create_backend(const std::string& name, const BackendOp
         return make_cpu_backend(options.threads, options.dtype);
     }
     if (name == "cpu-ref") {
-        if (options.dtype != DType::F32) fail("the cpu-ref backend computes in f32 only (asked for ", dtype_name(options.dtype), ")");
+        if (options.dtype != DType::F32)
+            fail("the cpu-ref backend computes in f32 only (asked for ", dtype_name(options.dtype), ")");
         return make_cpu_ref_backend(options.threads);
     }
 #ifdef CLIPRT_HAVE_VULKAN

@@ -114,9 +114,8 @@ void attention(ThreadPool& pool, const AttentionParams& params, const AttentionL
 AttentionOperands attention_operands(const cliprt::NodeArgs& args) {
     const AttentionView v = attention_view(args);
     AttentionOperands o;
-    o.layout = AttentionLayout{v.batch,          v.q_len,        v.kv_len,         v.head_dim,
-                               v.q.batch_stride, v.q.row_stride, v.k.batch_stride, v.k.row_stride,
-                               v.v.batch_stride, v.v.row_stride};
+    o.layout = AttentionLayout{v.batch,        v.q_len,          v.kv_len,       v.head_dim,       v.q.batch_stride,
+                               v.q.row_stride, v.k.batch_stride, v.k.row_stride, v.v.batch_stride, v.v.row_stride};
     o.q = f32_data(*v.q.arg) + v.q.offset;
     o.k = f32_data(*v.k.arg) + v.k.offset;
     o.v = f32_data(*v.v.arg) + v.v.offset;

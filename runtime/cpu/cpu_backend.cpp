@@ -6,10 +6,10 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <map>
-#include <string>
 #include <cstring>
 #include <fstream>
+#include <map>
+#include <string>
 #include <thread>
 
 #include "cliprt/cpu_backend.h"
@@ -22,7 +22,6 @@ namespace cliprt {
 std::unique_ptr<Backend> make_cpu_ref_backend(int threads) {
     return std::make_unique<cpu::CpuBackend>(cpu::resolve_threads(threads));
 }
-
 
 namespace cpu {
 

@@ -50,8 +50,8 @@ void conv2d(ThreadPool& pool, const float* x, const float* w, const float* bias,
 Step record_conv2d(const NodeArgs& args) {
     const Conv2dView v = conv2d_view(args);
     const Conv2dParams& p = v.params;
-    const Conv2dShape s{v.batch,    v.in_channels, v.in_h,     v.in_w,     v.out_channels, v.kernel_h,
-                        v.kernel_w, p.stride_h,    p.stride_w, p.pad_h,    p.pad_w};
+    const Conv2dShape s{v.batch,    v.in_channels, v.in_h,     v.in_w,  v.out_channels, v.kernel_h,
+                        v.kernel_w, p.stride_h,    p.stride_w, p.pad_h, p.pad_w};
     const float* x = f32_data(v.x);
     const float* w = f32_data(v.w);
     const float* bias = v.bias ? f32_data(*v.bias) : nullptr;

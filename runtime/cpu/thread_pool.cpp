@@ -38,7 +38,8 @@ ThreadPool::~ThreadPool() {
 void ThreadPool::worker_loop(int thread) {
     uint64_t seen = 0;
     for (;;) {
-        for (int i = 0; i < kSpins && generation_.load(std::memory_order_acquire) == seen && !stopping_; ++i) spin_pause();
+        for (int i = 0; i < kSpins && generation_.load(std::memory_order_acquire) == seen && !stopping_; ++i)
+            spin_pause();
         {
             std::unique_lock<std::mutex> lock(mutex_);
             wake_.wait(lock, [&] { return stopping_ || generation_ != seen; });

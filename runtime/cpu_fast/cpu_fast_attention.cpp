@@ -111,7 +111,8 @@ void attend_head(const Kernels& kn, const AttentionParams& p, const cpu::Attenti
         float* out = o.out + (b * l.q_len + q0) * width + h * dim;
         small_gemm(kn, rows, dim, keys, scores, keys_padded, v_panels, out, width, s.packed);
         if (o.head_scale != nullptr) {
-            for (int64_t i = 0; i < rows; ++i) kn.unary(out + i * width, out + i * width, dim, Activation::None, o.head_scale[h], 0.0f);
+            for (int64_t i = 0; i < rows; ++i)
+                kn.unary(out + i * width, out + i * width, dim, Activation::None, o.head_scale[h], 0.0f);
         }
     }
 }
@@ -123,7 +124,8 @@ Step record_attention(const FastArgs& a) {
     const cpu::AttentionOperands o = cpu::attention_operands(a);
     return [&pool = a.pool, &kn = a.kernels, p, o] {
         const int64_t heads = p.heads;
-        pool.run_tasks(o.layout.batch * heads, [&](int64_t task, int) { attend_head(kn, p, o, task / heads, task % heads); });
+        pool.run_tasks(o.layout.batch * heads,
+                       [&](int64_t task, int) { attend_head(kn, p, o, task / heads, task % heads); });
     };
 }
 

@@ -118,9 +118,7 @@ DeviceInfo FastCpuBackend::device_info() const {
     return info;
 }
 
-std::unique_ptr<Buffer> FastCpuBackend::allocate(uint64_t bytes) {
-    return std::make_unique<FastBuffer>(bytes, packs_);
-}
+std::unique_ptr<Buffer> FastCpuBackend::allocate(uint64_t bytes) { return std::make_unique<FastBuffer>(bytes, packs_); }
 
 std::unique_ptr<Buffer> FastCpuBackend::wrap_host(std::shared_ptr<const Tensor> host) {
     return std::make_unique<FastBuffer>(std::move(host), packs_);

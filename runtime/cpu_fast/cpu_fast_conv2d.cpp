@@ -102,8 +102,7 @@ void gather_patch_rows(const float* x, const ConvPlan& p, int64_t r0, int64_t r1
 
 // The patches as rows, times the weights packed like a Linear's (so bf16 weights apply here too),
 // then transposed from [image, pixel, channel] into NCHW.
-Step record_patchify(const FastArgs& a, const ConvPlan& p, const float* x, const float* w, float* y,
-                     GemmEpilogue ep) {
+Step record_patchify(const FastArgs& a, const ConvPlan& p, const float* x, const float* w, float* y, GemmEpilogue ep) {
     ep.bias_per_row = false;  // per output channel = per column of the patch GEMM
     std::shared_ptr<const PackedWeights> packed = a.packs.get(buffer_id(a.inputs[1]), a.inputs[1].offset, w,
                                                               p.s.out_channels, p.patch, a.kernels.gemm_nr, a.weights);
@@ -179,8 +178,8 @@ Step record_conv2d(const FastArgs& a) {
         const int64_t row_chunks = std::clamp<int64_t>(want / (p.s.batch * panel_chunks), 1, row_tiles);
         // Row blocks in whole register blocks, or pairs of AMX row tiles.
         const int64_t row_unit = amx ? 2 * kernels.amx_rows : kernels.gemm_mr;
-        const int64_t row_chunk = ((row_tiles + row_chunks - 1) / row_chunks * kernels.gemm_mr + row_unit - 1) /
-                                  row_unit * row_unit;
+        const int64_t row_chunk =
+            ((row_tiles + row_chunks - 1) / row_chunks * kernels.gemm_mr + row_unit - 1) / row_unit * row_unit;
         pool.run_tasks(p.s.batch * panel_chunks * row_chunks, [&](int64_t task, int) {
             const int64_t img = task / (panel_chunks * row_chunks);
             const int64_t p0 = task / row_chunks % panel_chunks * panel_chunk;
@@ -201,12 +200,12 @@ Step record_conv2d(const FastArgs& a) {
                 if (amx) {
                     kernels.pack_b_pairs_amx(panel.data(), p.patch, pairs.data());
                     const GemmBf16B b{pairs.data(), kernels.amx_b_pairs_values(p.patch), 2 * p.nr, true};
-                    kernels.gemm_bf16_amx(m0, m1, 0, 1, p.pixels - col0, p.patch, packed->bf16.data(), b, out,
-                                          p.pixels, e);
+                    kernels.gemm_bf16_amx(m0, m1, 0, 1, p.pixels - col0, p.patch, packed->bf16.data(), b, out, p.pixels,
+                                          e);
                 } else {
                     const GemmB b{panel.data(), panel_floats, p.nr};
-                    kernels.gemm_packed_a(m0, m1, 0, 1, p.pixels - col0, p.patch, packed->f32.data(), b, out,
-                                          p.pixels, e);
+                    kernels.gemm_packed_a(m0, m1, 0, 1, p.pixels - col0, p.patch, packed->f32.data(), b, out, p.pixels,
+                                          e);
                 }
             }
         });

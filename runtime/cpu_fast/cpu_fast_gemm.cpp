@@ -1,9 +1,9 @@
 #include "cpu_fast/cpu_fast_gemm.h"
 
 #include <algorithm>
+#include <vector>
 
 #include "cliprt/error.h"
-#include <vector>
 
 namespace cliprt::cpu_fast {
 
@@ -74,9 +74,8 @@ void parallel_gemm(cpu::ThreadPool& pool, const Kernels& kernels, int64_t m, int
         });
 }
 
-void parallel_gemm_bf16(cpu::ThreadPool& pool, const Kernels& kernels, int64_t m, int64_t n, int64_t k,
-                        const float* a, int64_t lda, const GemmBf16B& b, float* c, int64_t ldc,
-                        const GemmEpilogue& ep) {
+void parallel_gemm_bf16(cpu::ThreadPool& pool, const Kernels& kernels, int64_t m, int64_t n, int64_t k, const float* a,
+                        int64_t lda, const GemmBf16B& b, float* c, int64_t ldc, const GemmEpilogue& ep) {
     pack_then_split<float>(  // float-aligned words of either layout
         pool, kernels, m, n, k, kernels.gemm_mr, kernels.gemm_mr, kernels.packed_a_bf16_bytes(m, k, b.pairs) / 4,
         [&](int64_t r0, int64_t r1, float* ap) { kernels.pack_a_bf16(a, lda, m, k, r0, r1, b.pairs, ap); },
@@ -85,9 +84,8 @@ void parallel_gemm_bf16(cpu::ThreadPool& pool, const Kernels& kernels, int64_t m
         });
 }
 
-void parallel_gemm_amx(cpu::ThreadPool& pool, const Kernels& kernels, int64_t m, int64_t n, int64_t k,
-                       const float* a, int64_t lda, const GemmBf16B& b, float* c, int64_t ldc,
-                       const GemmEpilogue& ep) {
+void parallel_gemm_amx(cpu::ThreadPool& pool, const Kernels& kernels, int64_t m, int64_t n, int64_t k, const float* a,
+                       int64_t lda, const GemmBf16B& b, float* c, int64_t ldc, const GemmEpilogue& ep) {
     pack_then_split<uint16_t>(  // tasks of two AMX row tiles
         pool, kernels, m, n, k, kernels.amx_rows, 2 * kernels.amx_rows, kernels.packed_a_amx_values(m, k),
         [&](int64_t r0, int64_t r1, uint16_t* ap) { kernels.pack_a_amx(a, lda, m, k, r0, r1, ap); },

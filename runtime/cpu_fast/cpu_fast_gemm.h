@@ -12,14 +12,12 @@ namespace cliprt::cpu_fast {
 
 void parallel_gemm(cpu::ThreadPool& pool, const Kernels& kernels, int64_t m, int64_t n, int64_t k, const float* a,
                    int64_t lda, const GemmB& b, float* c, int64_t ldc, const GemmEpilogue& ep);
-void parallel_gemm_bf16(cpu::ThreadPool& pool, const Kernels& kernels, int64_t m, int64_t n, int64_t k,
-                        const float* a, int64_t lda, const GemmBf16B& b, float* c, int64_t ldc,
-                        const GemmEpilogue& ep);
+void parallel_gemm_bf16(cpu::ThreadPool& pool, const Kernels& kernels, int64_t m, int64_t n, int64_t k, const float* a,
+                        int64_t lda, const GemmBf16B& b, float* c, int64_t ldc, const GemmEpilogue& ep);
 
 // bf16 on AMX tiles (kernels.gemm_bf16_amx; only when amx_usable()), B as bf16 pair panels.
-void parallel_gemm_amx(cpu::ThreadPool& pool, const Kernels& kernels, int64_t m, int64_t n, int64_t k,
-                       const float* a, int64_t lda, const GemmBf16B& b, float* c, int64_t ldc,
-                       const GemmEpilogue& ep);
+void parallel_gemm_amx(cpu::ThreadPool& pool, const Kernels& kernels, int64_t m, int64_t n, int64_t k, const float* a,
+                       int64_t lda, const GemmBf16B& b, float* c, int64_t ldc, const GemmEpilogue& ep);
 
 // C [m, w.n] = epilogue(A [m, w.k] @ W^T) with W packed as Linear weights in any B format.
 void parallel_gemm_packed(cpu::ThreadPool& pool, const Kernels& kernels, const PackedWeights& w, int64_t m,

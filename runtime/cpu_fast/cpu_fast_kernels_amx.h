@@ -53,8 +53,8 @@ __attribute__((target("amx-tile,amx-bf16,avx512f,avx512bw,avx512vl"))) void gemm
     int64_t m0, int64_t m1, int64_t p0, int64_t p1, int64_t n, int64_t k, const uint16_t* a, const GemmBf16B& b,
     float* c, int64_t ldc, const GemmEpilogue& ep) {
     const int64_t lda = (k + kAmxK - 1) / kAmxK * kAmxK;
-    const int64_t a_stride = lda * 2;          // bytes
-    const int64_t b_stride = b.ldb * 2;        // bytes per pair row: 32 columns x 2 bf16
+    const int64_t a_stride = lda * 2;    // bytes
+    const int64_t b_stride = b.ldb * 2;  // bytes per pair row: 32 columns x 2 bf16
     alignas(64) float block[2 * kAmxRows * kNr];
     amx_configure();
     for (int64_t p = p0; p < p1; ++p) {
@@ -91,7 +91,8 @@ __attribute__((target("amx-tile,amx-bf16,avx512f,avx512bw,avx512vl"))) void gemm
             }
             const int rows = static_cast<int>(std::min<int64_t>(2 * kAmxRows, m1 - row0));
             float* ct = c + row0 * ldc + p * kNr;
-            with_activation(ep.act, [&]<Activation A>() { store_block<A>(block, rows, cols, ct, ldc, ep, row0, p * kNr); });
+            with_activation(ep.act,
+                            [&]<Activation A>() { store_block<A>(block, rows, cols, ct, ldc, ep, row0, p * kNr); });
         }
     }
     _tile_release();
@@ -100,8 +101,9 @@ __attribute__((target("amx-tile,amx-bf16,avx512f,avx512bw,avx512vl"))) void gemm
 // Rows [r0, r1) of A [rows, k] (row stride lda_in, in floats) as AMX's bf16 rows: row r at
 // out + r * lda, lda = k padded to kAmxK; the padding columns, and rows from `rows` up to r1, are
 // zero. r0 and r1 are multiples of kAmxRows or r1 is the padded row count.
-__attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16"))) void pack_a_amx(
-    const float* a, int64_t lda_in, int64_t rows, int64_t k, int64_t r0, int64_t r1, uint16_t* out) {
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16"))) void pack_a_amx(const float* a, int64_t lda_in,
+                                                                                int64_t rows, int64_t k, int64_t r0,
+                                                                                int64_t r1, uint16_t* out) {
     const int64_t lda = (k + kAmxK - 1) / kAmxK * kAmxK;
     for (int64_t r = r0; r < r1; ++r) {
         uint16_t* dst = out + r * lda;
@@ -125,13 +127,14 @@ __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16"))) void pack_a_amx(
 // holds, for each of the kNr columns, rows 2 kp and 2 kp + 1 side by side; the pair count is padded
 // with zeros to a multiple of 16 (amx_b_pairs_values).
 __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16"))) void pack_b_pairs_amx(const float* panel, int64_t k,
-                                                                                    uint16_t* out) {
+                                                                                      uint16_t* out) {
     const int64_t pairs = ((k + 1) / 2 + 15) / 16 * 16;
     // Interleaves the 16-bit elements of two vectors: a0 b0 a1 b1 ... (low half, then high half).
-    alignas(64) static constexpr uint16_t lo_order[32] = {0, 32, 1, 33, 2, 34, 3, 35, 4, 36, 5, 37, 6, 38, 7, 39,
+    alignas(64) static constexpr uint16_t lo_order[32] = {0, 32, 1, 33, 2,  34, 3,  35, 4,  36, 5,  37, 6,  38, 7,  39,
                                                           8, 40, 9, 41, 10, 42, 11, 43, 12, 44, 13, 45, 14, 46, 15, 47};
-    alignas(64) static constexpr uint16_t hi_order[32] = {16, 48, 17, 49, 18, 50, 19, 51, 20, 52, 21, 53, 22, 54, 23, 55,
-                                                          24, 56, 25, 57, 26, 58, 27, 59, 28, 60, 29, 61, 30, 62, 31, 63};
+    alignas(64) static constexpr uint16_t hi_order[32] = {16, 48, 17, 49, 18, 50, 19, 51, 20, 52, 21,
+                                                          53, 22, 54, 23, 55, 24, 56, 25, 57, 26, 58,
+                                                          27, 59, 28, 60, 29, 61, 30, 62, 31, 63};
     const __m512i lo = _mm512_load_si512(lo_order);
     const __m512i hi = _mm512_load_si512(hi_order);
     for (int64_t kp = 0; kp < pairs; ++kp) {

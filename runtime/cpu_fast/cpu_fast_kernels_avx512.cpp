@@ -1,8 +1,8 @@
 // The fast CPU kernels compiled for avx512 (target flags set for this file in CMakeLists.txt).
 #if defined(__x86_64__) || defined(__i386__)
 #define CLIPRT_FAST_AVX512 1
-#include "cpu_fast/cpu_fast_kernels_impl.h"
 #include "cpu_fast/cpu_fast_kernels_amx.h"
+#include "cpu_fast/cpu_fast_kernels_impl.h"
 
 namespace cliprt::cpu_fast {
 

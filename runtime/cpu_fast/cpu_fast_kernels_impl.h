@@ -321,8 +321,8 @@ inline void pack_a_pairs(const float* a, int64_t lda, int64_t r0, int64_t rows, 
 template <typename Block>
 inline void dispatch_rows(int rows, Block&& block) {
     switch (rows) {
-#define CLIPRT_ROWS_CASE(r) \
-    case r:                 \
+#define CLIPRT_ROWS_CASE(r)                                     \
+    case r:                                                     \
         if constexpr (r <= kMr) block.template operator()<r>(); \
         break;
         CLIPRT_ROWS_CASE(1)
@@ -367,15 +367,16 @@ inline void blocked_loops(int64_t m0, int64_t m1, int64_t p0, int64_t p1, int64_
 
 void gemm_f32_packed_a(int64_t m0, int64_t m1, int64_t p0, int64_t p1, int64_t n, int64_t k, const float* ap,
                        const GemmB& b, float* c, int64_t ldc, const GemmEpilogue& ep) {
-    blocked_loops(m0, m1, p0, p1, k, [&](int64_t kb, int64_t kc, int64_t row0, int r, int64_t p, bool first, bool last) {
-        const float* panel = b.data + p * b.panel_stride + kb * b.ldb;
-        const int cols = static_cast<int>(std::min<int64_t>(kNr, n - p * kNr));
-        float* ct = c + row0 * ldc + p * kNr;
-        const float* at = ap + row0 * k + kb * kMr;  // tile row0 / kMr, k slice kb
-        dispatch_rows(r, [&]<int R>() {
-            gemm_block<R>(kc, at, panel, b.ldb, cols, ct, ldc, ep, row0, p * kNr, first, last);
-        });
-    });
+    blocked_loops(m0, m1, p0, p1, k,
+                  [&](int64_t kb, int64_t kc, int64_t row0, int r, int64_t p, bool first, bool last) {
+                      const float* panel = b.data + p * b.panel_stride + kb * b.ldb;
+                      const int cols = static_cast<int>(std::min<int64_t>(kNr, n - p * kNr));
+                      float* ct = c + row0 * ldc + p * kNr;
+                      const float* at = ap + row0 * k + kb * kMr;  // tile row0 / kMr, k slice kb
+                      dispatch_rows(r, [&]<int R>() {
+                          gemm_block<R>(kc, at, panel, b.ldb, cols, ct, ldc, ep, row0, p * kNr, first, last);
+                      });
+                  });
 }
 
 void pack_a_rows(const float* a, int64_t lda, int64_t rows, int64_t k, int64_t r0, int64_t r1, float* out) {
@@ -384,26 +385,27 @@ void pack_a_rows(const float* a, int64_t lda, int64_t rows, int64_t k, int64_t r
 
 void gemm_bf16_packed_a(int64_t m0, int64_t m1, int64_t p0, int64_t p1, int64_t n, int64_t k, const void* ap,
                         const GemmBf16B& b, float* c, int64_t ldc, const GemmEpilogue& ep) {
-    blocked_loops(m0, m1, p0, p1, k, [&](int64_t kb, int64_t kc, int64_t row0, int r, int64_t p, bool first, bool last) {
-        const int cols = static_cast<int>(std::min<int64_t>(kNr, n - p * kNr));
-        float* ct = c + row0 * ldc + p * kNr;
+    blocked_loops(
+        m0, m1, p0, p1, k, [&](int64_t kb, int64_t kc, int64_t row0, int r, int64_t p, bool first, bool last) {
+            const int cols = static_cast<int>(std::min<int64_t>(kNr, n - p * kNr));
+            float* ct = c + row0 * ldc + p * kNr;
 #if defined(CLIPRT_FAST_AVX512)
-        if (b.pairs) {
-            const int64_t kpairs = (k + 1) / 2;
-            const uint16_t* panel = b.data + p * b.panel_stride + kb / 2 * b.ldb;
-            const uint32_t* at = static_cast<const uint32_t*>(ap) + row0 * kpairs + kb / 2 * kMr;
-            dispatch_rows(r, [&]<int R>() {
-                block_bf16_pairs<R>((kc + 1) / 2, at, panel, b.ldb, cols, ct, ldc, ep, row0, p * kNr, first, last);
-            });
-            return;
-        }
+            if (b.pairs) {
+                const int64_t kpairs = (k + 1) / 2;
+                const uint16_t* panel = b.data + p * b.panel_stride + kb / 2 * b.ldb;
+                const uint32_t* at = static_cast<const uint32_t*>(ap) + row0 * kpairs + kb / 2 * kMr;
+                dispatch_rows(r, [&]<int R>() {
+                    block_bf16_pairs<R>((kc + 1) / 2, at, panel, b.ldb, cols, ct, ldc, ep, row0, p * kNr, first, last);
+                });
+                return;
+            }
 #endif
-        const uint16_t* panel = b.data + p * b.panel_stride + kb * b.ldb;
-        const float* at = static_cast<const float*>(ap) + row0 * k + kb * kMr;
-        dispatch_rows(r, [&]<int R>() {
-            gemm_block<R>(kc, at, panel, b.ldb, cols, ct, ldc, ep, row0, p * kNr, first, last);
+            const uint16_t* panel = b.data + p * b.panel_stride + kb * b.ldb;
+            const float* at = static_cast<const float*>(ap) + row0 * k + kb * kMr;
+            dispatch_rows(r, [&]<int R>() {
+                gemm_block<R>(kc, at, panel, b.ldb, cols, ct, ldc, ep, row0, p * kNr, first, last);
+            });
         });
-    });
 }
 
 void pack_a_bf16_rows(const float* a, int64_t lda, int64_t rows, int64_t k, int64_t r0, int64_t r1, bool pairs,
@@ -547,8 +549,10 @@ inline void binary_loop(const float* a, const float* b, float* y, int64_t n, Op 
 }
 
 void binary(BinaryOp op, const float* a, const float* b, float* y, int64_t n) {
-    if (op == BinaryOp::Add) binary_loop(a, b, y, n, [](V p, V q) { return Vec::add(p, q); });
-    else binary_loop(a, b, y, n, [](V p, V q) { return Vec::mul(p, q); });
+    if (op == BinaryOp::Add)
+        binary_loop(a, b, y, n, [](V p, V q) { return Vec::add(p, q); });
+    else
+        binary_loop(a, b, y, n, [](V p, V q) { return Vec::mul(p, q); });
 }
 
 void binary_scalar(BinaryOp op, const float* a, float b, float* y, int64_t n) {

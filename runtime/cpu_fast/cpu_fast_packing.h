@@ -40,8 +40,8 @@ PackedWeights pack_weights(const float* w, int64_t n, int64_t k, int nr, WeightF
 // them once.
 class PackCache {
 public:
-    std::shared_ptr<const PackedWeights> get(uint64_t buffer_id, uint64_t offset, const float* w, int64_t n,
-                                             int64_t k, int nr, WeightFormat format);
+    std::shared_ptr<const PackedWeights> get(uint64_t buffer_id, uint64_t offset, const float* w, int64_t n, int64_t k,
+                                             int nr, WeightFormat format);
     // Conv2d weights [rows, k] as the kernels' row tiles (F32RowTiles) or AMX rows (Bf16AmxRows).
     std::shared_ptr<const PackedWeights> get_rows(uint64_t buffer_id, uint64_t offset, const float* w, int64_t rows,
                                                   int64_t k, WeightFormat format, const Kernels& kernels);

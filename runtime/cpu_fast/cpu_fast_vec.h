@@ -119,24 +119,50 @@ struct Vec {
         for (int i = 0; i < kWidth; ++i) r.v[i] = f(i);
         return r;
     }
-    static V zero() { return map([](int) { return 0.0f; }); }
-    static V set1(float x) { return map([x](int) { return x; }); }
-    static V load(const float* p) { return map([p](int i) { return p[i]; }); }
+    static V zero() {
+        return map([](int) { return 0.0f; });
+    }
+    static V set1(float x) {
+        return map([x](int) { return x; });
+    }
+    static V load(const float* p) {
+        return map([p](int i) { return p[i]; });
+    }
     static void store(float* p, V v) { std::memcpy(p, v.v, sizeof(v.v)); }
-    static V load_n(const float* p, int n) { return map([p, n](int i) { return i < n ? p[i] : 0.0f; }); }
+    static V load_n(const float* p, int n) {
+        return map([p, n](int i) { return i < n ? p[i] : 0.0f; });
+    }
     static void store_n(float* p, V v, int n) {
         for (int i = 0; i < n; ++i) p[i] = v.v[i];
     }
     // Written as a * b + c: this file is compiled with -ffp-contract=off, so there is no fusing here.
-    static V fmadd(V a, V b, V c) { return map([&](int i) { return a.v[i] * b.v[i] + c.v[i]; }); }
-    static V add(V a, V b) { return map([&](int i) { return a.v[i] + b.v[i]; }); }
-    static V sub(V a, V b) { return map([&](int i) { return a.v[i] - b.v[i]; }); }
-    static V mul(V a, V b) { return map([&](int i) { return a.v[i] * b.v[i]; }); }
-    static V fast_div(V a, V b) { return map([&](int i) { return a.v[i] / b.v[i]; }); }  // exact here
-    static V max(V a, V b) { return map([&](int i) { return a.v[i] > b.v[i] ? a.v[i] : b.v[i]; }); }
-    static V min(V a, V b) { return map([&](int i) { return a.v[i] < b.v[i] ? a.v[i] : b.v[i]; }); }
-    static V abs(V a) { return map([&](int i) { return a.v[i] < 0.0f ? -a.v[i] : a.v[i]; }); }
-    static V round(V a) { return map([&](int i) { return __builtin_nearbyintf(a.v[i]); }); }
+    static V fmadd(V a, V b, V c) {
+        return map([&](int i) { return a.v[i] * b.v[i] + c.v[i]; });
+    }
+    static V add(V a, V b) {
+        return map([&](int i) { return a.v[i] + b.v[i]; });
+    }
+    static V sub(V a, V b) {
+        return map([&](int i) { return a.v[i] - b.v[i]; });
+    }
+    static V mul(V a, V b) {
+        return map([&](int i) { return a.v[i] * b.v[i]; });
+    }
+    static V fast_div(V a, V b) {
+        return map([&](int i) { return a.v[i] / b.v[i]; });
+    }  // exact here
+    static V max(V a, V b) {
+        return map([&](int i) { return a.v[i] > b.v[i] ? a.v[i] : b.v[i]; });
+    }
+    static V min(V a, V b) {
+        return map([&](int i) { return a.v[i] < b.v[i] ? a.v[i] : b.v[i]; });
+    }
+    static V abs(V a) {
+        return map([&](int i) { return a.v[i] < 0.0f ? -a.v[i] : a.v[i]; });
+    }
+    static V round(V a) {
+        return map([&](int i) { return __builtin_nearbyintf(a.v[i]); });
+    }
     static V pow2i(V n) {
         return map([&](int i) {
             const uint32_t bits = static_cast<uint32_t>(static_cast<int32_t>(n.v[i]) + 127) << 23;

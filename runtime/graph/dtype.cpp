@@ -10,22 +10,32 @@ namespace cliprt {
 
 size_t dtype_size(DType dtype) {
     switch (dtype) {
-        case DType::F32: return 4;
-        case DType::F16: return 2;
-        case DType::BF16: return 2;
-        case DType::I32: return 4;
-        case DType::I64: return 8;
+        case DType::F32:
+            return 4;
+        case DType::F16:
+            return 2;
+        case DType::BF16:
+            return 2;
+        case DType::I32:
+            return 4;
+        case DType::I64:
+            return 8;
     }
     return 0;
 }
 
 const char* dtype_name(DType dtype) {
     switch (dtype) {
-        case DType::F32: return "f32";
-        case DType::F16: return "f16";
-        case DType::BF16: return "bf16";
-        case DType::I32: return "i32";
-        case DType::I64: return "i64";
+        case DType::F32:
+            return "f32";
+        case DType::F16:
+            return "f16";
+        case DType::BF16:
+            return "bf16";
+        case DType::I32:
+            return "i32";
+        case DType::I64:
+            return "i64";
     }
     return "?";
 }
@@ -72,8 +82,8 @@ uint16_t f32_to_f16(float value) {
         return static_cast<uint16_t>(sign | 0x7c00u | (abs > 0x7f800000u ? 0x200u : 0u));
     }
     if (abs >= 0x477ff000u) return static_cast<uint16_t>(sign | 0x7c00u);  // rounds to inf
-    if (abs < 0x38800000u) {  // subnormal or zero in f16
-        if (abs < 0x33000000u) return sign;  // below half the smallest subnormal
+    if (abs < 0x38800000u) {                                               // subnormal or zero in f16
+        if (abs < 0x33000000u) return sign;                                // below half the smallest subnormal
         const uint32_t mantissa = (abs & 0x7fffffu) | 0x800000u;
         const int shift = 113 - static_cast<int>(abs >> 23) + 13;  // 126-14 ... into 10 bits
         const uint32_t rounded = mantissa >> shift;

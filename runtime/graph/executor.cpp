@@ -79,7 +79,8 @@ MemoryPlan plan_memory(const Graph& graph, DType float_storage) {
         if (v.kind == ValueKind::Constant || v.alias_of >= 0) continue;
         const auto id = static_cast<size_t>(v.id);
         if (last[id] < first[id]) last[id] = first[id];  // defined but never used: still needs a slot
-        sizes[id] = align_up(static_cast<uint64_t>(v.shape.numel()) * dtype_size(storage_dtype(v.dtype, float_storage)));
+        sizes[id] =
+            align_up(static_cast<uint64_t>(v.shape.numel()) * dtype_size(storage_dtype(v.dtype, float_storage)));
         plan.unplanned_bytes += sizes[id];
         order.push_back(id);
     }
@@ -90,7 +91,8 @@ MemoryPlan plan_memory(const Graph& graph, DType float_storage) {
         std::vector<std::pair<uint64_t, uint64_t>> busy;
         for (size_t other : placed) {
             if (first[other] <= last[id] && first[id] <= last[other]) {
-                busy.emplace_back(static_cast<uint64_t>(plan.offsets[other]), static_cast<uint64_t>(plan.offsets[other]) + sizes[other]);
+                busy.emplace_back(static_cast<uint64_t>(plan.offsets[other]),
+                                  static_cast<uint64_t>(plan.offsets[other]) + sizes[other]);
             }
         }
         std::sort(busy.begin(), busy.end());
@@ -139,8 +141,7 @@ CompiledGraph::CompiledGraph(std::shared_ptr<const Graph> graph, Backend& backen
 
 std::vector<Tensor> CompiledGraph::run(const std::vector<Tensor>& inputs) {
     const Graph& g = *graph_;
-    if (inputs.size() != g.inputs().size())
-        fail("graph expects ", g.inputs().size(), " inputs, got ", inputs.size());
+    if (inputs.size() != g.inputs().size()) fail("graph expects ", g.inputs().size(), " inputs, got ", inputs.size());
     for (size_t i = 0; i < inputs.size(); ++i) {
         const Value& v = g.value(g.inputs()[i]);
         if (inputs[i].shape() != v.shape || inputs[i].dtype() != v.dtype) {

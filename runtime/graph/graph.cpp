@@ -8,32 +8,52 @@ namespace cliprt {
 
 const char* activation_name(Activation act) {
     switch (act) {
-        case Activation::None: return "none";
-        case Activation::Relu: return "relu";
-        case Activation::Gelu: return "gelu";
-        case Activation::GeluTanh: return "gelu_tanh";
-        case Activation::QuickGelu: return "quick_gelu";
-        case Activation::Sigmoid: return "sigmoid";
+        case Activation::None:
+            return "none";
+        case Activation::Relu:
+            return "relu";
+        case Activation::Gelu:
+            return "gelu";
+        case Activation::GeluTanh:
+            return "gelu_tanh";
+        case Activation::QuickGelu:
+            return "quick_gelu";
+        case Activation::Sigmoid:
+            return "sigmoid";
     }
     return "?";
 }
 
 const char* op_name(OpKind op) {
     switch (op) {
-        case OpKind::Linear: return "linear";
-        case OpKind::Conv2d: return "conv2d";
-        case OpKind::AvgPool2d: return "avg_pool2d";
-        case OpKind::LayerNorm: return "layer_norm";
-        case OpKind::Attention: return "attention";
-        case OpKind::Unary: return "unary";
-        case OpKind::Binary: return "binary";
-        case OpKind::Embedding: return "embedding";
-        case OpKind::Concat: return "concat";
-        case OpKind::Reshape: return "reshape";
-        case OpKind::Permute: return "permute";
-        case OpKind::TokenPool: return "token_pool";
-        case OpKind::L2Normalize: return "l2_normalize";
-        case OpKind::Softmax: return "softmax";
+        case OpKind::Linear:
+            return "linear";
+        case OpKind::Conv2d:
+            return "conv2d";
+        case OpKind::AvgPool2d:
+            return "avg_pool2d";
+        case OpKind::LayerNorm:
+            return "layer_norm";
+        case OpKind::Attention:
+            return "attention";
+        case OpKind::Unary:
+            return "unary";
+        case OpKind::Binary:
+            return "binary";
+        case OpKind::Embedding:
+            return "embedding";
+        case OpKind::Concat:
+            return "concat";
+        case OpKind::Reshape:
+            return "reshape";
+        case OpKind::Permute:
+            return "permute";
+        case OpKind::TokenPool:
+            return "token_pool";
+        case OpKind::L2Normalize:
+            return "l2_normalize";
+        case OpKind::Softmax:
+            return "softmax";
         case OpKind::Tanh:
             return "tanh";
     }
@@ -186,8 +206,7 @@ ValueId Graph::attention(const std::vector<ValueId>& inputs, const AttentionPara
     const size_t n_main = params.packed_qkv ? 1 : 3;
     const size_t n_per_head = (params.cosine ? 1 : 0) + (params.has_head_scale ? 1 : 0);
     const size_t expected = n_main + n_per_head + (params.has_key_mask ? 1 : 0);
-    if (inputs.size() != expected)
-        fail("attention ", name, ": expected ", expected, " inputs, got ", inputs.size());
+    if (inputs.size() != expected) fail("attention ", name, ": expected ", expected, " inputs, got ", inputs.size());
     if (params.heads < 1) fail("attention ", name, ": heads must be >= 1");
     Shape out;
     int64_t width = 0;
@@ -206,7 +225,8 @@ ValueId Graph::attention(const std::vector<ValueId>& inputs, const AttentionPara
         out = Shape{k[0], q[1], width};
         if (params.causal && q[1] != k[1]) fail("attention ", name, ": causal mask needs Lq == Lk");
     }
-    if (width % params.heads != 0) fail("attention ", name, ": width ", width, " not divisible by ", params.heads, " heads");
+    if (width % params.heads != 0)
+        fail("attention ", name, ": width ", width, " not divisible by ", params.heads, " heads");
     for (size_t i = n_main; i < n_main + n_per_head; ++i) {
         if (shape(inputs[i]) != Shape{params.heads})
             fail("attention ", name, ": per-head input ", shape(inputs[i]), " is not [", params.heads, "]");

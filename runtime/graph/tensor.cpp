@@ -44,7 +44,9 @@ Tensor Tensor::to_f32() const {
     float* dst = out.f32();
     const int64_t n = numel();
     switch (dtype_) {
-        case DType::F32: std::memcpy(dst, data(), nbytes()); break;
+        case DType::F32:
+            std::memcpy(dst, data(), nbytes());
+            break;
         case DType::F16: {
             auto* src = reinterpret_cast<const uint16_t*>(data());
             for (int64_t i = 0; i < n; ++i) dst[i] = f16_to_f32(src[i]);
@@ -91,7 +93,8 @@ Tensor Tensor::to_dtype(DType dtype) const {
             for (int64_t i = 0; i < n; ++i) dst[i] = static_cast<int32_t>(in[i]);
             break;
         }
-        default: fail("cannot convert a tensor to ", dtype_name(dtype));
+        default:
+            fail("cannot convert a tensor to ", dtype_name(dtype));
     }
     return out;
 }

@@ -48,9 +48,12 @@ struct Plan {
 
 resample::Filter filter_of(Interpolation interpolation) {
     switch (interpolation) {
-        case Interpolation::Nearest: return resample::Filter::Nearest;
-        case Interpolation::Bilinear: return resample::Filter::Bilinear;
-        case Interpolation::Bicubic: break;
+        case Interpolation::Nearest:
+            return resample::Filter::Nearest;
+        case Interpolation::Bilinear:
+            return resample::Filter::Bilinear;
+        case Interpolation::Bicubic:
+            break;
     }
     return resample::Filter::Bicubic;
 }
@@ -209,7 +212,8 @@ std::vector<uint8_t> preprocess_to_rgb8(const Image& image, const PreprocessConf
 }
 
 Tensor normalize_rgb8(const std::vector<uint8_t>& rgb, int height, int width, const PreprocessConfig& config) {
-    if (config.semantics == PreprocessSemantics::Transformers) return transformers_normalize(rgb, height, width, config);
+    if (config.semantics == PreprocessSemantics::Transformers)
+        return transformers_normalize(rgb, height, width, config);
     size_t plane = static_cast<size_t>(height) * width;
     if (rgb.size() != plane * 3) fail("RGB image of ", rgb.size(), " bytes is not ", width, "x", height, "x3");
     Tensor out(Shape{3, height, width}, DType::F32);

@@ -2,9 +2,9 @@
 // pattern, then every UTF-8 byte written as one character of GPT-2's byte-to-character map.
 #include <array>
 
-#include "text/tokenizer_unicode.h"
 #include "text/hf_components.h"
 #include "text/hf_regex.h"
+#include "text/tokenizer_unicode.h"
 
 namespace cliprt::text::hf {
 namespace {

@@ -5,9 +5,9 @@
 #include <queue>
 
 #include "cliprt/error.h"
-#include "text/tokenizer_unicode.h"
 #include "text/hf_components.h"
 #include "text/hf_vocab.h"
+#include "text/tokenizer_unicode.h"
 
 namespace cliprt::text::hf {
 namespace {

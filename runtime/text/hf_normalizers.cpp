@@ -1,10 +1,10 @@
 // The normalizers of tokenizer.json: BertNormalizer, NFC / NFD / NFKC / NFKD, Lowercase,
 // StripAccents, Strip, Replace, Prepend, Sequence (Precompiled lives in hf_precompiled.cpp).
 #include "cliprt/error.h"
-#include "text/tokenizer_unicode.h"
 #include "text/hf_components.h"
 #include "text/hf_regex.h"
 #include "text/hf_unicode.h"
+#include "text/tokenizer_unicode.h"
 
 namespace cliprt::text::hf {
 namespace {

@@ -1,10 +1,10 @@
 // The pre-tokenizers of tokenizer.json: BertPreTokenizer, Whitespace, WhitespaceSplit, Metaspace,
 // Split, Punctuation, Digits, Sequence (ByteLevel lives in hf_byte_level.cpp).
 #include "cliprt/error.h"
-#include "text/tokenizer_unicode.h"
 #include "text/hf_components.h"
 #include "text/hf_regex.h"
 #include "text/hf_unicode.h"
+#include "text/tokenizer_unicode.h"
 
 namespace cliprt::text::hf {
 

@@ -7,9 +7,9 @@
 #include <cstring>
 
 #include "cliprt/error.h"
-#include "text/tokenizer_unicode.h"
 #include "text/hf_components.h"
 #include "text/hf_unicode.h"
+#include "text/tokenizer_unicode.h"
 
 namespace cliprt::text::hf {
 namespace {

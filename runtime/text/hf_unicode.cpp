@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "cliprt/error.h"
-#include "text/tokenizer_unicode.h"
 #include "text/hf_unicode_tables.h"
+#include "text/tokenizer_unicode.h"
 
 namespace cliprt::text::hf {
 namespace {

@@ -14,7 +14,9 @@ constexpr int64_t kMaxHeadDim = 256;  // q and the output row of a query live in
 
 std::optional<std::string> attention_unsupported(const Graph& graph, const Node& node) {
     const int64_t head_dim = attention_head_dim(graph, node);
-    if (head_dim > kMaxHeadDim) return "head dim " + std::to_string(head_dim) + " (the shader handles up to " + std::to_string(kMaxHeadDim) + ")";
+    if (head_dim > kMaxHeadDim)
+        return "head dim " + std::to_string(head_dim) + " (the shader handles up to " + std::to_string(kMaxHeadDim) +
+               ")";
     return std::nullopt;
 }
 
@@ -51,16 +53,22 @@ void record_attention(Recording& r, const NodeArgs& a) {
     if (kv.attention_mode == AttentionMode::Shared) {
         // Two key/value tiles of key_tile x head_dim floats and key_tile norms must fit.
         const uint64_t budget = r.limits().maxComputeSharedMemorySize;
-        while (key_tile > 1 && (2 * key_tile * static_cast<uint64_t>(head_dim) + key_tile) * sizeof(float) > budget) key_tile /= 2;
+        while (key_tile > 1 && (2 * key_tile * static_cast<uint64_t>(head_dim) + key_tile) * sizeof(float) > budget)
+            key_tile /= 2;
     }
     const uint32_t queries = kv.attention_queries;
     // Rows of q, k and v start at multiples of the head dim: four floats per texel when it allows.
     const bool vec4 = head_dim % 4 == 0;
     const bool texel = r.texel_ok(*q, vec4) && r.texel_ok(*k, vec4) && r.texel_ok(*v, vec4);
-    std::vector<uint32_t> spec{queries, 1, 1, static_cast<uint32_t>(head_dim), static_cast<uint32_t>(kv.attention_mode), key_tile,
+    std::vector<uint32_t> spec{queries,
+                               1,
+                               1,
+                               static_cast<uint32_t>(head_dim),
+                               static_cast<uint32_t>(kv.attention_mode),
+                               key_tile,
                                texel && vec4 ? 1u : 0u};
-    const Grid grid{static_cast<uint32_t>(ceil_div(static_cast<uint64_t>(view.q_len), queries)), static_cast<uint32_t>(view.heads),
-                    static_cast<uint32_t>(view.batch)};
+    const Grid grid{static_cast<uint32_t>(ceil_div(static_cast<uint64_t>(view.q_len), queries)),
+                    static_cast<uint32_t>(view.heads), static_cast<uint32_t>(view.batch)};
     auto input = [&](const TensorArg& t) { return texel ? r.texel(t, vec4) : r.read(t); };
     r.dispatch(
         a, {Recording::shader(ShaderId::attention, a.output.dtype, texel), std::move(spec)},

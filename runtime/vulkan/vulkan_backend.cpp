@@ -32,7 +32,8 @@ public:
     DType float_storage_dtype() const override { return context_->float_storage; }
 
     std::unique_ptr<Buffer> allocate(uint64_t bytes) override {
-        return std::make_unique<vk::VulkanBuffer>(context_, *context_->device, *context_->allocator, bytes, vk::MemoryUse::Device);
+        return std::make_unique<vk::VulkanBuffer>(context_, *context_->device, *context_->allocator, bytes,
+                                                  vk::MemoryUse::Device);
     }
 
     void upload(Buffer& buffer, uint64_t offset, const void* src, uint64_t bytes) override {
@@ -50,24 +51,30 @@ public:
         for (ValueId id : values) {
             const Value& v = graph.value(id);
             const DType stored = v.dtype == DType::F32 ? context_->float_storage : v.dtype;
-            if (v.dtype != DType::F32 && v.dtype != DType::I32) return std::string("values of dtype ") + dtype_name(v.dtype);
+            if (v.dtype != DType::F32 && v.dtype != DType::I32)
+                return std::string("values of dtype ") + dtype_name(v.dtype);
             const uint64_t bytes = static_cast<uint64_t>(v.shape.numel()) * dtype_size(stored);
             if (bytes > limits.maxStorageBufferRange) {
                 return "tensor '" + v.name + "' " + v.shape.str() + " has " + std::to_string(bytes) +
-                       " bytes, more than the device's maxStorageBufferRange (" + std::to_string(limits.maxStorageBufferRange) + ")";
+                       " bytes, more than the device's maxStorageBufferRange (" +
+                       std::to_string(limits.maxStorageBufferRange) + ")";
             }
         }
         switch (node.op) {
-            case OpKind::Attention: return vk::attention_unsupported(graph, node);
+            case OpKind::Attention:
+                return vk::attention_unsupported(graph, node);
             case OpKind::Permute:
             case OpKind::Concat:
-            case OpKind::Binary: return vk::strided_unsupported(graph, node);
-            default: return std::nullopt;
+            case OpKind::Binary:
+                return vk::strided_unsupported(graph, node);
+            default:
+                return std::nullopt;
         }
     }
 
     std::unique_ptr<Program> record(const Graph& graph, const std::vector<TensorArg>& args) override {
-        if (args.size() != graph.values().size()) fail("vulkan: record() needs a TensorArg for each of the graph's values");
+        if (args.size() != graph.values().size())
+            fail("vulkan: record() needs a TensorArg for each of the graph's values");
         int embeddings = 0;
         for (const Node& node : graph.nodes()) embeddings += node.op == OpKind::Embedding ? 1 : 0;
         vk::Recording recording(context_, embeddings);
@@ -78,23 +85,50 @@ public:
             check_storage(node, a.output);
             for (const TensorArg& in : a.inputs) check_storage(node, in);
             switch (node.op) {
-                case OpKind::Linear: vk::record_linear(recording, a); break;
-                case OpKind::Conv2d: vk::record_conv2d(recording, a); break;
-                case OpKind::AvgPool2d: vk::record_avg_pool2d(recording, a); break;
-                case OpKind::LayerNorm: vk::record_layer_norm(recording, a); break;
-                case OpKind::Attention: vk::record_attention(recording, a); break;
-                case OpKind::Unary: vk::record_unary(recording, a); break;
-                case OpKind::Binary: vk::record_binary(recording, a); break;
-                case OpKind::Embedding: vk::record_embedding(recording, a); break;
-                case OpKind::Concat: vk::record_concat(recording, a); break;
-                case OpKind::Permute: vk::record_permute(recording, a); break;
-                case OpKind::TokenPool: vk::record_token_pool(recording, a); break;
-                case OpKind::L2Normalize: vk::record_l2_normalize(recording, a); break;
-                case OpKind::Softmax: vk::record_softmax(recording, a); break;
+                case OpKind::Linear:
+                    vk::record_linear(recording, a);
+                    break;
+                case OpKind::Conv2d:
+                    vk::record_conv2d(recording, a);
+                    break;
+                case OpKind::AvgPool2d:
+                    vk::record_avg_pool2d(recording, a);
+                    break;
+                case OpKind::LayerNorm:
+                    vk::record_layer_norm(recording, a);
+                    break;
+                case OpKind::Attention:
+                    vk::record_attention(recording, a);
+                    break;
+                case OpKind::Unary:
+                    vk::record_unary(recording, a);
+                    break;
+                case OpKind::Binary:
+                    vk::record_binary(recording, a);
+                    break;
+                case OpKind::Embedding:
+                    vk::record_embedding(recording, a);
+                    break;
+                case OpKind::Concat:
+                    vk::record_concat(recording, a);
+                    break;
+                case OpKind::Permute:
+                    vk::record_permute(recording, a);
+                    break;
+                case OpKind::TokenPool:
+                    vk::record_token_pool(recording, a);
+                    break;
+                case OpKind::L2Normalize:
+                    vk::record_l2_normalize(recording, a);
+                    break;
+                case OpKind::Softmax:
+                    vk::record_softmax(recording, a);
+                    break;
                 case OpKind::Tanh:
                     vk::record_tanh(recording, a);
                     break;
-                case OpKind::Reshape: break;
+                case OpKind::Reshape:
+                    break;
             }
         }
         return std::make_unique<vk::VulkanProgram>(std::move(recording));

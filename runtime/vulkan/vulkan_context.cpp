@@ -17,7 +17,8 @@ Context::Context(const VulkanOptions& options) {
     device = std::make_unique<Device>(*instance, physical);
     allocator = std::make_unique<Allocator>(*device);
     transfer = std::make_unique<Transfer>(*device, *allocator, options.force_staging);
-    pipelines = std::make_unique<PipelineRegistry>(*device, options.pipeline_cache.value_or(PipelineCache::default_path(physical)));
+    pipelines = std::make_unique<PipelineRegistry>(
+        *device, options.pipeline_cache.value_or(PipelineCache::default_path(physical)));
     variants = choose_variants(physical, options.kernels);
     float_storage = options.dtype;
 }

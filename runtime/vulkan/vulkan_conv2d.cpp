@@ -19,16 +19,24 @@ void record_conv2d(Recording& r, const NodeArgs& a) {
     const bool vec4 = k % 4 == 0;
     const bool texel = r.texel_ok(x, false) && r.texel_ok(w, vec4);
     std::vector<uint32_t> spec = gemm_spec(v);
-    for (int value : {static_cast<int>(c.kernel_h), static_cast<int>(c.kernel_w), p.stride_h, p.stride_w, p.pad_h, p.pad_w})
+    for (int value :
+         {static_cast<int>(c.kernel_h), static_cast<int>(c.kernel_w), p.stride_h, p.stride_w, p.pad_h, p.pad_w})
         spec.push_back(static_cast<uint32_t>(value));
     spec.push_back(texel && vec4 ? 1u : 0u);
     const GemmEpilogue e = gemm_epilogue(p.act, c.bias != nullptr, c.residual != nullptr);
-    const shader::Conv2dPush push{push_u32(c.out_channels), push_u32(pixels), push_u32(k),     push_u32(c.in_channels),
-                                  push_u32(c.in_h),         push_u32(c.in_w), push_u32(c.out_h), push_u32(c.out_w),
-                                  e.act,                    e.flags};
+    const shader::Conv2dPush push{push_u32(c.out_channels),
+                                  push_u32(pixels),
+                                  push_u32(k),
+                                  push_u32(c.in_channels),
+                                  push_u32(c.in_h),
+                                  push_u32(c.in_w),
+                                  push_u32(c.out_h),
+                                  push_u32(c.out_w),
+                                  e.act,
+                                  e.flags};
     r.dispatch(a, {Recording::shader(ShaderId::conv2d, a.output.dtype, texel), std::move(spec)},
-               {texel ? r.texel(x, false) : r.read(x), texel ? r.texel(w, vec4) : r.read(w), r.read(bias), r.read(residual),
-                r.write(a.output)},
+               {texel ? r.texel(x, false) : r.read(x), texel ? r.texel(w, vec4) : r.read(w), r.read(bias),
+                r.read(residual), r.write(a.output)},
                push, gemm_grid(v, c.out_channels, pixels));
 }
 

@@ -28,7 +28,8 @@ void record_binary(Recording& r, const NodeArgs& a) {
     const Shape& bs = a.inputs[1].shape;
     const StridedLoop loop = merge_dims(as.dims(), {row_major_strides(as), broadcast_strides(as, bs)});
     if (static_cast<int>(loop.dims.size()) > kMaxStridedRank)
-        fail("vulkan: binary '", a.node.name, "': broadcast of ", bs, " to ", as, " needs more than ", kMaxStridedRank, " dimensions");
+        fail("vulkan: binary '", a.node.name, "': broadcast of ", bs, " to ", as, " needs more than ", kMaxStridedRank,
+             " dimensions");
     const int64_t n = as.numel();
     const size_t rank = loop.dims.size();
     shader::BinaryPush push{push_u32(n), static_cast<uint32_t>(rank), {}, {}};
@@ -37,7 +38,9 @@ void record_binary(Recording& r, const NodeArgs& a) {
         push.b_strides[d] = d < rank ? push_u32(loop.strides[1][d]) : 0;
     }
     const uint32_t wg = r.variants().elementwise_wg;
-    r.dispatch(a, {Recording::shader(ShaderId::binary, a.output.dtype), {wg, 1, 1, op == BinaryOp::Add ? shader::BINARY_ADD : shader::BINARY_MUL}},
+    r.dispatch(a,
+               {Recording::shader(ShaderId::binary, a.output.dtype),
+                {wg, 1, 1, op == BinaryOp::Add ? shader::BINARY_ADD : shader::BINARY_MUL}},
                {r.read(a.inputs[0]), r.read(a.inputs[1]), r.write(a.output)}, push, r.line_for(n, wg));
 }
 

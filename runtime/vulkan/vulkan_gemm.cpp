@@ -16,7 +16,8 @@ std::vector<uint32_t> gemm_spec(const KernelVariants& v) {
 }
 
 GemmEpilogue gemm_epilogue(Activation act, bool has_bias, bool has_residual) {
-    return {static_cast<uint32_t>(act), (has_bias ? shader::EPILOGUE_BIAS : 0u) | (has_residual ? shader::EPILOGUE_RESIDUAL : 0u)};
+    return {static_cast<uint32_t>(act),
+            (has_bias ? shader::EPILOGUE_BIAS : 0u) | (has_residual ? shader::EPILOGUE_RESIDUAL : 0u)};
 }
 
 Grid gemm_grid(const KernelVariants& v, int64_t m, int64_t n) {

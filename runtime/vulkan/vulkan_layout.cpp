@@ -9,7 +9,8 @@ namespace {
 
 // dst[dst_offset + coords . dst_strides] = src[coords . src_strides] over `dims`.
 void strided_copy(Recording& r, const NodeArgs& a, const TensorArg& src, const std::vector<int64_t>& dims,
-                  const std::vector<int64_t>& src_strides, const std::vector<int64_t>& dst_strides, int64_t dst_offset) {
+                  const std::vector<int64_t>& src_strides, const std::vector<int64_t>& dst_strides,
+                  int64_t dst_offset) {
     const StridedLoop loop = merge_dims(dims, {src_strides, dst_strides});
     if (static_cast<int>(loop.dims.size()) > kMaxStridedRank)
         fail("vulkan: ", op_name(a.node.op), " '", a.node.name, "' needs more than ", kMaxStridedRank, " dimensions");
@@ -24,8 +25,8 @@ void strided_copy(Recording& r, const NodeArgs& a, const TensorArg& src, const s
         push.dst_strides[d] = d < rank ? push_u32(loop.strides[1][d]) : 0;
     }
     const uint32_t wg = r.variants().elementwise_wg;
-    r.dispatch(a, {Recording::shader(ShaderId::copy, a.output.dtype), {wg, 1, 1}}, {r.read(src), r.write(a.output)}, push,
-               r.line_for(static_cast<uint64_t>(n), wg));
+    r.dispatch(a, {Recording::shader(ShaderId::copy, a.output.dtype), {wg, 1, 1}}, {r.read(src), r.write(a.output)},
+               push, r.line_for(static_cast<uint64_t>(n), wg));
 }
 
 }  // namespace
@@ -78,7 +79,8 @@ std::optional<std::string> strided_unsupported(const Graph& graph, const Node& n
         for (int p : node.get<PermuteParams>().perm) src.push_back(in[static_cast<size_t>(p)]);
         strides = {src, row_major_strides(out)};
     } else {
-        return "tensors of rank " + std::to_string(out.rank()) + " (the shaders handle up to " + std::to_string(kMaxStridedRank) + ")";
+        return "tensors of rank " + std::to_string(out.rank()) + " (the shaders handle up to " +
+               std::to_string(kMaxStridedRank) + ")";
     }
     if (static_cast<int>(merge_dims(out.dims(), strides).dims.size()) > kMaxStridedRank)
         return "a permutation that needs more than " + std::to_string(kMaxStridedRank) + " dimensions";

@@ -22,8 +22,8 @@ void record_linear(Recording& r, const NodeArgs& a) {
     const GemmEpilogue e = gemm_epilogue(p.act, l.bias != nullptr, l.residual != nullptr);
     const shader::LinearPush push{push_u32(m), push_u32(n), push_u32(k), e.act, e.flags};
     r.dispatch(a, {Recording::shader(ShaderId::linear, a.output.dtype, texel), std::move(spec)},
-               {texel ? r.texel(x, vec4) : r.read(x), texel ? r.texel(w, vec4) : r.read(w), r.read(bias), r.read(residual),
-                r.write(a.output)},
+               {texel ? r.texel(x, vec4) : r.read(x), texel ? r.texel(w, vec4) : r.read(w), r.read(bias),
+                r.read(residual), r.write(a.output)},
                push, gemm_grid(v, m, n));
 }
 

@@ -24,7 +24,8 @@ Allocator::Allocator(const Device& device) : device_(device) {
     uint64_t max_alloc = p.maintenance3.maxMemoryAllocationSize;
     if (max_alloc == 0) max_alloc = 1ull << 30;
     uint64_t smallest_heap = UINT64_MAX;
-    for (uint32_t i = 0; i < p.memory.memoryHeapCount; ++i) smallest_heap = std::min(smallest_heap, p.memory.memoryHeaps[i].size);
+    for (uint32_t i = 0; i < p.memory.memoryHeapCount; ++i)
+        smallest_heap = std::min(smallest_heap, p.memory.memoryHeaps[i].size);
     block_size_ = std::min({kDefaultBlockSize, max_alloc, std::max<uint64_t>(smallest_heap / 4, 16ull << 20)});
     heap_used_.assign(p.memory.memoryHeapCount, 0);
 }
@@ -37,7 +38,8 @@ uint32_t Allocator::memory_type(uint32_t allowed, MemoryUse use) const {
     const VkPhysicalDeviceMemoryProperties& mem = device_.physical().memory;
     auto find = [&](VkMemoryPropertyFlags required) -> int {
         for (uint32_t i = 0; i < mem.memoryTypeCount; ++i) {
-            if ((allowed & (1u << i)) && (mem.memoryTypes[i].propertyFlags & required) == required) return static_cast<int>(i);
+            if ((allowed & (1u << i)) && (mem.memoryTypes[i].propertyFlags & required) == required)
+                return static_cast<int>(i);
         }
         return -1;
     };
@@ -48,7 +50,9 @@ uint32_t Allocator::memory_type(uint32_t allowed, MemoryUse use) const {
             type = find(VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT);
             if (type < 0) type = find(0);
             break;
-        case MemoryUse::Staging: type = find(host); break;
+        case MemoryUse::Staging:
+            type = find(host);
+            break;
         case MemoryUse::Readback:
             type = find(host | VK_MEMORY_PROPERTY_HOST_CACHED_BIT);
             if (type < 0) type = find(host);
@@ -186,7 +190,10 @@ void Allocator::release(const Allocation& a) {
 
 VulkanBuffer::VulkanBuffer(std::shared_ptr<void> keep_alive, const Device& device, Allocator& allocator, uint64_t bytes,
                            MemoryUse use)
-    : keep_alive_(std::move(keep_alive)), device_(device), allocator_(allocator), size_(bytes),
+    : keep_alive_(std::move(keep_alive)),
+      device_(device),
+      allocator_(allocator),
+      size_(bytes),
       capacity_(align_up(std::max<uint64_t>(bytes, 4), kMinAlignment)) {
     VkBufferCreateInfo info{};
     info.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO;
@@ -200,7 +207,8 @@ VulkanBuffer::VulkanBuffer(std::shared_ptr<void> keep_alive, const Device& devic
         VkMemoryRequirements req{};
         api.vkGetBufferMemoryRequirements(device.handle(), buffer_, &req);
         allocation_ = allocator.allocate(req, use);
-        check(api.vkBindBufferMemory(device.handle(), buffer_, allocation_.memory, allocation_.offset), "vkBindBufferMemory");
+        check(api.vkBindBufferMemory(device.handle(), buffer_, allocation_.memory, allocation_.offset),
+              "vkBindBufferMemory");
     } catch (...) {
         allocator.release(allocation_);
         api.vkDestroyBuffer(device.handle(), buffer_, nullptr);

@@ -12,11 +12,16 @@ namespace {
 // Higher is preferred.
 int type_rank(VkPhysicalDeviceType type) {
     switch (type) {
-        case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU: return 4;
-        case VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU: return 3;
-        case VK_PHYSICAL_DEVICE_TYPE_VIRTUAL_GPU: return 2;
-        case VK_PHYSICAL_DEVICE_TYPE_CPU: return 1;
-        default: return 0;
+        case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU:
+            return 4;
+        case VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU:
+            return 3;
+        case VK_PHYSICAL_DEVICE_TYPE_VIRTUAL_GPU:
+            return 2;
+        case VK_PHYSICAL_DEVICE_TYPE_CPU:
+            return 1;
+        default:
+            return 0;
     }
 }
 
@@ -32,11 +37,16 @@ std::string mib(uint64_t bytes) { return std::to_string(bytes / (1024 * 1024)) +
 
 const char* PhysicalDevice::type_name() const {
     switch (properties.deviceType) {
-        case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU: return "discrete-gpu";
-        case VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU: return "integrated-gpu";
-        case VK_PHYSICAL_DEVICE_TYPE_VIRTUAL_GPU: return "virtual-gpu";
-        case VK_PHYSICAL_DEVICE_TYPE_CPU: return "cpu";
-        default: return "other";
+        case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU:
+            return "discrete-gpu";
+        case VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU:
+            return "integrated-gpu";
+        case VK_PHYSICAL_DEVICE_TYPE_VIRTUAL_GPU:
+            return "virtual-gpu";
+        case VK_PHYSICAL_DEVICE_TYPE_CPU:
+            return "cpu";
+        default:
+            return "other";
     }
 }
 
@@ -57,7 +67,8 @@ std::optional<std::string> PhysicalDevice::unusable_reason() const {
     if (properties.apiVersion < VK_API_VERSION_1_2)
         return "supports Vulkan " + version_string(properties.apiVersion) + ", cliprt needs 1.2";
     if (compute_queue_family < 0) return std::string("has no compute queue");
-    if (properties.limits.maxPushConstantsSize < 128) return std::string("allows fewer than 128 bytes of push constants");
+    if (properties.limits.maxPushConstantsSize < 128)
+        return std::string("allows fewer than 128 bytes of push constants");
     return std::nullopt;
 }
 
@@ -135,7 +146,8 @@ const PhysicalDevice& choose_physical_device(const std::vector<PhysicalDevice>& 
         if (requested >= static_cast<int>(devices.size()))
             fail("vulkan: ", source, " ", requested, " is out of range (", devices.size(), " device(s))");
         const PhysicalDevice& d = devices[static_cast<size_t>(requested)];
-        if (auto why = d.unusable_reason()) fail("vulkan: device ", requested, " (", d.properties.deviceName, ") ", *why);
+        if (auto why = d.unusable_reason())
+            fail("vulkan: device ", requested, " (", d.properties.deviceName, ") ", *why);
         return d;
     }
     const PhysicalDevice* best = nullptr;
@@ -157,7 +169,7 @@ DeviceInfo describe(const PhysicalDevice& d) {
     info.name = d.properties.deviceName;
     info.type = d.type_name();
     info.driver = d.driver.driverName[0] ? std::string(d.driver.driverName) + " " + d.driver.driverInfo
-                                          : "driver " + std::to_string(d.properties.driverVersion);
+                                         : "driver " + std::to_string(d.properties.driverVersion);
     info.memory_bytes = d.device_local_bytes();
     info.fp16 = d.supports_f16();
     const VkPhysicalDeviceLimits& l = d.properties.limits;

@@ -52,10 +52,12 @@ std::string reject_reason(const std::vector<unsigned char>& file, const Physical
     FileHeader h;
     std::memcpy(&h, file.data(), sizeof h);
     const FileHeader want = header_for(d);
-    if (std::memcmp(h.magic, kMagic, sizeof kMagic) != 0 || h.format_version != kFormatVersion) return "not a cliprt cache";
+    if (std::memcmp(h.magic, kMagic, sizeof kMagic) != 0 || h.format_version != kFormatVersion)
+        return "not a cliprt cache";
     if (h.vendor_id != want.vendor_id || h.device_id != want.device_id) return "made for another device";
     if (h.driver_version != want.driver_version) return "made by another driver version";
-    if (std::memcmp(h.pipeline_cache_uuid, want.pipeline_cache_uuid, VK_UUID_SIZE) != 0) return "pipeline cache UUID differs";
+    if (std::memcmp(h.pipeline_cache_uuid, want.pipeline_cache_uuid, VK_UUID_SIZE) != 0)
+        return "pipeline cache UUID differs";
     if (h.data_size != file.size() - sizeof h) return "truncated";
     if (h.checksum != fnv1a(file.data() + sizeof h, h.data_size)) return "checksum mismatch";
     // The driver's own header (VkPipelineCacheHeaderVersionOne) must agree too.

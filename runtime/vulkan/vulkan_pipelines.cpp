@@ -74,7 +74,8 @@ const Pipeline& PipelineRegistry::get(const PipelineKey& key) {
 
     std::vector<VkSpecializationMapEntry> entries(key.spec.size());
     for (size_t i = 0; i < entries.size(); ++i) {
-        entries[i] = VkSpecializationMapEntry{static_cast<uint32_t>(i), static_cast<uint32_t>(i * sizeof(uint32_t)), sizeof(uint32_t)};
+        entries[i] = VkSpecializationMapEntry{static_cast<uint32_t>(i), static_cast<uint32_t>(i * sizeof(uint32_t)),
+                                              sizeof(uint32_t)};
     }
     VkSpecializationInfo spec{};
     spec.mapEntryCount = static_cast<uint32_t>(entries.size());
@@ -90,8 +91,10 @@ const Pipeline& PipelineRegistry::get(const PipelineKey& key) {
     info.stage.pName = "main";
     info.stage.pSpecializationInfo = key.spec.empty() ? nullptr : &spec;
     info.layout = p.layout;
-    const VkResult result = device_.api().vkCreateComputePipelines(device_.handle(), cache_.handle(), 1, &info, nullptr, &p.pipeline);
-    if (result != VK_SUCCESS) fail("vulkan: creating the pipeline of shader ", key.shader->name, " failed: ", result_name(result));
+    const VkResult result =
+        device_.api().vkCreateComputePipelines(device_.handle(), cache_.handle(), 1, &info, nullptr, &p.pipeline);
+    if (result != VK_SUCCESS)
+        fail("vulkan: creating the pipeline of shader ", key.shader->name, " failed: ", result_name(result));
     cache_.mark_dirty();
     return pipelines_.emplace(key, p).first->second;
 }

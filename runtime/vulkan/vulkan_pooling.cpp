@@ -8,11 +8,11 @@ void record_avg_pool2d(Recording& r, const NodeArgs& a) {
     const Shape& in = a.inputs[0].shape;
     const Shape& out = a.output.shape;
     const uint32_t wg = r.variants().elementwise_wg;
-    const shader::AvgPool2dPush push{push_u32(in[0] * in[1]), push_u32(in[2]),       push_u32(in[3]),
-                                     push_u32(out[2]),        push_u32(out[3]),      push_u32(p.kernel_h),
-                                     push_u32(p.kernel_w),    push_u32(p.stride_h),  push_u32(p.stride_w)};
-    r.dispatch(a, {Recording::shader(ShaderId::avg_pool2d, a.output.dtype), {wg, 1, 1}}, {r.read(a.inputs[0]), r.write(a.output)},
-               push, r.line_for(static_cast<uint64_t>(out.numel()), wg));
+    const shader::AvgPool2dPush push{push_u32(in[0] * in[1]), push_u32(in[2]),      push_u32(in[3]),
+                                     push_u32(out[2]),        push_u32(out[3]),     push_u32(p.kernel_h),
+                                     push_u32(p.kernel_w),    push_u32(p.stride_h), push_u32(p.stride_w)};
+    r.dispatch(a, {Recording::shader(ShaderId::avg_pool2d, a.output.dtype), {wg, 1, 1}},
+               {r.read(a.inputs[0]), r.write(a.output)}, push, r.line_for(static_cast<uint64_t>(out.numel()), wg));
 }
 
 void record_token_pool(Recording& r, const NodeArgs& a) {

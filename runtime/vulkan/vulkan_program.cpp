@@ -84,13 +84,14 @@ void VulkanProgram::record(const std::vector<Dispatch>& dispatches) {
     for (const Dispatch& dispatch : dispatches) {
         const Pipeline& p = registry.get(dispatch.key);
         if (p.bindings.size() != dispatch.bindings.size()) {
-            fail("vulkan: node '", dispatch.node, "' binds ", dispatch.bindings.size(), " buffers to shader ", dispatch.key.shader->name,
-                 " which has ", p.bindings.size());
+            fail("vulkan: node '", dispatch.node, "' binds ", dispatch.bindings.size(), " buffers to shader ",
+                 dispatch.key.shader->name, " which has ", p.bindings.size());
         }
         for (size_t b = 0; b < p.bindings.size(); ++b) {
             const bool texel = dispatch.bindings[b].texel_format != VK_FORMAT_UNDEFINED;
             if (texel != (p.bindings[b] == VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER))
-                fail("vulkan: node '", dispatch.node, "' binding ", b, " of shader ", dispatch.key.shader->name, " has the wrong kind");
+                fail("vulkan: node '", dispatch.node, "' binding ", b, " of shader ", dispatch.key.shader->name,
+                     " has the wrong kind");
             ++descriptors[p.bindings[b]];
         }
         pipelines.push_back(&p);
@@ -168,7 +169,8 @@ void VulkanProgram::record(const std::vector<Dispatch>& dispatches) {
         query_info.queryCount = static_cast<uint32_t>(dispatches.size() + 1);
         check(api.vkCreateQueryPool(d, &query_info, nullptr, &timestamps_), "vkCreateQueryPool");
         api.vkCmdResetQueryPool(cmd_, timestamps_, 0, query_info.queryCount);
-        for (const Dispatch& dispatch : dispatches) dispatch_names_.push_back(dispatch.node + " [" + dispatch.key.shader->name + "]");
+        for (const Dispatch& dispatch : dispatches)
+            dispatch_names_.push_back(dispatch.node + " [" + dispatch.key.shader->name + "]");
     }
     if (status_) api.vkCmdFillBuffer(cmd_, status_->handle(), 0, VK_WHOLE_SIZE, kNoBadRow);
     // Inputs were written by the host or by transfer copies before the submit.
@@ -186,11 +188,13 @@ void VulkanProgram::record(const std::vector<Dispatch>& dispatches) {
         for (const Binding& b : dispatch.bindings) hazard = hazard || conflicts(pending, b);
         if (hazard) {
             memory_barrier(api, cmd_, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
-                           VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
+                           VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
+                           VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
             ++barrier_count_;
             pending.clear();
         }
-        for (const Binding& b : dispatch.bindings) pending.push_back(Touch{b.buffer, b.offset, b.offset + b.bytes, b.access != Access::Read});
+        for (const Binding& b : dispatch.bindings)
+            pending.push_back(Touch{b.buffer, b.offset, b.offset + b.bytes, b.access != Access::Read});
 
         const Pipeline& p = *pipelines[i];
         if (p.pipeline != bound) {
@@ -203,7 +207,8 @@ void VulkanProgram::record(const std::vector<Dispatch>& dispatches) {
         api.vkCmdPushConstants(cmd_, p.layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, kPushConstantBytes, push.data());
         api.vkCmdDispatch(cmd_, dispatch.groups[0], dispatch.groups[1], dispatch.groups[2]);
         if (timestamps_) {
-            api.vkCmdWriteTimestamp(cmd_, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, timestamps_, static_cast<uint32_t>(i + 1));
+            api.vkCmdWriteTimestamp(cmd_, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, timestamps_,
+                                    static_cast<uint32_t>(i + 1));
         }
     }
     // Outputs are read by the host or by transfer copies after the fence; the next run's uploads
@@ -230,8 +235,8 @@ void VulkanProgram::print_profile() const {
     const Device& device = *context_->device;
     std::vector<uint64_t> ticks(dispatch_count_ + 1);
     const VkResult result = device.api().vkGetQueryPoolResults(
-        device.handle(), timestamps_, 0, static_cast<uint32_t>(ticks.size()), ticks.size() * sizeof(uint64_t), ticks.data(),
-        sizeof(uint64_t), VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WAIT_BIT);
+        device.handle(), timestamps_, 0, static_cast<uint32_t>(ticks.size()), ticks.size() * sizeof(uint64_t),
+        ticks.data(), sizeof(uint64_t), VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WAIT_BIT);
     if (result != VK_SUCCESS) return;
     const double ms_per_tick = device.limits().timestampPeriod * 1e-6;
     std::map<std::string, double> by_shader;
@@ -244,9 +249,11 @@ void VulkanProgram::print_profile() const {
     }
     const double total = static_cast<double>(ticks.back() - ticks.front()) * ms_per_tick;
     std::fprintf(stderr, "vulkan profile: %zu dispatches, %.2f ms\n", dispatch_count_, total);
-    for (const auto& [shader, ms] : by_shader) std::fprintf(stderr, "  %-24s %9.2f ms %5.1f%%\n", shader.c_str(), ms, 100 * ms / total);
+    for (const auto& [shader, ms] : by_shader)
+        std::fprintf(stderr, "  %-24s %9.2f ms %5.1f%%\n", shader.c_str(), ms, 100 * ms / total);
     std::sort(rows.rbegin(), rows.rend());
-    for (size_t i = 0; i < std::min<size_t>(rows.size(), 8); ++i) std::fprintf(stderr, "  %9.2f ms  %s\n", rows[i].first, rows[i].second.c_str());
+    for (size_t i = 0; i < std::min<size_t>(rows.size(), 8); ++i)
+        std::fprintf(stderr, "  %9.2f ms  %s\n", rows[i].first, rows[i].second.c_str());
 }
 
 void VulkanProgram::check_ids() const {
@@ -256,8 +263,10 @@ void VulkanProgram::check_ids() const {
         if (row == kNoBadRow) continue;
         const IdCheck& c = id_checks_[slot];
         int32_t id = 0;
-        context_->transfer->download(vulkan_buffer(*c.ids.buffer), c.ids.offset + row * sizeof(int32_t), &id, sizeof id);
-        fail("embedding '", c.node, "': id ", id, " at position ", row, " is outside the vocabulary [0, ", c.vocab, ")");
+        context_->transfer->download(vulkan_buffer(*c.ids.buffer), c.ids.offset + row * sizeof(int32_t), &id,
+                                     sizeof id);
+        fail("embedding '", c.node, "': id ", id, " at position ", row, " is outside the vocabulary [0, ", c.vocab,
+             ")");
     }
 }
 

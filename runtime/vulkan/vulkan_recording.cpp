@@ -7,17 +7,21 @@
 namespace cliprt::vk {
 
 // The shaders compare activations and pooling modes with the graph's enum values.
-static_assert(shader::ACT_NONE == static_cast<uint32_t>(Activation::None) && shader::ACT_RELU == static_cast<uint32_t>(Activation::Relu) &&
+static_assert(shader::ACT_NONE == static_cast<uint32_t>(Activation::None) &&
+              shader::ACT_RELU == static_cast<uint32_t>(Activation::Relu) &&
               shader::ACT_GELU == static_cast<uint32_t>(Activation::Gelu) &&
               shader::ACT_GELU_TANH == static_cast<uint32_t>(Activation::GeluTanh) &&
               shader::ACT_QUICK_GELU == static_cast<uint32_t>(Activation::QuickGelu) &&
               shader::ACT_SIGMOID == static_cast<uint32_t>(Activation::Sigmoid));
-static_assert(shader::POOL_FIRST == static_cast<uint32_t>(PoolMode::First) && shader::POOL_LAST == static_cast<uint32_t>(PoolMode::Last) &&
+static_assert(shader::POOL_FIRST == static_cast<uint32_t>(PoolMode::First) &&
+              shader::POOL_LAST == static_cast<uint32_t>(PoolMode::Last) &&
               shader::POOL_ARGMAX == static_cast<uint32_t>(PoolMode::Argmax) &&
-              shader::POOL_EOS == static_cast<uint32_t>(PoolMode::Eos) && shader::POOL_MEAN == static_cast<uint32_t>(PoolMode::Mean));
+              shader::POOL_EOS == static_cast<uint32_t>(PoolMode::Eos) &&
+              shader::POOL_MEAN == static_cast<uint32_t>(PoolMode::Mean));
 
 uint32_t push_u32(int64_t value) {
-    if (value < 0 || value > static_cast<int64_t>(UINT32_MAX)) fail("vulkan: push constant ", value, " does not fit in 32 bits");
+    if (value < 0 || value > static_cast<int64_t>(UINT32_MAX))
+        fail("vulkan: push constant ", value, " does not fit in 32 bits");
     return static_cast<uint32_t>(value);
 }
 
@@ -28,8 +32,9 @@ int32_t push_i32(int64_t value) {
 
 Recording::Recording(std::shared_ptr<Context> context, int id_checks) : context_(std::move(context)) {
     if (id_checks > 0) {
-        status_ = std::make_unique<VulkanBuffer>(nullptr, *context_->device, *context_->allocator,
-                                                 static_cast<uint64_t>(id_checks) * sizeof(uint32_t), MemoryUse::Readback);
+        status_ =
+            std::make_unique<VulkanBuffer>(nullptr, *context_->device, *context_->allocator,
+                                           static_cast<uint64_t>(id_checks) * sizeof(uint32_t), MemoryUse::Readback);
     }
 }
 
@@ -38,7 +43,8 @@ Binding Recording::bind(const TensorArg& arg, Access access) const {
     const VulkanBuffer& buffer = vulkan_buffer(*arg.buffer);
     const uint64_t bytes = static_cast<uint64_t>(arg.shape.numel()) * dtype_size(arg.dtype);
     if (arg.offset > buffer.size() || bytes > buffer.size() - arg.offset) {
-        fail("vulkan: tensor ", arg.shape, " at offset ", arg.offset, " overruns its buffer of ", buffer.size(), " bytes");
+        fail("vulkan: tensor ", arg.shape, " at offset ", arg.offset, " overruns its buffer of ", buffer.size(),
+             " bytes");
     }
     const VkPhysicalDeviceLimits& l = limits();
     if (arg.offset % l.minStorageBufferOffsetAlignment != 0) {
@@ -89,19 +95,21 @@ Grid Recording::line(uint64_t groups) const {
     const uint64_t max_x = limits().maxComputeWorkGroupCount[0];
     if (groups <= max_x) return Grid{static_cast<uint32_t>(std::max<uint64_t>(groups, 1)), 1, 1};
     const uint64_t y = ceil_div(groups, max_x);
-    if (y > limits().maxComputeWorkGroupCount[1]) fail("vulkan: a dispatch of ", groups, " workgroups exceeds the device's limits");
+    if (y > limits().maxComputeWorkGroupCount[1])
+        fail("vulkan: a dispatch of ", groups, " workgroups exceeds the device's limits");
     return Grid{static_cast<uint32_t>(ceil_div(groups, y)), static_cast<uint32_t>(y), 1};
 }
 
 Grid Recording::line_for(uint64_t items, uint32_t per_group) const { return line(ceil_div(items, per_group)); }
 
-void Recording::dispatch_words(const NodeArgs& args, PipelineKey key, std::vector<Binding> bindings, std::vector<uint32_t> push,
-                               Grid groups) {
-    if (push.size() * sizeof(uint32_t) > kPushConstantBytes) fail("vulkan: too many push constants for ", key.shader->name);
+void Recording::dispatch_words(const NodeArgs& args, PipelineKey key, std::vector<Binding> bindings,
+                               std::vector<uint32_t> push, Grid groups) {
+    if (push.size() * sizeof(uint32_t) > kPushConstantBytes)
+        fail("vulkan: too many push constants for ", key.shader->name);
     for (int d = 0; d < 3; ++d) {
         if (groups[static_cast<size_t>(d)] > limits().maxComputeWorkGroupCount[d])
-            fail("vulkan: node '", args.node.name, "' needs ", groups[static_cast<size_t>(d)], " workgroups along axis ", d,
-                 ", more than the device allows");
+            fail("vulkan: node '", args.node.name, "' needs ", groups[static_cast<size_t>(d)],
+                 " workgroups along axis ", d, ", more than the device allows");
     }
     Dispatch d;
     d.key = std::move(key);

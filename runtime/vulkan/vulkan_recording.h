@@ -6,8 +6,8 @@
 #include <array>
 #include <cstring>
 #include <memory>
-#include <type_traits>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "cliprt/backend.h"
@@ -58,7 +58,9 @@ public:
     const VkPhysicalDeviceLimits& limits() const { return context_->device->limits(); }
 
     // The module of shader `id` for data stored as `dtype`, with texel-buffer loads or not.
-    static const SpirvModule* shader(ShaderId id, DType dtype, bool texel = false) { return &spirv_module(id, dtype, texel); }
+    static const SpirvModule* shader(ShaderId id, DType dtype, bool texel = false) {
+        return &spirv_module(id, dtype, texel);
+    }
     // Bindings of a tensor's bytes; check alignment, size limits and that the buffer is ours.
     Binding read(const TensorArg& arg) const;
     Binding write(const TensorArg& arg) const;
@@ -78,7 +80,8 @@ public:
     Grid line_for(uint64_t items, uint32_t per_group) const;
     // `push` is the shader's push-constant struct of shader_interface.h.
     template <typename PushConstants>
-    void dispatch(const NodeArgs& args, PipelineKey key, std::vector<Binding> bindings, const PushConstants& push, Grid groups) {
+    void dispatch(const NodeArgs& args, PipelineKey key, std::vector<Binding> bindings, const PushConstants& push,
+                  Grid groups) {
         static_assert(std::is_trivially_copyable_v<PushConstants> && sizeof(PushConstants) % sizeof(uint32_t) == 0);
         std::vector<uint32_t> words(sizeof(PushConstants) / sizeof(uint32_t));
         std::memcpy(words.data(), &push, sizeof(PushConstants));
@@ -92,7 +95,8 @@ public:
 
 private:
     Binding bind(const TensorArg& arg, Access access) const;
-    void dispatch_words(const NodeArgs& args, PipelineKey key, std::vector<Binding> bindings, std::vector<uint32_t> push, Grid groups);
+    void dispatch_words(const NodeArgs& args, PipelineKey key, std::vector<Binding> bindings,
+                        std::vector<uint32_t> push, Grid groups);
 
     std::shared_ptr<Context> context_;
     std::vector<Dispatch> dispatches_;

@@ -43,7 +43,8 @@ std::vector<VkDescriptorType> spirv_descriptor_types(const SpirvModule& module) 
     for (size_t i = 5; i < module.word_count;) {
         const uint32_t words = module.words[i] >> 16;
         const uint32_t opcode = module.words[i] & 0xffffu;
-        if (words == 0 || i + words > module.word_count) fail("vulkan: shader '", module.name, "' has malformed SPIR-V");
+        if (words == 0 || i + words > module.word_count)
+            fail("vulkan: shader '", module.name, "' has malformed SPIR-V");
         const uint32_t* op = module.words + i;
         if (opcode == kOpDecorate && words >= 4 && op[2] == kDecorationBinding) binding_of[op[1]] = op[3];
         if (opcode == kOpTypePointer && words >= 4) pointee_of[op[1]] = op[3];
@@ -57,7 +58,8 @@ std::vector<VkDescriptorType> spirv_descriptor_types(const SpirvModule& module) 
         if (binding >= types.size()) types.resize(binding + 1, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER);
         const uint32_t pointee = pointee_of[type_of_var[variable]];
         const auto image = image_of.find(pointee);
-        if (image != image_of.end() && buffer_image[image->second]) types[binding] = VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER;
+        if (image != image_of.end() && buffer_image[image->second])
+            types[binding] = VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER;
     }
     return types;
 }

@@ -10,7 +10,8 @@
 
 namespace cliprt::vk {
 
-constexpr int kMaxStridedRank = static_cast<int>(shader::STRIDED_MAX_RANK);  // the dims/strides arrays of BinaryPush, CopyPush
+constexpr int kMaxStridedRank =
+    static_cast<int>(shader::STRIDED_MAX_RANK);  // the dims/strides arrays of BinaryPush, CopyPush
 
 struct StridedLoop {
     std::vector<int64_t> dims;                  // outermost first

@@ -14,7 +14,8 @@ constexpr uint64_t kStagingChunk = 32ull << 20;
 
 void check_range(const VulkanBuffer& buffer, uint64_t offset, uint64_t bytes, const char* what) {
     if (offset > buffer.size() || bytes > buffer.size() - offset) {
-        fail("vulkan: ", what, " of ", bytes, " bytes at offset ", offset, " overruns a buffer of ", buffer.size(), " bytes");
+        fail("vulkan: ", what, " of ", bytes, " bytes at offset ", offset, " overruns a buffer of ", buffer.size(),
+             " bytes");
     }
 }
 
@@ -71,8 +72,8 @@ void Transfer::download(const VulkanBuffer& src, uint64_t offset, void* dst, uin
             barrier.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER;
             barrier.srcAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT;
             barrier.dstAccessMask = VK_ACCESS_HOST_READ_BIT;
-            device_.api().vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_HOST_BIT, 0, 1, &barrier,
-                                               0, nullptr, 0, nullptr);
+            device_.api().vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_HOST_BIT, 0, 1,
+                                               &barrier, 0, nullptr, 0, nullptr);
         });
         std::memcpy(to + done, stage.mapped(), n);
         done += n;

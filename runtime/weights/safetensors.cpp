@@ -14,8 +14,8 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "cliprt/error.h"
 #include "cliprt/config_json.h"
+#include "cliprt/error.h"
 
 namespace cliprt {
 

@@ -20,8 +20,8 @@ struct EmbedderOptions {
     std::string backend = "auto";  // cpu | vulkan | cuda | auto
     std::string dtype = "f32";     // f32 | f16 (GPU backends)
     int device = -1;
-    int batch = 8;                 // largest batch per forward
-    int threads = 0;               // CPU backends' threads; 0 = every core
+    int batch = 8;    // largest batch per forward
+    int threads = 0;  // CPU backends' threads; 0 = every core
     // Whose image preprocessing and text tokenization rules to follow: "open_clip" or
     // "transformers"; empty: the model's own library (transformers for an HF CLIPModel directory).
     std::string preprocess;
@@ -60,7 +60,7 @@ public:
     static std::unique_ptr<ClipEmbedder> open(const EmbedderOptions& options, std::string* note = nullptr);
     ~ClipEmbedder();
 
-    int dim() const;                        // embed_dim
+    int dim() const;  // embed_dim
     const PreprocessConfig& preprocess() const;
     const ModelText& text() const;
     const TextTokenizer& tokenizer() const;

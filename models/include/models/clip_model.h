@@ -29,7 +29,7 @@ public:
     // image features [images, E], text features [texts, E] -> exp(logit_scale) * cos + logit_bias, as
     // open_clip's get_logits.
     std::shared_ptr<const Graph> logits_graph(int images, int texts);
-    float logit_scale();                // already exp'd
+    float logit_scale();  // already exp'd
     std::optional<float> logit_bias();
     // Checkpoint tensors no tower used; call after building both towers.
     std::vector<std::string> unused_weights();

@@ -39,8 +39,8 @@ private:
         std::vector<std::string> hf_names;  // q, k, v for ConcatRows
     };
     std::vector<std::shared_ptr<SafetensorsFile>> files_;
-    std::map<std::string, Source> sources_;         // open_clip name -> HF tensors
-    std::vector<std::string> unmapped_;             // HF tensors with no open_clip counterpart
+    std::map<std::string, Source> sources_;  // open_clip name -> HF tensors
+    std::vector<std::string> unmapped_;      // HF tensors with no open_clip counterpart
     std::map<std::string, const SafetensorsFile*> file_of_;
     std::string description_;
 };

@@ -23,22 +23,24 @@ struct BlockConfig {
     bool scale_attn_inner = false;
     bool scale_attn = false;
     bool scale_fc = false;
-    bool custom() const { return qk_norm || scaled_cosine_attn || scale_heads || scale_attn_inner || scale_attn || scale_fc; }
+    bool custom() const {
+        return qk_norm || scaled_cosine_attn || scale_heads || scale_attn_inner || scale_attn || scale_fc;
+    }
 };
 
 // timm_pool null in a config: timm.create_model drops the argument and the trunk keeps its own pool.
 inline constexpr const char* kTimmDefaultPool = "(trunk default)";
 
 struct VisionConfig {
-    bool resnet = false;          // layers given as a list: ModifiedResNet
+    bool resnet = false;  // layers given as a list: ModifiedResNet
     std::vector<int> resnet_layers;
     int layers = 12;
     int width = 768;
     int head_width = 64;
     double mlp_ratio = 4.0;
     int patch_size = 16;
-    int image_size = 224;         // height
-    int image_width = 224;        // open_clip allows [H, W]
+    int image_size = 224;   // height
+    int image_width = 224;  // open_clip allows [H, W]
     bool attentional_pool = false;
     int attn_pooler_queries = 256;
     int attn_pooler_heads = 8;

@@ -36,8 +36,8 @@ private:
 };
 
 // Helpers for derived weights.
-Tensor transpose_2d(const Tensor& t);                                     // [R, C] -> [C, R]
-Tensor slice_rows(const Tensor& t, int64_t begin, int64_t count);         // rows of a [R, ...] tensor
-Tensor scale_rows(const Tensor& t, const Tensor& scale);                  // t[r, ...] * scale[r]
+Tensor transpose_2d(const Tensor& t);                              // [R, C] -> [C, R]
+Tensor slice_rows(const Tensor& t, int64_t begin, int64_t count);  // rows of a [R, ...] tensor
+Tensor scale_rows(const Tensor& t, const Tensor& scale);           // t[r, ...] * scale[r]
 
 }  // namespace cliprt

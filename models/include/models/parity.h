@@ -22,8 +22,8 @@ struct ParityResult {
     double nmse = 0;
     double max_abs = 0;
     bool pass = false;
-    double seconds = 0;   // model build + compile + run
-    std::string error;    // set when the case could not run
+    double seconds = 0;  // model build + compile + run
+    std::string error;   // set when the case could not run
 };
 
 // Case directories (those holding manifest.json) under `dir`, sorted by name; `dir` may be a case itself.
@@ -39,7 +39,7 @@ struct Comparison {
     double cosine_min = 1;
     double nmse = 0;
     double max_abs = 0;
-    bool finite = true;   // no NaN or Inf in `actual`
+    bool finite = true;  // no NaN or Inf in `actual`
 };
 Comparison compare_tensors(const Tensor& actual, const Tensor& expected);
 

@@ -30,7 +30,8 @@ std::vector<std::string> split_labels(const std::string& comma_list);
 Tensor zero_shot_classifier(ClipEmbedder& embedder, const std::vector<std::string>& labels, TemplateSet set);
 
 // image_features f32 [N, dim] (normalized here), classifier [C, dim] -> logits f32 [N, C].
-Tensor zero_shot_logits(const Tensor& image_features, const Tensor& classifier, float logit_scale, float logit_bias = 0.0f);
+Tensor zero_shot_logits(const Tensor& image_features, const Tensor& classifier, float logit_scale,
+                        float logit_bias = 0.0f);
 // Row-wise softmax of f32 [N, C].
 Tensor softmax_rows(const Tensor& logits);
 

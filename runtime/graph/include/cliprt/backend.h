@@ -16,12 +16,12 @@
 namespace cliprt {
 
 struct DeviceInfo {
-    std::string backend;      // "cpu", "vulkan", "cuda"
-    std::string name;         // device name
-    std::string type;         // "cpu", "discrete-gpu", "integrated-gpu", ...
-    std::string driver;       // driver name and version, when there is one
+    std::string backend;  // "cpu", "vulkan", "cuda"
+    std::string name;     // device name
+    std::string type;     // "cpu", "discrete-gpu", "integrated-gpu", ...
+    std::string driver;   // driver name and version, when there is one
     uint64_t memory_bytes = 0;
-    bool fp16 = false;        // f16 storage and arithmetic available
+    bool fp16 = false;                                         // f16 storage and arithmetic available
     std::vector<std::pair<std::string, std::string>> details;  // extra facts for `cliprt info`
 };
 
@@ -83,15 +83,15 @@ public:
 // about one that may be unavailable. Here, not in backends.h, so that the CUDA module, a backend
 // below the registry, can take them without including the registry.
 struct BackendOptions {
-    int threads = 0;             // CPU threads; 0 = all cores
-    int device = -1;             // device index for GPU backends; -1 = best
-    DType dtype = DType::F32;    // float storage: F32 or F16
+    int threads = 0;           // CPU threads; 0 = all cores
+    int device = -1;           // device index for GPU backends; -1 = best
+    DType dtype = DType::F32;  // float storage: F32 or F16
 };
 
 struct BackendStatus {
     std::string name;
     bool available = false;
-    std::string reason;          // why not, when unavailable
+    std::string reason;  // why not, when unavailable
     std::vector<DeviceInfo> devices;
 };
 

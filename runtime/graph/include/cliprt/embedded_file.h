@@ -4,7 +4,7 @@
 namespace cliprt {
 
 struct EmbeddedFile {
-    const char* name;      // file name without directory and extension
+    const char* name;  // file name without directory and extension
     const char* contents;
 };
 

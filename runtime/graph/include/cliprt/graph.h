@@ -26,7 +26,7 @@ struct Value {
     DType dtype = DType::F32;
     ValueKind kind = ValueKind::Activation;
     std::shared_ptr<const Tensor> constant;  // set for constants (f32 or i32 host data)
-    ValueId alias_of = -1;  // a Reshape output shares the storage of this value
+    ValueId alias_of = -1;                   // a Reshape output shares the storage of this value
 };
 
 enum class Activation : uint8_t { None, Relu, Gelu, GeluTanh, QuickGelu, Sigmoid };
@@ -115,9 +115,8 @@ struct TokenPoolParams {
 };
 struct NoParams {};
 
-using OpParams = std::variant<NoParams, LinearParams, Conv2dParams, AvgPool2dParams, LayerNormParams,
-                              AttentionParams, UnaryParams, BinaryParams, ConcatParams,
-                              PermuteParams, TokenPoolParams>;
+using OpParams = std::variant<NoParams, LinearParams, Conv2dParams, AvgPool2dParams, LayerNormParams, AttentionParams,
+                              UnaryParams, BinaryParams, ConcatParams, PermuteParams, TokenPoolParams>;
 
 struct Node {
     OpKind op;
@@ -127,7 +126,9 @@ struct Node {
     std::string name;  // for error messages and profiles
 
     template <typename P>
-    const P& get() const { return std::get<P>(params); }
+    const P& get() const {
+        return std::get<P>(params);
+    }
 };
 
 class Graph {
@@ -140,15 +141,13 @@ public:
 
     ValueId linear(ValueId x, ValueId weight, ValueId bias = -1, Activation act = Activation::None,
                    ValueId residual = -1, const std::string& name = "");
-    ValueId conv2d(ValueId x, ValueId weight, ValueId bias, const Conv2dParams& params,
-                   ValueId residual = -1, const std::string& name = "");
+    ValueId conv2d(ValueId x, ValueId weight, ValueId bias, const Conv2dParams& params, ValueId residual = -1,
+                   const std::string& name = "");
     ValueId avg_pool2d(ValueId x, const AvgPool2dParams& params, const std::string& name = "");
     ValueId layer_norm(ValueId x, ValueId gamma, ValueId beta, float eps, const std::string& name = "");
     // inputs as described at AttentionParams.
-    ValueId attention(const std::vector<ValueId>& inputs, const AttentionParams& params,
-                      const std::string& name = "");
-    ValueId unary(ValueId x, Activation act, float alpha = 1.0f, float beta = 0.0f,
-                  const std::string& name = "");
+    ValueId attention(const std::vector<ValueId>& inputs, const AttentionParams& params, const std::string& name = "");
+    ValueId unary(ValueId x, Activation act, float alpha = 1.0f, float beta = 0.0f, const std::string& name = "");
     ValueId binary(BinaryOp op, ValueId a, ValueId b, const std::string& name = "");
     ValueId embedding(ValueId ids, ValueId table, const std::string& name = "");
     ValueId concat(const std::vector<ValueId>& inputs, int axis, const std::string& name = "");
@@ -171,8 +170,8 @@ public:
 
 private:
     ValueId add_value(const std::string& name, Shape shape, DType dtype, ValueKind kind);
-    ValueId add_node(OpKind op, std::vector<ValueId> inputs, OpParams params, Shape out_shape,
-                     DType out_dtype, const std::string& name);
+    ValueId add_node(OpKind op, std::vector<ValueId> inputs, OpParams params, Shape out_shape, DType out_dtype,
+                     const std::string& name);
     void check_id(ValueId id, const char* what) const;
 
     std::vector<Value> values_;

@@ -43,7 +43,8 @@ inline int64_t row_count(const Shape& shape) {
 // Row-major element strides of a contiguous tensor of this shape (the last is 1).
 inline std::vector<int64_t> row_major_strides(const Shape& shape) {
     std::vector<int64_t> strides(static_cast<size_t>(shape.rank()), 1);
-    for (int d = shape.rank() - 2; d >= 0; --d) strides[static_cast<size_t>(d)] = strides[static_cast<size_t>(d) + 1] * shape[d + 1];
+    for (int d = shape.rank() - 2; d >= 0; --d)
+        strides[static_cast<size_t>(d)] = strides[static_cast<size_t>(d) + 1] * shape[d + 1];
     return strides;
 }
 

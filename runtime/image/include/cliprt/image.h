@@ -24,8 +24,8 @@ enum class PixelMode {
     P,    // palette; stored as the RGB colors of its entries
     RGB,
     RGBA,
-    I16,  // 16-bit gray; converts to RGB by clipping at 255, as Pillow's I;16 -> RGB does
-    CMYK, // a 4-component JPEG, as Pillow holds it (Adobe's inverted samples inverted back)
+    I16,   // 16-bit gray; converts to RGB by clipping at 255, as Pillow's I;16 -> RGB does
+    CMYK,  // a 4-component JPEG, as Pillow holds it (Adobe's inverted samples inverted back)
 };
 
 int pixel_mode_channels(PixelMode mode);

@@ -13,10 +13,10 @@
 namespace cliprt {
 
 struct VulkanOptions {
-    int device = -1;            // index in `cliprt info` order; -1: CLIPRT_VULKAN_DEVICE or the best device
-    DType dtype = DType::F32;   // F16: f16 storage of activations and weights, f32 accumulation
-    bool validation = false;    // Khronos validation layer; also on with CLIPRT_VULKAN_VALIDATION=1
-    bool force_staging = false; // copy through staging buffers even where device memory is mapped
+    int device = -1;             // index in `cliprt info` order; -1: CLIPRT_VULKAN_DEVICE or the best device
+    DType dtype = DType::F32;    // F16: f16 storage of activations and weights, f32 accumulation
+    bool validation = false;     // Khronos validation layer; also on with CLIPRT_VULKAN_VALIDATION=1
+    bool force_staging = false;  // copy through staging buffers even where device memory is mapped
     // "cpu" (register blocks, no shared memory, texel-buffer loads), "registers" (cpu with
     // storage-buffer loads only), "gpu" (shared-memory tiles) or "auto" (by device type)
     std::string kernels = "auto";
