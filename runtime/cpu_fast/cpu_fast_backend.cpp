@@ -86,6 +86,7 @@ const char* weight_format_name(WeightFormat format) {
         case WeightFormat::Bf16:
             return "bf16 (converted to f32 on load)";
         case WeightFormat::F32RowTiles:
+        case WeightFormat::Bf16AmxRows:
             break;
     }
     return "?";

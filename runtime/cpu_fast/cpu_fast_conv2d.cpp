@@ -161,9 +161,12 @@ Step record_conv2d(const FastArgs& a) {
     ep.ldr = p.pixels;
     float* y = cpu::f32_data(a.output);
     if (is_patchify(p.s) && residual == nullptr) return record_patchify(a, p, x, w, y, ep);
+    // bf16 weights on AMX multiply bf16 patches; otherwise convolution weights stay f32.
+    const bool amx = a.weights == WeightFormat::Bf16Amx;
     std::shared_ptr<const PackedWeights> packed =
-        a.packs.get_row_tiles(buffer_id(a.inputs[1]), a.inputs[1].offset, w, p.s.out_channels, p.patch, a.kernels);
-    return [&pool = a.pool, &kernels = a.kernels, packed, p, x, y, residual, ep] {
+        a.packs.get_rows(buffer_id(v.w), v.w.offset, w, p.s.out_channels, p.patch,
+                         amx ? WeightFormat::Bf16AmxRows : WeightFormat::F32RowTiles, a.kernels);
+    return [&pool = a.pool, &kernels = a.kernels, packed, p, x, y, residual, ep, amx] {
         const int64_t in_image = p.s.in_channels * p.s.in_h * p.s.in_w;
         const int64_t out_image = p.s.out_channels * p.pixels;
         const int64_t panel_floats = p.patch * p.nr;
@@ -174,7 +177,10 @@ Step record_conv2d(const FastArgs& a) {
         const int64_t panel_chunks = std::clamp<int64_t>((want + p.s.batch - 1) / p.s.batch, 1, p.panels);
         const int64_t panel_chunk = (p.panels + panel_chunks - 1) / panel_chunks;
         const int64_t row_chunks = std::clamp<int64_t>(want / (p.s.batch * panel_chunks), 1, row_tiles);
-        const int64_t row_chunk = (row_tiles + row_chunks - 1) / row_chunks * kernels.gemm_mr;
+        // Row blocks in whole register blocks, or pairs of AMX row tiles.
+        const int64_t row_unit = amx ? 2 * kernels.amx_rows : kernels.gemm_mr;
+        const int64_t row_chunk = ((row_tiles + row_chunks - 1) / row_chunks * kernels.gemm_mr + row_unit - 1) /
+                                  row_unit * row_unit;
         pool.run_tasks(p.s.batch * panel_chunks * row_chunks, [&](int64_t task, int) {
             const int64_t img = task / (panel_chunks * row_chunks);
             const int64_t p0 = task / row_chunks % panel_chunks * panel_chunk;
@@ -183,15 +189,25 @@ Step record_conv2d(const FastArgs& a) {
             const int64_t m1 = std::min(p.s.out_channels, m0 + row_chunk);
             // Each panel is gathered right before its GEMM, so it is still in L2 when read.
             thread_local std::vector<float> panel;
+            thread_local std::vector<uint16_t> pairs;
             panel.resize(static_cast<size_t>(panel_floats));
+            if (amx) pairs.resize(static_cast<size_t>(kernels.amx_b_pairs_values(p.patch)));
             for (int64_t pn = p0; pn < std::min(p.panels, p0 + panel_chunk); ++pn) {
                 gather_panel(x + img * in_image, p, pn, panel.data());
                 const int64_t col0 = pn * p.nr;
                 GemmEpilogue e = ep;
                 if (residual != nullptr) e.residual = residual + img * out_image + col0;
-                const GemmB b{panel.data(), panel_floats, p.nr};
-                kernels.gemm_packed_a(m0, m1, 0, 1, p.pixels - col0, p.patch, packed->f32.data(), b,
-                                      y + img * out_image + col0, p.pixels, e);
+                float* out = y + img * out_image + col0;
+                if (amx) {
+                    kernels.pack_b_pairs_amx(panel.data(), p.patch, pairs.data());
+                    const GemmBf16B b{pairs.data(), kernels.amx_b_pairs_values(p.patch), 2 * p.nr, true};
+                    kernels.gemm_bf16_amx(m0, m1, 0, 1, p.pixels - col0, p.patch, packed->bf16.data(), b, out,
+                                          p.pixels, e);
+                } else {
+                    const GemmB b{panel.data(), panel_floats, p.nr};
+                    kernels.gemm_packed_a(m0, m1, 0, 1, p.pixels - col0, p.patch, packed->f32.data(), b, out,
+                                          p.pixels, e);
+                }
             }
         });
     };

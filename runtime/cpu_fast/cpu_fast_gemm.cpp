@@ -45,55 +45,55 @@ void run_split(cpu::ThreadPool& pool, const Kernels& kernels, int64_t m, int64_t
     });
 }
 
+// A packed once for all tasks (in parallel, tiles of pack_rows rows, into `values` elements of
+// the calling thread's scratch), then the GEMM tasks over it: packing it per task would repeat the
+// copy for every column block.
+template <typename T, typename Pack, typename Gemm>
+void pack_then_split(cpu::ThreadPool& pool, const Kernels& kernels, int64_t m, int64_t n, int64_t k, int pack_rows,
+                     int task_rows, int64_t values, Pack&& pack, Gemm&& gemm) {
+    if (m <= 0 || n <= 0) return;
+    thread_local std::vector<T> packed;
+    packed.resize(static_cast<size_t>(values));
+    T* ap = packed.data();
+    const int64_t tiles = (m + pack_rows - 1) / pack_rows;
+    pool.parallel_for(tiles, std::max<int64_t>(1, 8192 / std::max<int64_t>(k, 1)),
+                      [&](int64_t t0, int64_t t1, int) { pack(t0 * pack_rows, t1 * pack_rows, ap); });
+    run_split(pool, kernels, m, n, task_rows,
+              [&](int64_t m0, int64_t m1, int64_t p0, int64_t p1) { gemm(m0, m1, p0, p1, ap); });
+}
+
 }  // namespace
 
-// A packed once for all tasks (in parallel), in the calling thread's scratch: packing it per task
-// would repeat the copy for every column block.
 void parallel_gemm(cpu::ThreadPool& pool, const Kernels& kernels, int64_t m, int64_t n, int64_t k, const float* a,
                    int64_t lda, const GemmB& b, float* c, int64_t ldc, const GemmEpilogue& ep) {
-    if (m <= 0 || n <= 0) return;
-    thread_local std::vector<float> packed;
-    packed.resize(static_cast<size_t>(kernels.packed_a_floats(m, k)));
-    float* ap = packed.data();
-    const int64_t tiles = (m + kernels.gemm_mr - 1) / kernels.gemm_mr;
-    pool.parallel_for(tiles, std::max<int64_t>(1, 8192 / std::max<int64_t>(k, 1)), [&](int64_t t0, int64_t t1, int) {
-        kernels.pack_a(a, lda, m, k, t0 * kernels.gemm_mr, t1 * kernels.gemm_mr, ap);
-    });
-    run_split(pool, kernels, m, n, kernels.gemm_mr, [&](int64_t m0, int64_t m1, int64_t p0, int64_t p1) {
-        kernels.gemm_packed_a(m0, m1, p0, p1, n, k, ap, b, c, ldc, ep);
-    });
+    pack_then_split<float>(
+        pool, kernels, m, n, k, kernels.gemm_mr, kernels.gemm_mr, kernels.packed_a_floats(m, k),
+        [&](int64_t r0, int64_t r1, float* ap) { kernels.pack_a(a, lda, m, k, r0, r1, ap); },
+        [&](int64_t m0, int64_t m1, int64_t p0, int64_t p1, const float* ap) {
+            kernels.gemm_packed_a(m0, m1, p0, p1, n, k, ap, b, c, ldc, ep);
+        });
 }
 
 void parallel_gemm_bf16(cpu::ThreadPool& pool, const Kernels& kernels, int64_t m, int64_t n, int64_t k,
                         const float* a, int64_t lda, const GemmBf16B& b, float* c, int64_t ldc,
                         const GemmEpilogue& ep) {
-    if (m <= 0 || n <= 0) return;
-    thread_local std::vector<float> packed;  // float-aligned words of either layout
-    packed.resize(static_cast<size_t>(kernels.packed_a_bf16_bytes(m, k, b.pairs) / 4));
-    float* ap = packed.data();
-    const int64_t tiles = (m + kernels.gemm_mr - 1) / kernels.gemm_mr;
-    pool.parallel_for(tiles, std::max<int64_t>(1, 8192 / std::max<int64_t>(k, 1)), [&](int64_t t0, int64_t t1, int) {
-        kernels.pack_a_bf16(a, lda, m, k, t0 * kernels.gemm_mr, t1 * kernels.gemm_mr, b.pairs, ap);
-    });
-    run_split(pool, kernels, m, n, kernels.gemm_mr, [&](int64_t m0, int64_t m1, int64_t p0, int64_t p1) {
-        kernels.gemm_bf16_packed_a(m0, m1, p0, p1, n, k, ap, b, c, ldc, ep);
-    });
+    pack_then_split<float>(  // float-aligned words of either layout
+        pool, kernels, m, n, k, kernels.gemm_mr, kernels.gemm_mr, kernels.packed_a_bf16_bytes(m, k, b.pairs) / 4,
+        [&](int64_t r0, int64_t r1, float* ap) { kernels.pack_a_bf16(a, lda, m, k, r0, r1, b.pairs, ap); },
+        [&](int64_t m0, int64_t m1, int64_t p0, int64_t p1, const float* ap) {
+            kernels.gemm_bf16_packed_a(m0, m1, p0, p1, n, k, ap, b, c, ldc, ep);
+        });
 }
 
 void parallel_gemm_amx(cpu::ThreadPool& pool, const Kernels& kernels, int64_t m, int64_t n, int64_t k,
                        const float* a, int64_t lda, const GemmBf16B& b, float* c, int64_t ldc,
                        const GemmEpilogue& ep) {
-    if (m <= 0 || n <= 0) return;
-    thread_local std::vector<uint16_t> packed;
-    packed.resize(static_cast<size_t>(kernels.packed_a_amx_values(m, k)));
-    uint16_t* ap = packed.data();
-    const int64_t tiles = (m + kernels.amx_rows - 1) / kernels.amx_rows;
-    pool.parallel_for(tiles, std::max<int64_t>(1, 8192 / std::max<int64_t>(k, 1)), [&](int64_t t0, int64_t t1, int) {
-        kernels.pack_a_amx(a, lda, m, k, t0 * kernels.amx_rows, t1 * kernels.amx_rows, ap);
-    });
-    run_split(pool, kernels, m, n, 2 * kernels.amx_rows, [&](int64_t m0, int64_t m1, int64_t p0, int64_t p1) {
-        kernels.gemm_bf16_amx(m0, m1, p0, p1, n, k, ap, b, c, ldc, ep);
-    });
+    pack_then_split<uint16_t>(  // tasks of two AMX row tiles
+        pool, kernels, m, n, k, kernels.amx_rows, 2 * kernels.amx_rows, kernels.packed_a_amx_values(m, k),
+        [&](int64_t r0, int64_t r1, uint16_t* ap) { kernels.pack_a_amx(a, lda, m, k, r0, r1, ap); },
+        [&](int64_t m0, int64_t m1, int64_t p0, int64_t p1, const uint16_t* ap) {
+            kernels.gemm_bf16_amx(m0, m1, p0, p1, n, k, ap, b, c, ldc, ep);
+        });
 }
 
 void parallel_gemm_packed(cpu::ThreadPool& pool, const Kernels& kernels, const PackedWeights& w, int64_t m,
@@ -107,6 +107,7 @@ void parallel_gemm_packed(cpu::ThreadPool& pool, const Kernels& kernels, const P
         case WeightFormat::Bf16Pairs:
             return parallel_gemm_bf16(pool, kernels, m, w.n, w.k, a, lda, w.gemm_bf16_b(), c, ldc, ep);
         case WeightFormat::F32RowTiles:
+        case WeightFormat::Bf16AmxRows:
             break;
     }
     throw Error("parallel_gemm_packed: row tiles are a left operand");

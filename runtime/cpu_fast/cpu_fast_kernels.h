@@ -88,6 +88,9 @@ struct Kernels {
                           const GemmBf16B& b, float* c, int64_t ldc, const GemmEpilogue& ep) = nullptr;
     void (*pack_a_amx)(const float* a, int64_t lda, int64_t rows, int64_t k, int64_t r0, int64_t r1,
                        uint16_t* out) = nullptr;
+    // A f32 B panel (gemm_nr columns, k rows) as the bf16 pair panel gemm_bf16_amx reads.
+    void (*pack_b_pairs_amx)(const float* panel, int64_t k, uint16_t* out) = nullptr;
+    int64_t amx_b_pairs_values(int64_t k) const { return ((k + 1) / 2 + 15) / 16 * 16 * 2 * gemm_nr; }
     int amx_rows = 16;
     int amx_k = 32;
     // bf16 values of pack_a_amx's output for the whole matrix.

@@ -121,6 +121,32 @@ __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16"))) void pack_a_amx(
     }
 }
 
+// A f32 B panel (row kk at panel + kk * kNr, k rows) as bf16 pairs for gemm_bf16_amx: pair row kp
+// holds, for each of the kNr columns, rows 2 kp and 2 kp + 1 side by side; the pair count is padded
+// with zeros to a multiple of 16 (amx_b_pairs_values).
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16"))) void pack_b_pairs_amx(const float* panel, int64_t k,
+                                                                                    uint16_t* out) {
+    const int64_t pairs = ((k + 1) / 2 + 15) / 16 * 16;
+    // Interleaves the 16-bit elements of two vectors: a0 b0 a1 b1 ... (low half, then high half).
+    alignas(64) static constexpr uint16_t lo_order[32] = {0, 32, 1, 33, 2, 34, 3, 35, 4, 36, 5, 37, 6, 38, 7, 39,
+                                                          8, 40, 9, 41, 10, 42, 11, 43, 12, 44, 13, 45, 14, 46, 15, 47};
+    alignas(64) static constexpr uint16_t hi_order[32] = {16, 48, 17, 49, 18, 50, 19, 51, 20, 52, 21, 53, 22, 54, 23, 55,
+                                                          24, 56, 25, 57, 26, 58, 27, 59, 28, 60, 29, 61, 30, 62, 31, 63};
+    const __m512i lo = _mm512_load_si512(lo_order);
+    const __m512i hi = _mm512_load_si512(hi_order);
+    for (int64_t kp = 0; kp < pairs; ++kp) {
+        auto row = [&](int64_t kk) {  // 32 columns in bf16, zero past k
+            if (kk >= k) return _mm512_setzero_si512();
+            const float* r = panel + kk * kNr;
+            return (__m512i)_mm512_cvtne2ps_pbh(_mm512_loadu_ps(r + 16), _mm512_loadu_ps(r));
+        };
+        const __m512i even = row(2 * kp);
+        const __m512i odd = row(2 * kp + 1);
+        _mm512_storeu_si512(out + kp * 2 * kNr, _mm512_permutex2var_epi16(even, lo, odd));
+        _mm512_storeu_si512(out + kp * 2 * kNr + kNr, _mm512_permutex2var_epi16(even, hi, odd));
+    }
+}
+
 }  // namespace
 }  // namespace cliprt::cpu_fast
 

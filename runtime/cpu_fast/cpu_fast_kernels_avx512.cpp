@@ -11,6 +11,7 @@ const Kernels& kernels_avx512() {
         Kernels k = make_kernels(Isa::Avx512);
         k.gemm_bf16_amx = gemm_bf16_amx;
         k.pack_a_amx = pack_a_amx;
+        k.pack_b_pairs_amx = pack_b_pairs_amx;
         k.amx_rows = kAmxRows;
         k.amx_k = kAmxK;
         return k;

@@ -13,9 +13,9 @@
 namespace cliprt::cpu_fast {
 
 // Layout and precision of packed matrices: B panels in f32, bf16 or bf16 pairs (Linear; the pairs
-// run on AVX512_BF16 dot products or, as Bf16Amx, on AMX tiles), or A row tiles in f32 (Conv2d,
-// whose weights are the left operand).
-enum class WeightFormat : uint8_t { F32, Bf16, Bf16Pairs, Bf16Amx, F32RowTiles };
+// run on AVX512_BF16 dot products or, as Bf16Amx, on AMX tiles), or A rows (Conv2d, whose weights
+// are the left operand): f32 row tiles, or AMX's padded bf16 rows.
+enum class WeightFormat : uint8_t { F32, Bf16, Bf16Pairs, Bf16Amx, F32RowTiles, Bf16AmxRows };
 
 // W [n, k] (Linear's layout: one row per output column) as column panels of nr columns, zero
 // padded to whole panels: f32 rows of nr values per k, or bf16 (pairs of k per column for the
@@ -42,9 +42,9 @@ class PackCache {
 public:
     std::shared_ptr<const PackedWeights> get(uint64_t buffer_id, uint64_t offset, const float* w, int64_t n,
                                              int64_t k, int nr, WeightFormat format);
-    // Conv2d weights [rows, k] as the kernels' row tiles.
-    std::shared_ptr<const PackedWeights> get_row_tiles(uint64_t buffer_id, uint64_t offset, const float* w,
-                                                       int64_t rows, int64_t k, const Kernels& kernels);
+    // Conv2d weights [rows, k] as the kernels' row tiles (F32RowTiles) or AMX rows (Bf16AmxRows).
+    std::shared_ptr<const PackedWeights> get_rows(uint64_t buffer_id, uint64_t offset, const float* w, int64_t rows,
+                                                  int64_t k, WeightFormat format, const Kernels& kernels);
     void drop_buffer(uint64_t buffer_id);
     uint64_t bytes() const;
 
