@@ -114,7 +114,8 @@ std::string describe_config(const ClipConfig& c) {
     s << " layers=" << v.layers << " width=" << v.width << " hw=" << v.head_width << " mlp=" << v.mlp_ratio
       << " patch=" << v.patch_size << " size=" << v.image_size << "x" << v.image_width << " ap=" << v.attentional_pool
       << " apq=" << v.attn_pooler_queries << " aph=" << v.attn_pooler_heads << " noln=" << v.no_ln_pre
-      << " flap=" << v.final_ln_after_pool << " pool=" << v.pool_type << " se=" << v.use_se << " ";
+      << " flap=" << v.final_ln_after_pool << " pool=" << v.pool_type << " se=" << v.use_se << " apln=" << v.attnpool_ln
+      << " ";
     if (v.timm())
         s << "timm=" << v.timm_model_name << " tp=" << v.timm_pool << " tj=" << v.timm_proj
           << " tb=" << v.timm_proj_bias << " ";

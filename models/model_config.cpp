@@ -170,6 +170,7 @@ VisionConfig parse_vision(const json& j, bool quick_gelu, const std::string& sou
     if (v.pool_type != "tok" && v.pool_type != "avg" && v.pool_type != "none")
         fail(r.where(), ": unknown pool_type ", cj::describe(v.pool_type));
     r.read("use_se", v.use_se);
+    r.read("attnpool_ln", v.attnpool_ln);
     std::string pos_embed_type = "learnable";
     r.read("pos_embed_type",
            pos_embed_type);  // sin_cos_2d is a fixed table stored in the state dict like a learned one
@@ -194,6 +195,7 @@ VisionConfig parse_vision(const json& j, bool quick_gelu, const std::string& sou
     }
     if (v.width <= 0 || v.image_size <= 0 || v.image_width <= 0 || v.patch_size <= 0 || v.head_width <= 0)
         fail(r.where(), ": width, image_size, patch_size and head_width must be positive");
+    if (v.attnpool_ln && !v.resnet) fail(r.where(), ": attnpool_ln needs a ModifiedResNet tower (layers as a list)");
     if (v.resnet && v.image_size != v.image_width) fail(r.where(), ": ResNet towers need a square image_size");
     if (v.resnet && v.use_se && v.width * 4 / 16 < 1) fail(r.where(), ": use_se needs width >= 4");
     if (!v.resnet && (v.image_size % v.patch_size != 0 || v.image_width % v.patch_size != 0))

@@ -4,6 +4,7 @@
 
 #include "cliprt/error.h"
 #include "models/towers.h"
+#include "models/transformer_block.h"
 
 namespace cliprt {
 
@@ -75,7 +76,8 @@ ValueId bottleneck(Graph& graph, ModelWeights& w, const std::string& p, ValueId 
 
 // AttentionPool2d: the mean token plus all spatial tokens attend; only the mean token's output is kept,
 // so only its query is computed.
-ValueId attention_pool(Graph& graph, ModelWeights& w, const std::string& p, ValueId x, int64_t heads, int64_t out_dim) {
+ValueId attention_pool(Graph& graph, ModelWeights& w, const std::string& p, ValueId x, int64_t heads, int64_t out_dim,
+                       bool ln) {
     const Shape s = graph.shape(x);
     const int64_t batch = s[0], c = s[1], hw = s[2] * s[3];
     ValueId tokens = graph.permute(graph.reshape(x, Shape{batch, c, hw}), {0, 2, 1}, p + ".tokens");
@@ -85,6 +87,8 @@ ValueId attention_pool(Graph& graph, ModelWeights& w, const std::string& p, Valu
     tokens = graph.concat({mean_token, tokens}, 1, p + ".concat");
     tokens = graph.binary(BinaryOp::Add, tokens, w.constant(graph, p + ".positional_embedding", {hw + 1, c}),
                           p + ".positional_embedding");
+    // Seed 001: nn.LayerNorm(embed_dim) (eps 1e-5) over the tokens before the q/k/v projections.
+    if (ln) tokens = layer_norm(graph, w, p + ".ln", tokens, c, 1e-5f);
     TokenPoolParams first;
     ValueId query = graph.reshape(graph.token_pool(tokens, -1, first, p + ".query_token"), Shape{batch, 1, c});
     auto proj = [&](ValueId in, const std::string& name) {
@@ -120,7 +124,7 @@ ValueId modified_resnet(Graph& graph, ModelWeights& w, const std::string& prefix
         }
     }
     const int64_t feature_width = width * 32;
-    return attention_pool(graph, w, prefix + "attnpool", x, feature_width / c.head_width, embed_dim);
+    return attention_pool(graph, w, prefix + "attnpool", x, feature_width / c.head_width, embed_dim, c.attnpool_ln);
 }
 
 }  // namespace cliprt

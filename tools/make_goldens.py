@@ -19,6 +19,9 @@ Extensions to open_clip implemented here (the C++ builders must match them):
   * vision_cfg "use_se": true -- a squeeze-and-excitation block after the final ReLU of every
     ModifiedResNet Bottleneck (keys `<block>.se.fc.0.weight` [C/16, C], `<block>.se.fc.2.weight`
     [C, C/16], no biases; C = planes * 4).
+  * vision_cfg "attnpool_ln": true -- seed 001's nn.LayerNorm(embed_dim) over AttentionPool2d's
+    tokens after the positional embedding, before q/k/v (keys `visual.attnpool.ln.weight/bias`);
+    projections applied once (the seed's double projection is not reproduced).
   * scaled_cosine_attn: open_clip 3.3.0's Attention.forward calls torch.bmm on 4-D
     [N, heads, L, head_dim] tensors in that branch and crashes; we run the same computation with
     torch.matmul (see _scaled_cosine_attention_forward).
@@ -466,6 +469,18 @@ CASES = [
                        "norm_kwargs": {"eps": 1e-6}}},
          image_batch=2, strings=SMALL_STRINGS, logits=True),
 
+    case('small_rn_attnpool_ln',
+         'small_rn with vision_cfg attnpool_ln true (seed 001, a cliprt extension): AttentionPool2d '
+         'normalizes its HW+1 tokens with attnpool.ln (nn.LayerNorm(512), eps 1e-5, keys '
+         'visual.attnpool.ln.weight/bias) after the positional embedding and before q/k/v. The '
+         'seed also projects q/k/v twice (once itself, once inside F.multi_head_attention_forward); '
+         'that defect is not reproduced (tools/make_goldens.py LnAttentionPool2d).',
+         {"embed_dim": 32,
+          "vision_cfg": {"image_size": 64, "layers": [1, 2, 1, 1], "width": 16,
+                         "head_width": 16, "patch_size": None, "attnpool_ln": True},
+          "text_cfg": SMALL_TEXT},
+         image_batch=2),
+
     # ---- both towers + logits ------------------------------------------------------------------
     case('small_clip_logits',
          'Both towers and the logits of CLIP.get_logits: logits = exp(logit_scale) * '
@@ -531,6 +546,39 @@ def swap_in_se_bottlenecks(visual):
     return count
 
 
+class LnAttentionPool2d(nn.Module):
+    """Seed 001's AttentionPool2d: open_clip's, plus self.ln = nn.LayerNorm(embed_dim) over the tokens
+    (after the positional embedding) before q/k/v. The seed's forward also applies q_proj/k_proj/v_proj
+    to x before handing q, k, v to F.multi_head_attention_forward, which applies them again; that
+    double projection is a defect of the seed and is not reproduced: the projections run once."""
+
+    def __init__(self, pool):
+        super().__init__()
+        self.positional_embedding = pool.positional_embedding
+        self.k_proj, self.q_proj, self.v_proj, self.c_proj = pool.k_proj, pool.q_proj, pool.v_proj, pool.c_proj
+        self.num_heads = pool.num_heads
+        self.ln = nn.LayerNorm(pool.positional_embedding.shape[1])
+
+    def forward(self, x):
+        x = x.reshape(x.shape[0], x.shape[1], x.shape[2] * x.shape[3]).permute(2, 0, 1)
+        x = torch.cat([x.mean(dim=0, keepdim=True), x], dim=0)
+        x = x + self.positional_embedding[:, None, :].to(x.dtype)
+        x = self.ln(x)
+        x, _ = F.multi_head_attention_forward(
+            query=x, key=x, value=x, embed_dim_to_check=x.shape[-1], num_heads=self.num_heads,
+            q_proj_weight=self.q_proj.weight, k_proj_weight=self.k_proj.weight,
+            v_proj_weight=self.v_proj.weight, in_proj_weight=None,
+            in_proj_bias=torch.cat([self.q_proj.bias, self.k_proj.bias, self.v_proj.bias]),
+            bias_k=None, bias_v=None, add_zero_attn=False, dropout_p=0.,
+            out_proj_weight=self.c_proj.weight, out_proj_bias=self.c_proj.bias,
+            use_separate_proj_weight=True, training=False, need_weights=False)
+        return x[0]
+
+
+def swap_in_ln_attnpool(visual):
+    visual.attnpool = LnAttentionPool2d(visual.attnpool)
+
+
 def _scaled_cosine_attention_forward(self, x, attn_mask=None):
     """open_clip 3.3.0 Attention.forward, scaled-cosine branch, with torch.matmul for torch.bmm."""
     N, L, C = x.shape
@@ -590,6 +638,7 @@ def build_model(model_cfg):
     if text_cfg.get('hf_model_name'):
         return build_hf_text_model(cfg, vision_cfg, text_cfg)
     use_se = bool(vision_cfg.pop('use_se', False))
+    attnpool_ln = bool(vision_cfg.pop('attnpool_ln', False))
     custom_text = bool(cfg.pop('custom_text', False))
     unknown = set(cfg) - {'embed_dim', 'quick_gelu', 'init_logit_scale', 'init_logit_bias',
                           'nonscalar_logit_scale'}
@@ -597,6 +646,11 @@ def build_model(model_cfg):
         raise ValueError(f'model_cfg keys this script does not handle: {sorted(unknown)}')
     model = (CustomTextCLIP if custom_text else CLIP)(vision_cfg=vision_cfg, text_cfg=text_cfg, **cfg)
     notes = []
+    if attnpool_ln:
+        if not isinstance(vision_cfg.get('layers'), (list, tuple)):
+            raise ValueError('attnpool_ln needs a ModifiedResNet vision tower')
+        swap_in_ln_attnpool(model.visual)
+        notes.append('AttentionPool2d with LayerNorm (seed 001)')
     if use_se:
         if not isinstance(vision_cfg.get('layers'), (list, tuple)):
             raise ValueError('use_se needs a ModifiedResNet vision tower')

@@ -1,5 +1,5 @@
 // bf16 GEMM on Intel AMX tiles (AMX-TILE + AMX-BF16: Sapphire Rapids and later Xeons), part of the
-// AVX-512 kernel table: included only by cpu_fast_kernels_avx512.cpp, after cpu_fast_kernels_impl.h
+// AVX-512 kernel table: included only by cpu_fast_kernels_avx512.cpp; it builds on cpu_fast_kernels_impl.h
 // (it reuses that file's epilogue). The functions carry their own target attributes, so the table
 // still loads on AVX-512 processors without AMX; the backend only calls them when amx_usable().
 //
@@ -20,6 +20,8 @@
 #if defined(CLIPRT_FAST_AVX512)
 
 #include <immintrin.h>
+
+#include "cpu_fast/cpu_fast_kernels_impl.h"  // kNr, Vec, store_block, with_activation
 
 namespace cliprt::cpu_fast {
 namespace {

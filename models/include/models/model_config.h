@@ -48,6 +48,7 @@ struct VisionConfig {
     bool final_ln_after_pool = false;
     std::string pool_type = "tok";  // tok, avg, none
     bool use_se = false;            // SE block in the ResNet Bottleneck (cliprt extension)
+    bool attnpool_ln = false;       // LayerNorm before AttentionPool2d's q/k/v (seed 001; cliprt extension)
     BlockConfig block;
     // open_clip's TimmModel tower (timm_model.py) when timm_model_name is set; the keys above
     // (except image_size) are then unused, as in open_clip.
