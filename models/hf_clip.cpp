@@ -13,6 +13,7 @@
 #include "cliprt/config_json.h"
 #include "cliprt/error.h"
 #include "cliprt/safetensors.h"
+#include "models/model_loader.h"
 #include "models/model_weights.h"
 
 namespace cliprt {
@@ -22,13 +23,6 @@ using nlohmann::json;
 namespace cj = config_json;
 
 namespace {
-
-json read_json_file(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) fail("cannot read ", path.string());
-    const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-    return cj::parse(text, path.string());
-}
 
 bool is_clip_model_type(const json& j) {
     const json* type = j.is_object() ? cj::member(j, "model_type") : nullptr;
@@ -144,7 +138,7 @@ std::optional<Mapped> map_hf_name(const std::string& hf) {
 bool is_hf_clip_directory(const std::string& dir) {
     const fs::path config = fs::path(dir) / "config.json";
     if (!fs::exists(config)) return false;
-    return is_clip_model_type(read_json_file(config));
+    return is_clip_model_type(read_json_file(config.string()));
 }
 
 ClipConfig parse_hf_clip_config(const std::string& json_text, const std::string& source) {
@@ -205,7 +199,7 @@ std::vector<std::shared_ptr<SafetensorsFile>> open_hf_safetensors(const std::str
     const fs::path index = fs::path(dir) / "model.safetensors.index.json";
     if (fs::exists(single)) return {SafetensorsFile::open(single.string())};
     if (fs::exists(index)) {
-        const json j = read_json_file(index);
+        const json j = read_json_file(index.string());
         if (!j.contains("weight_map") || !j["weight_map"].is_object()) fail(index.string(), ": no weight_map");
         std::vector<std::string> shards;
         for (const auto& [tensor, file] : j["weight_map"].items()) {

@@ -20,18 +20,16 @@ namespace cj = config_json;
 
 namespace {
 
-json read_json(const fs::path& path) { return cj::parse(read_text_file(path.string()), path.string()); }
-
 // The image processor's JSON: preprocessor_config.json, else processor_config.json's
 // "image_processor"; null when the directory has neither (CLIPImageProcessor's defaults apply).
 json image_processor_json(const fs::path& dir, std::string& where) {
     const fs::path pre = dir / "preprocessor_config.json", processor = dir / "processor_config.json";
     if (fs::exists(pre)) {
         where = pre.string();
-        return read_json(pre);
+        return read_json_file(pre.string());
     }
     if (fs::exists(processor)) {
-        json j = read_json(processor);
+        json j = read_json_file(processor.string());
         if (j.is_object() && j.contains("image_processor")) {
             where = processor.string() + " image_processor";
             return j["image_processor"];

@@ -21,8 +21,6 @@ namespace cj = config_json;
 
 namespace {
 
-json read_json(const fs::path& path) { return cj::parse(read_text_file(path.string()), path.string()); }
-
 // A special token named in a tokenizer config: "token" or {"content": "token"}; empty when absent.
 std::string special_token(const json& config, const char* key) {
     if (!config.is_object() || !config.contains(key) || config[key].is_null()) return {};
@@ -42,7 +40,7 @@ SpecialTokens special_tokens(const fs::path& dir) {
     for (const char* name : {"special_tokens_map.json", "tokenizer_config.json"}) {
         const fs::path p = dir / name;
         if (!fs::exists(p)) continue;
-        const json j = read_json(p);
+        const json j = read_json_file(p.string());
         if (auto t = special_token(j, "bos_token"); !t.empty()) s.bos = t;
         if (auto t = special_token(j, "eos_token"); !t.empty()) s.eos = t;
         if (auto t = special_token(j, "unk_token"); !t.empty()) s.unk = t;
@@ -147,7 +145,7 @@ HfClipText hf_clip_tokenizer(const std::string& dir) {
     text.source = "vocab.json + merges.txt";
     text.files.insert(text.files.begin(), {vocab_path.string(), merges_path.string()});
     ClipTokenizer::VocabularyData data;
-    const json vocab = read_json(vocab_path);
+    const json vocab = read_json_file(vocab_path.string());
     if (!vocab.is_object()) fail(vocab_path.string(), ": must be a JSON object of token ids");
     std::vector<std::pair<int64_t, std::string>> by_id;
     for (const auto& [token, id] : vocab.items()) {

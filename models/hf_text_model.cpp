@@ -6,6 +6,7 @@
 
 #include "cliprt/config_json.h"
 #include "cliprt/error.h"
+#include "models/model_loader.h"
 
 namespace cliprt {
 
@@ -15,14 +16,6 @@ namespace cj = config_json;
 
 namespace {
 
-std::string read_file(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) fail("cannot read ", path.string());
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-json read_json(const fs::path& path) { return cj::parse(read_file(path), path.string()); }
-
 bool flag(const json& j, const char* key, const std::string& where) {
     const json* v = cj::member(j, key);
     return v != nullptr && cj::boolean(*v, where, key);
@@ -31,7 +24,7 @@ bool flag(const json& j, const char* key, const std::string& where) {
 // sentence-transformers' Pooling module (1_Pooling/config.json) as an open_clip pooler name.
 std::string st_pooler(const fs::path& path, int hidden_size) {
     const std::string where = path.string();
-    const json j = read_json(path);
+    const json j = read_json_file(path.string());
     if (!j.is_object()) fail(where, ": must be a JSON object");
     if (const json* dim = cj::member(j, "word_embedding_dimension")) {
         const int d = cj::to_int(*dim, where, "word_embedding_dimension", 1, 1 << 16);
@@ -62,7 +55,7 @@ bool is_hf_text_directory(const std::string& dir) {
     const fs::path config = fs::path(dir) / "config.json";
     if (fs::exists(fs::path(dir) / "open_clip_config.json") || !fs::exists(config)) return false;
     try {
-        const json j = read_json(config);
+        const json j = read_json_file(config.string());
         const json* type = j.is_object() ? cj::member(j, "model_type") : nullptr;
         return type != nullptr && type->is_string() && is_hf_encoder_model_type(type->get<std::string>());
     } catch (const Error&) {
@@ -77,7 +70,7 @@ ClipConfig hf_text_directory_config(const std::string& directory) {
     c.name = directory;
     c.has_vision = false;
     TextConfig& t = c.text;
-    t.hf = parse_hf_encoder_config(read_file(config_path), config_path.string());
+    t.hf = parse_hf_encoder_config(read_text_file(config_path.string()), config_path.string());
     const HfEncoderConfig& hf = *t.hf;
     t.hf_model_name = directory;
     t.hf_weights_prefix = "";
@@ -94,7 +87,7 @@ ClipConfig hf_text_directory_config(const std::string& directory) {
     // The tokenizer's own limit (tokenizer_config.json model_max_length, when it is a real one).
     const fs::path tokenizer_config = dir / "tokenizer_config.json";
     if (fs::exists(tokenizer_config)) {
-        const json j = read_json(tokenizer_config);
+        const json j = read_json_file(tokenizer_config.string());
         const json* v = j.is_object() ? cj::member(j, "model_max_length") : nullptr;
         if (v != nullptr && v->is_number() && v->get<double>() >= 1 && v->get<double>() < t.context_length)
             t.context_length = static_cast<int>(v->get<double>());
@@ -104,7 +97,7 @@ ClipConfig hf_text_directory_config(const std::string& directory) {
     if (!fs::exists(modules_path)) return c;
     // sentence-transformers: Transformer (this directory), Pooling, optionally Normalize.
     const std::string where = modules_path.string();
-    const json modules = read_json(modules_path);
+    const json modules = read_json_file(modules_path.string());
     if (!modules.is_array() || modules.empty()) fail(where, ": must be a non-empty list of modules");
     bool pooled = false;
     for (size_t i = 0; i < modules.size(); ++i) {
@@ -135,7 +128,7 @@ ClipConfig hf_text_directory_config(const std::string& directory) {
     const fs::path st_config = dir / "sentence_bert_config.json";
     if (fs::exists(st_config)) {
         const std::string st_where = st_config.string();
-        const json j = read_json(st_config);
+        const json j = read_json_file(st_config.string());
         if (!j.is_object()) fail(st_where, ": must be a JSON object");
         if (const json* v = cj::member(j, "max_seq_length")) {
             const int max_len = cj::to_int(*v, st_where, "max_seq_length", 1, 1 << 16);

@@ -33,6 +33,8 @@ std::string read_text_file(const std::string& path) {
     return text.str();
 }
 
+nlohmann::json read_json_file(const std::string& path) { return config_json::parse(read_text_file(path), path); }
+
 std::shared_ptr<ClipModel> load_clip_model(const std::string& model, const std::string& weights) {
     ClipConfig config;
     std::string weights_path = weights;

@@ -46,18 +46,6 @@ struct Plan {
     Axis x, y;
 };
 
-resample::Filter filter_of(Interpolation interpolation) {
-    switch (interpolation) {
-        case Interpolation::Nearest:
-            return resample::Filter::Nearest;
-        case Interpolation::Bilinear:
-            return resample::Filter::Bilinear;
-        case Interpolation::Bicubic:
-            break;
-    }
-    return resample::Filter::Bicubic;
-}
-
 // ResizeKeepRatio.get_params: ratio between the shortest (longest = 0) or longest (longest = 1)
 // edge ratios, sizes round(x / ratio) with Python's round.
 std::pair<int, int> keep_ratio_size(const Image& image, const PreprocessConfig& config, double longest) {
@@ -70,7 +58,7 @@ std::pair<int, int> keep_ratio_size(const Image& image, const PreprocessConfig& 
 
 Plan plan_for(const Image& image, const PreprocessConfig& config) {
     Plan plan{};
-    plan.filter = filter_of(config.interpolation);
+    plan.filter = resample::filter_of(config.interpolation);
     int w = image.width, h = image.height;
     switch (config.resize_mode) {
         case ResizeMode::Squash:

@@ -53,18 +53,6 @@ std::vector<uint8_t> convert_to_rgb(const Image& image) {
     return rgb;
 }
 
-resample::Filter filter_of(Interpolation interpolation) {
-    switch (interpolation) {
-        case Interpolation::Nearest:
-            return resample::Filter::Nearest;
-        case Interpolation::Bilinear:
-            return resample::Filter::Bilinear;
-        case Interpolation::Bicubic:
-            break;
-    }
-    return resample::Filter::Bicubic;
-}
-
 // center_crop along one axis of length `size` to `target`: the crop starts at (size - target) // 2
 // (floored, also when negative); an image shorter than the target is first zero padded to it, with
 // ceil((target - size) / 2) before.
@@ -131,7 +119,7 @@ std::vector<uint8_t> transformers_to_rgb8(const Image& image, const PreprocessCo
     const bool resampled = plan.resized_width != image.width || plan.resized_height != image.height;
     if (resampled) {
         kept = resample::resize8(rgb.data(), image.width, image.height, 3, plan.resized_width, plan.resized_height,
-                                 filter_of(t.resample), plan.window);
+                                 resample::filter_of(t.resample), plan.window);
     } else {
         // Pillow's resize to the same size is a copy; crop straight from the converted image.
         kept.resize(static_cast<size_t>(plan.window.width()) * plan.window.height() * 3);

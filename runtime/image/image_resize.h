@@ -8,9 +8,24 @@
 #include <cstdint>
 #include <vector>
 
+#include "cliprt/image.h"
+
 namespace cliprt::resample {
 
 enum class Filter { Nearest, Bilinear, Bicubic };
+
+// The filter of a preprocessing config's interpolation.
+inline Filter filter_of(Interpolation interpolation) {
+    switch (interpolation) {
+        case Interpolation::Nearest:
+            return Filter::Nearest;
+        case Interpolation::Bilinear:
+            return Filter::Bilinear;
+        case Interpolation::Bicubic:
+            break;
+    }
+    return Filter::Bicubic;
+}
 
 // Output pixels [x0, x1) x [y0, y1) of an out_width x out_height resize.
 struct Window {

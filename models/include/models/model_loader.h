@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 
+#include "cliprt/config_json.h"
 #include "models/clip_model.h"
 
 namespace cliprt {
@@ -16,5 +17,7 @@ std::shared_ptr<ClipModel> load_clip_model(const std::string& model, const std::
 
 // The whole file as text; Error "cannot read PATH" when it cannot be opened.
 std::string read_text_file(const std::string& path);
+// The file parsed as JSON (config_json::parse: depth-bounded, errors name the file).
+nlohmann::json read_json_file(const std::string& path);
 
 }  // namespace cliprt
