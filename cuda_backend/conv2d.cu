@@ -4,7 +4,8 @@
 // a 16 x 64 slice of W and a 16 x 64 slice of patches, gathered straight from the image (zero
 // outside it: the padding), in shared memory, and each thread accumulates a 4 x 4 sub-tile in
 // registers. The epilogue adds the folded batch-norm bias and the residual, applies the
-// activation and writes NCHW.
+// activation and writes NCHW. Grouped (depthwise) convolutions run a direct loop per output
+// element (grouped_conv2d_kernel): their reduction is a few dozen taps.
 #include "device_common.cuh"
 
 namespace cliprt::cuda {
@@ -121,7 +122,51 @@ __global__ void __launch_bounds__(kThreads) conv2d_kernel(Conv2dArgs a) {
     }
 }
 
+template <typename T>
+__global__ void grouped_conv2d_kernel(Conv2dArgs a, int group_in, int group_out) {
+    const int64_t pixels = static_cast<int64_t>(a.out_h) * a.out_w;
+    const int64_t total = static_cast<int64_t>(a.batch) * a.out_channels * pixels;
+    const int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+    if (i >= total) return;
+    const int ox = static_cast<int>(i % a.out_w);
+    const int oy = static_cast<int>(i / a.out_w % a.out_h);
+    const int o = static_cast<int>(i / pixels % a.out_channels);
+    const int64_t b = i / (pixels * a.out_channels);
+    const int first_in = o / group_out * group_in;
+    const T* x = static_cast<const T*>(a.x);
+    const T* w = static_cast<const T*>(a.w);
+    const int top = oy * a.stride_h - a.pad_h;
+    const int left = ox * a.stride_w - a.pad_w;
+    float sum = 0.0f;
+    for (int c = 0; c < group_in; ++c) {
+        const T* plane = x + ((b * a.in_channels) + first_in + c) * a.in_h * a.in_w;
+        const T* taps = w + (static_cast<int64_t>(o) * group_in + c) * a.kernel_h * a.kernel_w;
+        for (int ky = 0; ky < a.kernel_h; ++ky) {
+            const int ih = top + ky;
+            if (ih < 0 || ih >= a.in_h) continue;
+            for (int kx = 0; kx < a.kernel_w; ++kx) {
+                const int iw = left + kx;
+                if (iw < 0 || iw >= a.in_w) continue;
+                sum += to_f32(taps[ky * a.kernel_w + kx]) * to_f32(plane[static_cast<int64_t>(ih) * a.in_w + iw]);
+            }
+        }
+    }
+    if (a.bias != nullptr) sum += to_f32(static_cast<const T*>(a.bias)[o]);
+    if (a.residual != nullptr) sum += to_f32(static_cast<const T*>(a.residual)[i]);
+    static_cast<T*>(a.y)[i] = from_f32<T>(activate(a.act, sum));
+}
+
 }  // namespace
+
+void launch_grouped_conv2d(Storage s, const Conv2dArgs& a, int groups, cudaStream_t stream) {
+    const int64_t total = static_cast<int64_t>(a.batch) * a.out_channels * a.out_h * a.out_w;
+    constexpr int threads = 256;
+    const unsigned blocks = static_cast<unsigned>((total + threads - 1) / threads);
+    with_storage(s, [&](auto tag) {
+        using T = decltype(tag);
+        grouped_conv2d_kernel<T><<<blocks, threads, 0, stream>>>(a, a.in_channels / groups, a.out_channels / groups);
+    });
+}
 
 void launch_conv2d(Storage s, const Conv2dArgs& a, cudaStream_t stream) {
     const int64_t columns = static_cast<int64_t>(a.batch) * a.out_h * a.out_w;

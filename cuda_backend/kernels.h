@@ -107,6 +107,8 @@ struct Conv2dArgs {
     Act act = Act::None;
 };
 void launch_conv2d(Storage s, const Conv2dArgs& a, cudaStream_t stream);
+// The same in `groups` groups (w [O, in_channels / groups, kh, kw]): one thread per output element.
+void launch_grouped_conv2d(Storage s, const Conv2dArgs& a, int groups, cudaStream_t stream);
 
 // NCHW average pooling without padding; planes = N * C.
 struct AvgPool2dArgs {

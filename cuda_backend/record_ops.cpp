@@ -99,7 +99,7 @@ Step record_attention(const NodeArgs& args, Storage s) {
     return one_kernel(a, [s](const AttentionArgs& t, cudaStream_t stream) { launch_attention(s, t, stream); });
 }
 
-Step record_conv2d(const NodeArgs& args, Storage s) {
+Conv2dArgs conv2d_args(const NodeArgs& args) {
     const Conv2dView v = conv2d_view(args);
     const Conv2dParams& p = v.params;
     Conv2dArgs a;
@@ -122,7 +122,19 @@ Step record_conv2d(const NodeArgs& args, Storage s) {
     a.out_h = static_cast<int>(v.out_h);
     a.out_w = static_cast<int>(v.out_w);
     a.act = to_act(p.act);
-    return one_kernel(a, [s](const Conv2dArgs& c, cudaStream_t stream) { launch_conv2d(s, c, stream); });
+    return a;
+}
+
+Step record_conv2d(const NodeArgs& args, Storage s) {
+    return one_kernel(conv2d_args(args),
+                      [s](const Conv2dArgs& c, cudaStream_t stream) { launch_conv2d(s, c, stream); });
+}
+
+Step record_grouped_conv2d(const NodeArgs& args, Storage s) {
+    const int groups = args.node.get<Conv2dParams>().groups;
+    return one_kernel(conv2d_args(args), [s, groups](const Conv2dArgs& c, cudaStream_t stream) {
+        launch_grouped_conv2d(s, c, groups, stream);
+    });
 }
 
 Step record_avg_pool2d(const NodeArgs& args, Storage s) {
@@ -248,6 +260,8 @@ Step record_kernel_op(const NodeArgs& args) {
         }
         case OpKind::Conv2d:
             return record_conv2d(args, s);
+        case OpKind::GroupedConv2d:
+            return record_grouped_conv2d(args, s);
         case OpKind::AvgPool2d:
             return record_avg_pool2d(args, s);
         case OpKind::Embedding:

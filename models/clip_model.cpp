@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "cliprt/error.h"
+#include "models/timm_archs.h"
 #include "models/towers.h"
 
 namespace cliprt {
@@ -16,9 +17,15 @@ std::shared_ptr<const Graph> ClipModel::image_graph(int batch, bool normalize) {
     const VisionConfig& v = config_.vision;
     auto graph = std::make_shared<Graph>();
     ValueId image = graph->add_input("image", Shape{batch, 3, v.image_size, v.image_width}, DType::F32);
-    ValueId features = v.timm()   ? timm_vision_transformer(*graph, weights_, "visual.", image, v, config_.embed_dim)
-                       : v.resnet ? modified_resnet(*graph, weights_, "visual.", image, v, config_.embed_dim)
-                                  : vision_transformer(*graph, weights_, "visual.", image, v, config_.embed_dim);
+    ValueId features = -1;
+    if (v.timm()) {
+        features = timm_family(v.timm_model_name) == "convnext"
+                       ? timm_convnext(*graph, weights_, "visual.", image, v, config_.embed_dim)
+                       : timm_vision_transformer(*graph, weights_, "visual.", image, v, config_.embed_dim);
+    } else {
+        features = v.resnet ? modified_resnet(*graph, weights_, "visual.", image, v, config_.embed_dim)
+                            : vision_transformer(*graph, weights_, "visual.", image, v, config_.embed_dim);
+    }
     if (normalize) features = graph->l2_normalize(features, "normalize");
     graph->mark_output(features);
     return graph;

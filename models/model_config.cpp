@@ -114,14 +114,23 @@ void read_block_options(ObjectReader& r, BlockConfig& block, bool quick_gelu) {
 
 // open_clip's TimmModel: the trunk must be one cliprt builds, with a pool and projection it can run.
 void check_timm_tower(const VisionConfig& v, const std::string& where) {
-    const TimmVitArch arch = timm_vit_arch(v.timm_model_name);  // an unknown name fails here
+    const std::string family = timm_family(v.timm_model_name);  // an unknown name fails here
     const std::string& pool = v.timm_pool;
+    if (v.timm_proj != "" && v.timm_proj != "linear" && v.timm_proj != "mlp" && v.timm_proj != "none")
+        fail(where, ": timm_proj ", cj::describe(v.timm_proj), " is not one of linear, mlp, none");
+    if (family == "convnext") {
+        const TimmConvNextArch arch = timm_convnext_arch(v.timm_model_name);
+        resolve_timm_convnext_head(arch, pool, v.timm_proj, v.timm_proj_bias, 1, where);
+        if (v.image_size < arch.min_image_size() || v.image_width < arch.min_image_size())
+            fail(where, ": image_size ", v.image_size, "x", v.image_width, " is smaller than the ",
+                 arch.min_image_size(), " pixels every stage of ", v.timm_model_name, " needs");
+        return;
+    }
+    const TimmVitArch arch = timm_vit_arch(v.timm_model_name);
     if (pool == "abs_attn" || pool == "rot_attn")
         fail(where, ": timm_pool '", pool, "' needs a convolutional trunk (", v.timm_model_name, " is a ViT)");
     if (pool != "" && pool != "token" && pool != "avg" && pool != "map" && pool != kTimmDefaultPool)
         fail(where, ": timm_pool ", cj::describe(pool), " is not supported (supported: '', token, avg, map)");
-    if (v.timm_proj != "" && v.timm_proj != "linear" && v.timm_proj != "mlp" && v.timm_proj != "none")
-        fail(where, ": timm_proj ", cj::describe(v.timm_proj), " is not one of linear, mlp, none");
     resolve_timm_vit_head(arch, pool, v.timm_proj, v.timm_proj_bias, 1, where);
     if (v.image_size != arch.img_h || v.image_width != arch.img_w)
         fail(where, ": image_size ", v.image_size, "x", v.image_width, " differs from the ", arch.img_h, "x",

@@ -69,6 +69,34 @@ TimmVitArch parse_vit(const std::string& name, const json& j) {
     return a;
 }
 
+TimmConvNextArch parse_convnext(const std::string& name, const json& j) {
+    const std::string where = "timm model " + name;
+    TimmConvNextArch a;
+    a.name = name;
+    a.patch = cj::to_int(j.at("patch_size"), where, "patch_size", 1, 1 << 10);
+    const json& stages = j.at("stages");
+    if (!stages.is_array() || stages.empty() || stages.size() > 8) fail(where, ": 'stages' must list 1 to 8 stages");
+    for (const json& s : stages) {
+        TimmConvNextStage st;
+        st.depth = cj::to_int(s.at("depth"), where, "depth", 1, 1024);
+        st.dim = cj::to_int(s.at("dim"), where, "dim", 1, 1 << 16);
+        st.kernel = cj::to_int(s.at("kernel"), where, "kernel", 1, 63);
+        st.mlp_hidden = cj::to_int(s.at("mlp_hidden"), where, "mlp_hidden", 1, 1 << 20);
+        if (st.kernel % 2 == 0) fail(where, ": depthwise kernel ", st.kernel, " is not odd");
+        a.stages.push_back(st);
+    }
+    a.act = activation(cj::string(j.at("act"), where, "act"), where);
+    a.norm_eps = static_cast<float>(cj::number(j.at("norm_eps"), where, "norm_eps", 1e-12, 1));
+    a.conv_bias = cj::boolean(j.at("conv_bias"), where, "conv_bias");
+    a.layer_scale = cj::boolean(j.at("layer_scale"), where, "layer_scale");
+    a.default_pool = cj::string(j.at("default_pool"), where, "default_pool");
+    if (!j.at("pool_size").is_null()) {
+        a.pool_h = cj::to_int(j.at("pool_size").at(0), where, "pool_size", 1, 1 << 10);
+        a.pool_w = cj::to_int(j.at("pool_size").at(1), where, "pool_size", 1, 1 << 10);
+    }
+    return a;
+}
+
 const json& table() {
     static const json models = [] {
         json doc = cj::parse(timm_archs_json[0].contents, "models/timm/timm_archs.json");
@@ -106,9 +134,30 @@ TimmVitHead resolve_timm_vit_head(const TimmVitArch& arch, const std::string& po
     return h;
 }
 
+TimmConvNextHead resolve_timm_convnext_head(const TimmConvNextArch& arch, const std::string& pool_arg,
+                                            const std::string& proj, bool proj_bias, int embed_dim,
+                                            const std::string& where) {
+    const std::string pool = pool_arg == kTimmDefaultPool ? arch.default_pool : pool_arg;
+    if (pool == "abs_attn" || pool == "rot_attn")
+        fail(where, ": timm_pool '", pool, "' (open_clip's attention pool heads) is not supported yet");
+    const bool extra_proj = proj == "linear" || proj == "mlp";
+    // With a projection, reset_classifier keeps the trunk's pool when timm_pool is ''.
+    const std::string used_pool = extra_proj && pool.empty() ? arch.default_pool : pool;
+    if (used_pool.empty())
+        fail(where, ": timm_pool '' without a projection leaves ", arch.name,
+             "'s feature map unpooled (timm's 1x1 conv classifier); cliprt needs a pooled feature vector");
+    if (used_pool != "avg")
+        fail(where, ": timm_pool ", cj::describe(used_pool), " on ", arch.name, " is not supported (supported: avg)");
+    TimmConvNextHead h;
+    h.trunk_classes = extra_proj || proj == "none" ? 0 : embed_dim;
+    h.proj = extra_proj ? proj : "none";
+    h.proj_bias = proj_bias;
+    return h;
+}
+
 std::string timm_supported_families() {
     return "timm VisionTransformer (vit_*_siglip_* SigLIP / SigLIP 2 towers, vit_large_patch14_clip_224, "
-           "vit_medium_patch16_gap_256)";
+           "vit_medium_patch16_gap_256) and timm ConvNeXt (convnext_tiny, _small, _base, _large, _xlarge, _xxlarge)";
 }
 
 std::vector<std::string> timm_model_names() {
@@ -118,13 +167,43 @@ std::vector<std::string> timm_model_names() {
     return names;
 }
 
-TimmVitArch timm_vit_arch(const std::string& model_name) {
+namespace {
+
+// The table entry of a model of `family`.
+const json& entry(const std::string& model_name, const char* family) {
     auto it = table().find(model_name);
     if (it == table().end())
         fail("timm model '", cj::describe_key(model_name), "' is not supported; cliprt builds ",
              timm_supported_families());
+    const std::string found = it->value("family", "");
+    if (family != nullptr && found != family) fail("timm model ", model_name, " is a ", found, ", not a ", family);
+    return *it;
+}
+
+}  // namespace
+
+std::string timm_family(const std::string& model_name) {
+    const json& j = entry(model_name, nullptr);
+    const std::string family = j.value("family", "");
+    if (family != "vit" && family != "convnext")
+        fail("timm model ", model_name, ": unknown family '", cj::describe_key(family),
+             "' in models/timm/timm_archs.json");
+    return family;
+}
+
+TimmVitArch timm_vit_arch(const std::string& model_name) {
+    const json& j = entry(model_name, "vit");
     try {
-        return parse_vit(model_name, *it);
+        return parse_vit(model_name, j);
+    } catch (const json::exception& e) {
+        fail("timm model ", model_name, ": malformed entry in models/timm/timm_archs.json (", e.what(), ")");
+    }
+}
+
+TimmConvNextArch timm_convnext_arch(const std::string& model_name) {
+    const json& j = entry(model_name, "convnext");
+    try {
+        return parse_convnext(model_name, j);
     } catch (const json::exception& e) {
         fail("timm model ", model_name, ": malformed entry in models/timm/timm_archs.json (", e.what(), ")");
     }

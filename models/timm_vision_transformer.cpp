@@ -6,31 +6,13 @@
 
 #include "cliprt/error.h"
 #include "models/timm_archs.h"
+#include "models/timm_layers.h"
 #include "models/towers.h"
 #include "models/transformer_block.h"
 
 namespace cliprt {
 
 namespace {
-
-ValueId linear(Graph& g, ModelWeights& w, const std::string& name, ValueId x, int64_t out, int64_t in, bool bias,
-               Activation act = Activation::None, ValueId residual = -1) {
-    return g.linear(x, w.constant(g, name + ".weight", {out, in}), bias ? w.constant(g, name + ".bias", {out}) : -1,
-                    act, residual, name);
-}
-
-// A Linear whose output LayerScale multiplies by gamma, folded into weight and bias.
-ValueId scaled_linear(Graph& g, ModelWeights& w, const std::string& name, ValueId x, int64_t out, int64_t in,
-                      const std::string& gamma, ValueId residual) {
-    if (gamma.empty()) return linear(g, w, name, x, out, in, true, Activation::None, residual);
-    auto scale = w.get(gamma, {out});
-    ValueId weight = w.derived_constant(g, name + ".weight*" + gamma, [&] {
-        return scale_rows(*w.get(name + ".weight", {out, in}), *scale);
-    });
-    ValueId bias = w.derived_constant(g, name + ".bias*" + gamma,
-                                      [&] { return scale_rows(*w.get(name + ".bias", {out}), *scale); });
-    return g.linear(x, weight, bias, Activation::None, residual, name);
-}
 
 // Rows [part * rows, (part + 1) * rows) of a packed weight [parts * rows, in] or bias [parts * rows].
 ValueId packed_part(Graph& g, ModelWeights& w, const std::string& name, const Shape& shape, int parts, int part) {
@@ -72,10 +54,10 @@ ValueId block(Graph& g, ModelWeights& w, const std::string& p, ValueId x, const 
         }
     }
     ValueId attn = g.attention(inputs, params, p + ".attn");
-    x = scaled_linear(g, w, p + ".attn.proj", attn, width, width, a.layer_scale ? p + ".ls1.gamma" : "", x);
+    x = timm_scaled_linear(g, w, p + ".attn.proj", attn, width, width, a.layer_scale ? p + ".ls1.gamma" : "", x);
     h = layer_norm(g, w, p + ".norm2", x, width, eps);
-    h = linear(g, w, p + ".mlp.fc1", h, a.mlp_hidden, width, true, a.act);
-    return scaled_linear(g, w, p + ".mlp.fc2", h, width, a.mlp_hidden, a.layer_scale ? p + ".ls2.gamma" : "", x);
+    h = timm_linear(g, w, p + ".mlp.fc1", h, a.mlp_hidden, width, true, a.act);
+    return timm_scaled_linear(g, w, p + ".mlp.fc2", h, width, a.mlp_hidden, a.layer_scale ? p + ".ls2.gamma" : "", x);
 }
 
 // AttentionPoolLatent: one latent query attends to the tokens, then proj, then x + mlp(norm(x)).
@@ -84,7 +66,7 @@ ValueId map_head(Graph& g, ModelWeights& w, const std::string& p, ValueId x, con
     ValueId latent = w.derived_constant(g, p + ".latent[1,W]", [&] {
         return w.get(p + ".latent", {1, 1, width})->reshaped(Shape{1, width});
     });
-    ValueId q = linear(g, w, p + ".q", latent, width, width, a.map_qkv_bias);
+    ValueId q = timm_linear(g, w, p + ".q", latent, width, width, a.map_qkv_bias);
     q = g.reshape(q, Shape{1, 1, width});
     const Shape kv_w{2 * width, width}, kv_b{2 * width};
     ValueId kv[2];
@@ -97,10 +79,10 @@ ValueId map_head(Graph& g, ModelWeights& w, const std::string& p, ValueId x, con
     params.heads = a.map_heads;
     params.scale = attention_scale(width / a.map_heads);
     ValueId o = g.attention({q, kv[0], kv[1]}, params, p + ".attn");
-    o = linear(g, w, p + ".proj", o, width, width, true);
+    o = timm_linear(g, w, p + ".proj", o, width, width, true);
     ValueId h = layer_norm(g, w, p + ".norm", o, width, a.map_norm_eps);
-    h = linear(g, w, p + ".mlp.fc1", h, a.map_mlp_hidden, width, true, a.act);
-    o = linear(g, w, p + ".mlp.fc2", h, width, a.map_mlp_hidden, true, Activation::None, o);
+    h = timm_linear(g, w, p + ".mlp.fc1", h, a.map_mlp_hidden, width, true, a.act);
+    o = timm_linear(g, w, p + ".mlp.fc2", h, width, a.map_mlp_hidden, true, Activation::None, o);
     return g.reshape(o, Shape{batch, width});  // pool 'token' of the single latent
 }
 
@@ -159,14 +141,14 @@ ValueId timm_vision_transformer(Graph& g, ModelWeights& w, const std::string& pr
     if (head.fc_norm) x = layer_norm(g, w, t + "fc_norm", x, width, a.norm_eps);
     int64_t features = width;
     if (head.trunk_classes > 0) {
-        x = linear(g, w, t + "head", x, head.trunk_classes, width, true);
+        x = timm_linear(g, w, t + "head", x, head.trunk_classes, width, true);
         features = head.trunk_classes;
     }
     if (head.proj == "linear") {
-        x = linear(g, w, prefix + "head.proj", x, embed_dim, features, head.proj_bias);
+        x = timm_linear(g, w, prefix + "head.proj", x, embed_dim, features, head.proj_bias);
     } else if (head.proj == "mlp") {  // timm Mlp(features, 2 * embed_dim, embed_dim), exact GELU
-        x = linear(g, w, prefix + "head.mlp.fc1", x, 2 * embed_dim, features, true, Activation::Gelu);
-        x = linear(g, w, prefix + "head.mlp.fc2", x, embed_dim, 2 * embed_dim, head.proj_bias);
+        x = timm_linear(g, w, prefix + "head.mlp.fc1", x, 2 * embed_dim, features, true, Activation::Gelu);
+        x = timm_linear(g, w, prefix + "head.mlp.fc2", x, embed_dim, 2 * embed_dim, head.proj_bias);
     }
     return x;
 }

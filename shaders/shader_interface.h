@@ -97,6 +97,27 @@ struct LinearPush {
     uint flags;  // EPILOGUE_BIAS | EPILOGUE_RESIDUAL
 };
 
+// grouped_conv2d.comp: one invocation per output element.
+struct GroupedConv2dPush {
+    uint B;
+    uint C;  // input channels
+    uint H;
+    uint W;
+    uint O;  // output channels
+    uint OH;
+    uint OW;
+    uint KH;
+    uint KW;
+    uint SH;
+    uint SW;
+    uint PH;
+    uint PW;
+    uint group_in;   // C / groups
+    uint group_out;  // O / groups
+    uint act;        // ACT_*
+    uint flags;      // EPILOGUE_BIAS | EPILOGUE_RESIDUAL
+};
+
 // conv2d.comp as an implicit GEMM: output channels x output pixels.
 struct Conv2dPush {
     uint O;  // GEMM M: output channels
@@ -170,6 +191,7 @@ static_assert(sizeof(BinaryPush) == (2 + 2 * STRIDED_MAX_RANK) * 4);
 static_assert(sizeof(CopyPush) == (3 + 3 * STRIDED_MAX_RANK) * 4);
 static_assert(sizeof(LinearPush) == 5 * 4);
 static_assert(sizeof(Conv2dPush) == 10 * 4);
+static_assert(sizeof(GroupedConv2dPush) == 17 * 4);
 static_assert(sizeof(AttentionPush) == 14 * 4);
 static_assert(sizeof(TanhPush) == 1 * 4);
 static_assert(sizeof(RowsPush) == 3 * 4);

@@ -35,7 +35,8 @@ TEST_P(CheckpointFixture, MatchesTheLibraryThatWroteIt) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Libraries, CheckpointFixture,
-                         ::testing::Values("hf_clip_f16", "hf_clip_sharded_bf16", "open_clip_f16", "open_clip_siglip"));
+                         ::testing::Values("hf_clip_f16", "hf_clip_sharded_bf16", "open_clip_f16", "open_clip_siglip",
+                                           "open_clip_convnext"));
 
 // open_clip's save_for_hf of a small SigLIP (timm trunk, SigLIP text tower, tokenizer.json): named by
 // its directory alone, the embedder tokenizes the texts as open_clip.get_tokenizer('local-dir:...')

@@ -109,7 +109,7 @@ GraphAndInputs build_case(const Golden& g) {
         const ValueId bias = p.at("bias").get<bool>() ? b.constant("b", g.at("b")) : -1;
         const ValueId residual = p.at("residual").get<bool>() ? b.input("residual", g.at("residual")) : -1;
         y = graph.linear(x, w, bias, parse_activation(p.at("act")), residual, "linear");
-    } else if (g.op == "conv2d") {
+    } else if (g.op == "conv2d" || g.op == "grouped_conv2d") {
         const ValueId x = b.input("x", g.at("x"));
         const ValueId w = b.constant("w", g.at("w"));
         const ValueId bias = p.at("bias").get<bool>() ? b.constant("b", g.at("b")) : -1;
@@ -120,7 +120,12 @@ GraphAndInputs build_case(const Golden& g) {
         cp.pad_h = p.at("pad")[0];
         cp.pad_w = p.at("pad")[1];
         cp.act = parse_activation(p.at("act"));
-        y = graph.conv2d(x, w, bias, cp, residual, "conv");
+        if (g.op == "grouped_conv2d") {
+            cp.groups = p.at("groups");
+            y = graph.grouped_conv2d(x, w, bias, cp, residual, "grouped_conv");
+        } else {
+            y = graph.conv2d(x, w, bias, cp, residual, "conv");
+        }
     } else if (g.op == "avg_pool2d") {
         AvgPool2dParams ap;
         ap.kernel_h = p.at("kernel")[0];
@@ -260,6 +265,11 @@ TEST(CpuOps, Linear) {
 TEST(CpuOps, Conv2d) {
     check_goldens({"conv_3x3_s1_p1", "conv_3x3_s2_p1_relu", "conv_1x1_nobias", "conv_1x1_relu_residual", "conv_patch",
                    "conv_7x7_s2_p3", "conv_rect", "conv_1x1_image", "conv_blocked"});
+}
+
+TEST(CpuOps, GroupedConv2d) {
+    check_goldens(
+        {"grouped_conv_dw7x7", "grouped_conv_dw7x7_small_plane", "grouped_conv_dw_multiplier", "grouped_conv_g3"});
 }
 
 TEST(CpuOps, AvgPool2d) { check_goldens({"avg_pool_2x2", "avg_pool_3x3_s1", "avg_pool_rect"}); }

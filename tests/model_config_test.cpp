@@ -83,6 +83,36 @@ TEST(ModelConfig, TimmTowerErrorsNameTheProblem) {
               std::string::npos);
     EXPECT_NE(message(map + R"("timm_pool": "token", "timm_proj": "none"})").find("needs a class token"),
               std::string::npos);
+    EXPECT_NE(unknown.find("timm ConvNeXt"), std::string::npos) << unknown;
+}
+
+TEST(ModelConfig, TimmConvNextErrorsNameTheProblem) {
+    auto message = [](const std::string& vision) {
+        try {
+            parse_model_config(R"({"embed_dim": 8, "vision_cfg": )" + vision +
+                                   R"(, "text_cfg": {"width": 64, "heads": 2, "layers": 1}})",
+                               "test.json");
+        } catch (const Error& e) {
+            return std::string(e.what());
+        }
+        return std::string("no error");
+    };
+    const std::string convnext = R"({"image_size": 64, "timm_model_name": "cliprt_test_convnext", )";
+    EXPECT_EQ(message(convnext + R"("timm_pool": "", "timm_proj": "linear"})"), "no error");
+    EXPECT_EQ(message(convnext + R"("timm_pool": "avg", "timm_proj": ""})"), "no error");
+    EXPECT_NE(message(convnext + R"("timm_pool": "", "timm_proj": "none"})").find("unpooled"), std::string::npos);
+    EXPECT_NE(message(convnext + R"("timm_pool": "max", "timm_proj": "linear"})").find("supported: avg"),
+              std::string::npos);
+    EXPECT_NE(message(convnext + R"("timm_pool": "abs_attn", "timm_proj": "none"})").find("abs_attn"),
+              std::string::npos);
+    EXPECT_NE(message(R"({"image_size": 16, "timm_model_name": "cliprt_test_convnext"})").find("smaller than the 32"),
+              std::string::npos);
+    // Every open_clip ConvNeXt config is built in.
+    for (const char* name : {"convnext_tiny", "convnext_small", "convnext_base", "convnext_base_w",
+                             "convnext_base_w_320", "convnext_large", "convnext_large_d", "convnext_large_d_320",
+                             "convnext_xlarge", "convnext_xxlarge", "convnext_xxlarge_320"})
+        EXPECT_TRUE(is_builtin_model(name)) << name;
+    EXPECT_EQ(builtin_model_config("convnext_large_d").vision.timm_proj, "mlp");
 }
 
 TEST(ModelLoader, MissingWeightsAreAClearError) {

@@ -278,6 +278,43 @@ inline std::vector<OpCase> conv_cases() {
                              g.mark_output(g.conv2d(x, w, b, p, r));
                          }});
     }
+    // Grouped convolutions: depthwise (ConvNeXt's 7x7 pad 3, odd and tiny planes, a plane smaller
+    // than the kernel), a depthwise channel multiplier, and groups of several channels with stride.
+    struct G {
+        const char* name;
+        int64_t n, c, h, w, o, groups, k;
+        int stride, pad;
+        bool bias, residual;
+        Activation act;
+    };
+    const G grouped[] = {
+        {"dw7x7_p3_convnext", 2, 13, 11, 9, 13, 13, 7, 1, 3, true, false, Activation::None},
+        {"dw7x7_p3_plane_2x1", 1, 8, 2, 1, 8, 8, 7, 1, 3, true, false, Activation::None},
+        {"dw7x7_p3_wide_rows", 1, 3, 5, 70, 3, 3, 7, 1, 3, true, true, Activation::Gelu},
+        {"dw3x3_s2_p1", 2, 6, 9, 8, 6, 6, 3, 2, 1, false, false, Activation::Relu},
+        {"dw_multiplier2_3x3", 1, 4, 7, 7, 8, 4, 3, 1, 1, true, false, Activation::None},
+        {"g3_5x5_s2_p2_residual", 2, 9, 10, 7, 6, 3, 5, 2, 2, true, true, Activation::None},
+        {"dw1x1", 1, 5, 3, 4, 5, 5, 1, 1, 0, true, false, Activation::None},
+    };
+    for (const G& c : grouped) {
+        cases.push_back({std::string("grouped_conv2d_") + c.name, Family::Matmul, [c](Graph& g, Data& d) {
+                             Conv2dParams p;
+                             p.stride_h = p.stride_w = c.stride;
+                             p.pad_h = p.pad_w = c.pad;
+                             p.groups = static_cast<int>(c.groups);
+                             p.act = c.act;
+                             const ValueId x = d.input(g, "x", Shape{c.n, c.c, c.h, c.w});
+                             const ValueId w = d.constant(g, "w", Shape{c.o, c.c / c.groups, c.k, c.k}, 0.5f);
+                             const ValueId b = c.bias ? d.constant(g, "b", Shape{c.o}) : -1;
+                             ValueId r = -1;
+                             if (c.residual) {
+                                 const int64_t oh = (c.h + 2 * c.pad - c.k) / c.stride + 1;
+                                 const int64_t ow = (c.w + 2 * c.pad - c.k) / c.stride + 1;
+                                 r = d.input(g, "r", Shape{c.n, c.o, oh, ow});
+                             }
+                             g.mark_output(g.grouped_conv2d(x, w, b, p, r));
+                         }});
+    }
     return cases;
 }
 

@@ -133,12 +133,50 @@ def open_clip_siglip_fixture(out, name):
           f'ids {input_ids.tolist()}')
 
 
+def open_clip_convnext_fixture(out, name):
+    """A small ConvNeXt CLIP (timm trunk cliprt_test_convnext, timm_proj linear as open_clip's convnext
+    configs) saved by save_for_hf in float16. The weights are the deterministic synthetic ones
+    (timm's init leaves LayerScale at 1e-6, which would hide the blocks)."""
+    import open_clip
+    import timm_test_models  # noqa: F401  (registers cliprt_test_convnext)
+    from open_clip.push_to_hf_hub import save_for_hf
+    from synthetic_weights import fill_state_dict
+    directory = os.path.join(out, name)
+    shutil.rmtree(directory, ignore_errors=True)
+    model_cfg = dict(
+        embed_dim=24,
+        vision_cfg=dict(image_size=64, timm_model_name='cliprt_test_convnext', timm_model_pretrained=False,
+                        timm_pool='', timm_proj='linear', timm_drop=0.0, timm_drop_path=0.1),
+        text_cfg=dict(context_length=77, vocab_size=49408, width=8, heads=2, layers=1))
+    torch.manual_seed(0)
+    model = open_clip.model.CLIP(**model_cfg).eval()
+    fill_state_dict(model)
+    model.to(torch.float16)
+    model.visual.image_mean = open_clip.OPENAI_DATASET_MEAN
+    model.visual.image_std = open_clip.OPENAI_DATASET_STD
+    save_for_hf(model, _NoTokenizer(), model_cfg, directory, safe_serialization=True)
+    reloaded = open_clip.create_model('local-dir:' + directory, precision='fp32').eval()
+    pixel_values = torch.from_numpy(synthetic_tensor('input.image', (2, 3, 64, 64), 0.0, 1.0))
+    input_ids = open_clip_ids(77)
+    with torch.no_grad():
+        image = reloaded.encode_image(pixel_values)
+        text = reloaded.encode_text(input_ids.long())
+    write_expected(directory, pixel_values, input_ids, image, text)
+    print(f'{name}: {sorted(os.listdir(directory))}, image {tuple(image.shape)}, text {tuple(text.shape)}')
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument('--out', default=os.path.join(os.path.dirname(__file__), '..', 'tests', 'data', 'checkpoints'))
+    parser.add_argument('--only', help='write only this fixture (open_clip_convnext)')
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
     torch.set_num_threads(1)
+    if args.only == 'open_clip_convnext':
+        open_clip_convnext_fixture(args.out, 'open_clip_convnext')
+        return
+    if args.only:
+        parser.error(f'--only {args.only}: only open_clip_convnext is supported')
 
     vision = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=2, image_size=32,
                   patch_size=8, hidden_act='gelu')
@@ -158,6 +196,7 @@ def main():
         text_cfg=dict(context_length=77, vocab_size=49408, width=16, heads=2, layers=2),
         quick_gelu=True), torch.float16)
     open_clip_siglip_fixture(args.out, 'open_clip_siglip')
+    open_clip_convnext_fixture(args.out, 'open_clip_convnext')
 
 
 if __name__ == '__main__':

@@ -94,6 +94,14 @@ SIGLIP_B_16_CFG = {
                  "norm_kwargs": {"eps": 1e-6}},
 }
 
+# Verbatim open_clip 3.3.0 model_configs/convnext_base.json.
+CONVNEXT_BASE_CFG = {
+    "embed_dim": 512,
+    "vision_cfg": {"timm_model_name": "convnext_base", "timm_model_pretrained": False, "timm_pool": "",
+                   "timm_proj": "linear", "timm_drop": 0.0, "timm_drop_path": 0.1, "image_size": 224},
+    "text_cfg": {"context_length": 77, "vocab_size": 49408, "width": 512, "heads": 8, "layers": 12},
+}
+
 # Towers that a case builds but does not run (CLIP always builds both).
 SMALL_VISION = {"image_size": 32, "layers": 1, "width": 32, "patch_size": 16, "head_width": 16}
 SMALL_TEXT = {"context_length": 16, "vocab_size": 49408, "width": 32, "heads": 2, "layers": 1}
@@ -468,6 +476,45 @@ CASES = [
                        "layers": 2, "no_causal_mask": True, "proj_bias": True, "pool_type": "last",
                        "norm_kwargs": {"eps": 1e-6}}},
          image_batch=2, strings=SMALL_STRINGS, logits=True),
+
+    # ---- open_clip TimmModel towers (timm ConvNeXt) -------------------------------------------
+    case('convnext_base_image',
+         'Full-size convnext_base (open_clip model_configs/convnext_base.json verbatim), image tower '
+         'only: TimmModel over timm convnext_base (stem Conv2d 4x4 stride 4 + LayerNorm2d, stages '
+         '3/3/27/3 of widths 128/256/512/1024, each block a 7x7 depthwise conv, LayerNorm eps 1e-6, '
+         'Linear 4x -> GELU -> Linear, LayerScale gamma, residual; stages 1-3 start with LayerNorm2d '
+         '+ 2x2 stride-2 conv), timm_pool "" (the trunk keeps its avg pool + head.norm, '
+         'reset_classifier(0)), timm_proj linear: head.proj Linear(1024, 512) without bias. Batch 1 '
+         'at 224x224.',
+         CONVNEXT_BASE_CFG, image_batch=1, full_size=True),
+    case('small_timm_convnext_linear',
+         'timm trunk cliprt_test_convnext (tools/timm_test_models.py: convnext_base\'s shape with '
+         'depths 1/2/1/1, widths 16/24/32/40), timm_pool "" and timm_proj linear as every open_clip '
+         'ConvNeXt config: avg pool, head.norm, head.proj Linear(40, 32) without bias; 64x64 images.',
+         {"embed_dim": 32,
+          "vision_cfg": {"image_size": 64, "timm_model_name": "cliprt_test_convnext",
+                         "timm_pool": "", "timm_proj": "linear"},
+          "text_cfg": SMALL_TEXT},
+         image_batch=2),
+    case('small_timm_convnext_mlp_variant',
+         'cliprt_test_convnext_variant (no LayerScale, no conv biases, depthwise kernels 7/5/3/7, '
+         'LayerNorm eps 1e-5) on non-square 72x56 images (stage grids 18x14, 9x7, 4x3, 2x1: the '
+         'floor of odd sizes), timm_proj mlp with timm_proj_bias as the _d configs: head.mlp = timm '
+         'Mlp(32, 48, 24), exact GELU, fc2 with bias.',
+         {"embed_dim": 24,
+          "vision_cfg": {"image_size": [72, 56], "timm_model_name": "cliprt_test_convnext_variant",
+                         "timm_pool": "", "timm_proj": "mlp", "timm_proj_bias": True},
+          "text_cfg": SMALL_TEXT},
+         image_batch=2),
+    case('small_timm_convnext_avg_trunk_head',
+         'cliprt_test_convnext built by open_clip with global_pool avg and timm_proj "" (falsy but not '
+         'none): the trunk keeps its classifier trunk.head.fc = Linear(40, embed_dim 24) with bias '
+         'after the pool and head.norm.',
+         {"embed_dim": 24,
+          "vision_cfg": {"image_size": 64, "timm_model_name": "cliprt_test_convnext",
+                         "timm_pool": "avg", "timm_proj": ""},
+          "text_cfg": SMALL_TEXT},
+         image_batch=2),
 
     case('small_rn_attnpool_ln',
          'small_rn with vision_cfg attnpool_ln true (seed 001, a cliprt extension): AttentionPool2d '

@@ -115,6 +115,27 @@ def conv_cases():
     yield case('conv_blocked', (1, 32, 13, 13), (20, 32, 3, 3), pad=(1, 1), act='gelu', residual=True, seed=38)
 
 
+def grouped_conv_cases():
+    def case(name, x_shape, w_shape, groups, stride=(1, 1), pad=(0, 0), act='none', bias=True, residual=False, seed=0):
+        c = Case(name, 'grouped_conv2d', seed, stride=list(stride), pad=list(pad), groups=groups, act=act, bias=bias,
+                 residual=residual)
+        x = c.rand('x', x_shape)
+        w = c.rand('w', w_shape)
+        b = c.rand('b', (w_shape[0],)) if bias else None
+        y = F.conv2d(x, w, b, stride=stride, padding=pad, groups=groups)
+        if residual:
+            y = y + c.rand('residual', y.shape)
+        c.output(ACTIVATIONS[act](y))
+        return c
+
+    # ConvNeXt's depthwise 7x7 (pad 3), a depthwise channel multiplier, groups of 3 channels.
+    yield case('grouped_conv_dw7x7', (2, 6, 9, 11), (6, 1, 7, 7), 6, pad=(3, 3), seed=45)
+    yield case('grouped_conv_dw7x7_small_plane', (1, 4, 2, 3), (4, 1, 7, 7), 4, pad=(3, 3), residual=True, seed=46)
+    yield case('grouped_conv_dw_multiplier', (1, 3, 6, 5), (6, 1, 3, 3), 3, stride=(2, 1), pad=(1, 1), act='gelu',
+               seed=47)
+    yield case('grouped_conv_g3', (2, 9, 7, 7), (6, 3, 3, 3), 3, stride=(2, 2), bias=False, seed=48)
+
+
 def avg_pool_cases():
     def case(name, x_shape, kernel, stride, seed):
         c = Case(name, 'avg_pool2d', seed, kernel=list(kernel), stride=list(stride))
@@ -381,7 +402,7 @@ def main():
         if old.endswith('.json') or old.endswith('.bin'):
             os.remove(os.path.join(OUT_DIR, old))
     names = []
-    for cases in (linear_cases, conv_cases, avg_pool_cases, layer_norm_cases, attention_cases, unary_cases,
+    for cases in (linear_cases, conv_cases, grouped_conv_cases, avg_pool_cases, layer_norm_cases, attention_cases, unary_cases,
                   binary_cases, embedding_cases, concat_cases, permute_cases, token_pool_cases, row_op_cases,
                   chain_cases, hf_encoder_cases):
         for c in cases():

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Writes models/timm/timm_archs.json: the architecture of every timm trunk cliprt can build,
+"""Writes models/timm/timm_archs.json: the architecture of every timm trunk cliprt can build
+(VisionTransformer and ConvNeXt),
 read off the modules timm itself constructs (development time only; timm is the reference).
 
     python3 tools/make_timm_archs.py --out models/timm/timm_archs.json
@@ -18,6 +19,8 @@ from torch import nn
 
 import timm
 from timm.layers import LayerScale
+from timm.layers import LayerNorm, LayerNorm2d, Mlp, NormMlpClassifierHead
+from timm.models.convnext import ConvNeXt, ConvNeXtBlock
 from timm.models.vision_transformer import Attention, Block, VisionTransformer
 
 import sys
@@ -34,6 +37,10 @@ VIT_MODELS = [
     'vit_giantopt_patch16_siglip_256', 'vit_giantopt_patch16_siglip_384',
     'vit_large_patch14_clip_224', 'vit_medium_patch16_gap_256',
 ]
+
+# timm ConvNeXt trunks of open_clip's convnext_* configs.
+CONVNEXT_MODELS = ['convnext_tiny', 'convnext_small', 'convnext_base', 'convnext_large', 'convnext_xlarge',
+                   'convnext_xxlarge']
 
 
 def identity(m):
@@ -55,6 +62,8 @@ def activation(act):
     name = type(act).__name__
     if name == 'GELUTanh':
         return 'gelu_tanh'
+    if name == 'GELU':  # timm.layers.GELU: F.gelu, exact
+        return 'gelu'
     if name == 'QuickGELU':
         return 'quick_gelu'
     raise ValueError(f'activation {name} is not supported')
@@ -123,12 +132,65 @@ def vit_arch(name):
     return arch
 
 
+def convnext_arch(name):
+    with torch.device('meta'):
+        m = timm.create_model(name, pretrained=False)
+    assert type(m) is ConvNeXt, type(m)
+    stem = m.stem
+    assert len(stem) == 2 and type(stem[0]) is nn.Conv2d and type(stem[1]) is LayerNorm2d, 'patch stem only'
+    conv = stem[0]
+    assert conv.kernel_size == conv.stride and conv.padding == (0, 0), conv
+    assert identity(m.norm_pre), 'head_norm_first'
+    head = m.head
+    assert type(head) is NormMlpClassifierHead and head.global_pool.pool_type == 'avg', head
+    assert type(head.norm) is LayerNorm2d and identity(head.pre_logits), 'head_hidden_size'
+    stages, eps, act, conv_bias, layer_scale = [], stem[1].eps, None, conv.bias is not None, None
+    for i, stage in enumerate(m.stages):
+        blocks = list(stage.blocks)
+        if i == 0:
+            assert identity(stage.downsample)
+        else:
+            ds = stage.downsample
+            assert type(ds[0]) is LayerNorm2d and ds[0].eps == eps and type(ds[1]) is nn.Conv2d
+            assert ds[1].kernel_size == (2, 2) and ds[1].stride == (2, 2) and ds[1].padding == (0, 0)
+            assert (ds[1].bias is not None) == conv_bias
+        blk = blocks[0]
+        dw = blk.conv_dw
+        assert all(type(b) is ConvNeXtBlock for b in blocks)
+        assert type(dw) is nn.Conv2d and dw.groups == dw.in_channels == dw.out_channels, dw
+        assert dw.stride == (1, 1) and dw.dilation == (1, 1) and dw.kernel_size[0] == dw.kernel_size[1]
+        assert dw.padding == ((dw.kernel_size[0] - 1) // 2,) * 2 and (dw.bias is not None) == conv_bias
+        assert not blk.use_conv_mlp and type(blk.norm) is LayerNorm and blk.norm.eps == eps
+        assert type(blk.mlp) is Mlp and identity(blk.mlp.norm) and identity(blk.shortcut)
+        a = activation(blk.mlp.act)
+        assert act in (None, a)
+        act = a
+        ls = blk.gamma is not None
+        assert layer_scale in (None, ls)
+        layer_scale = ls
+        stages.append({'depth': len(blocks), 'dim': dw.in_channels, 'kernel': dw.kernel_size[0],
+                       'mlp_hidden': blk.mlp.fc1.out_features})
+    assert head.norm.eps == eps
+    return {
+        'family': 'convnext',
+        'patch_size': conv.kernel_size[0],
+        'stages': stages,
+        'act': act,
+        'norm_eps': eps,
+        'conv_bias': conv_bias,
+        'layer_scale': layer_scale,
+        'default_pool': head.global_pool.pool_type,
+        'pool_size': list(m.default_cfg['pool_size']) if m.default_cfg.get('pool_size') else None,
+    }
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--out', default=os.path.join(os.path.dirname(__file__), '..', 'models', 'timm',
                                                       'timm_archs.json'))
     args = parser.parse_args()
-    archs = {name: vit_arch(name) for name in VIT_MODELS + list(TEST_MODELS)}
+    archs = {name: vit_arch(name) for name in VIT_MODELS + list(TEST_MODELS) if 'convnext' not in name}
+    archs.update({name: convnext_arch(name) for name in CONVNEXT_MODELS + list(TEST_MODELS) if 'convnext' in name})
     doc = {'about': 'Written by tools/make_timm_archs.py from timm ' + timm.__version__ +
                     ': each timm trunk as timm constructs it. Do not edit by hand.',
            'models': archs}

@@ -1,4 +1,4 @@
-"""Small timm VisionTransformer trunks for cliprt's goldens (development time only).
+"""Small timm VisionTransformer and ConvNeXt trunks for cliprt's goldens (development time only).
 
 open_clip's TimmModel takes nothing but a timm model name, so the small golden cases name these,
 registered with timm here exactly as timm registers its own models. Each exercises options the
@@ -6,6 +6,7 @@ full-size open_clip trunks use or allow; tools/make_timm_archs.py records them i
 models/timm/timm_archs.json next to the real ones.
 """
 from timm.models import register_model
+from timm.models.convnext import _create_convnext
 from timm.models.vision_transformer import _create_vision_transformer
 
 SMALL = dict(img_size=32, patch_size=8, embed_dim=32, depth=2, num_heads=2)
@@ -22,13 +23,24 @@ TEST_MODELS = {
                                 qkv_bias=False),
 }
 
+CONVNEXT_TEST_MODELS = {
+    # convnext_base's shape, small: patchify stem 4x4 + LayerNorm2d, 7x7 depthwise, LayerScale
+    # gamma, mlp_ratio 4, stage downsampling, eps 1e-6.
+    'cliprt_test_convnext': dict(depths=(1, 2, 1, 1), dims=(16, 24, 32, 40)),
+    # Options a config could pick: no LayerScale, no conv biases, per-stage kernel sizes, eps 1e-5
+    # (convnext_xxlarge's).
+    'cliprt_test_convnext_variant': dict(depths=(1, 1, 2, 1), dims=(8, 16, 24, 32), ls_init_value=None,
+                                         conv_bias=False, kernel_sizes=(7, 5, 3, 7), norm_eps=1e-5),
+}
+TEST_MODELS.update(CONVNEXT_TEST_MODELS)
 
-def _register(name, args):
+
+def _register(name, args, create):
     def fn(pretrained=False, **kwargs):
-        return _create_vision_transformer(name, pretrained=pretrained, **dict(args, **kwargs))
+        return create(name, pretrained=pretrained, **dict(args, **kwargs))
     fn.__name__ = name
     register_model(fn)
 
 
 for _name, _args in TEST_MODELS.items():
-    _register(_name, _args)
+    _register(_name, _args, _create_convnext if _name in CONVNEXT_TEST_MODELS else _create_vision_transformer)

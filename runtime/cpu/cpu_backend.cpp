@@ -141,6 +141,8 @@ Step record_node(const NodeArgs& args) {
             return record_linear(args);
         case OpKind::Conv2d:
             return record_conv2d(args);
+        case OpKind::GroupedConv2d:
+            return record_grouped_conv2d(args);
         case OpKind::AvgPool2d:
             return record_avg_pool2d(args);
         case OpKind::LayerNorm:

@@ -1,6 +1,7 @@
 // Conv2d as an implicit GEMM per image: out[o, p] = W[o, :] . patch(p), where the packer gathers
 // the (c, kh, kw) patch of output pixel p straight from the image (zero outside it), so no im2col
-// matrix is ever materialised. The output rows are NCHW channel planes.
+// matrix is ever materialised. The output rows are NCHW channel planes. Grouped convolutions
+// (ConvNeXt's depthwise 7x7) are a direct loop per output element.
 #include "cpu/cpu_gemm.h"
 #include "cpu/cpu_kernels.h"
 #include "cpu/cpu_ops.h"
@@ -47,6 +48,46 @@ void conv2d(ThreadPool& pool, const float* x, const float* w, const float* bias,
     }
 }
 
+void grouped_conv2d(ThreadPool& pool, const float* x, const float* w, const float* bias, const float* residual,
+                    float* y, const Conv2dShape& s, Activation act) {
+    const int64_t out_h = s.out_h();
+    const int64_t out_w = s.out_w();
+    const int64_t group_in = s.in_channels / s.groups;
+    const int64_t group_out = s.out_channels / s.groups;
+    const int64_t taps = s.kernel_h * s.kernel_w;
+    // One task per output plane (image, output channel).
+    pool.parallel_for(s.batch * s.out_channels, 1, [&](int64_t begin, int64_t end, int) {
+        for (int64_t plane = begin; plane < end; ++plane) {
+            const int64_t img = plane / s.out_channels;
+            const int64_t o = plane % s.out_channels;
+            const int64_t first_in = o / group_out * group_in;
+            const float* weights = w + o * group_in * taps;
+            float* out = y + plane * out_h * out_w;
+            for (int64_t oy = 0; oy < out_h; ++oy) {
+                for (int64_t ox = 0; ox < out_w; ++ox) {
+                    double sum = bias != nullptr ? bias[o] : 0.0;
+                    for (int64_t c = 0; c < group_in; ++c) {
+                        const float* in = x + ((img * s.in_channels) + first_in + c) * s.in_h * s.in_w;
+                        for (int64_t ky = 0; ky < s.kernel_h; ++ky) {
+                            const int64_t iy = oy * s.stride_h - s.pad_h + ky;
+                            if (iy < 0 || iy >= s.in_h) continue;
+                            for (int64_t kx = 0; kx < s.kernel_w; ++kx) {
+                                const int64_t ix = ox * s.stride_w - s.pad_w + kx;
+                                if (ix < 0 || ix >= s.in_w) continue;
+                                sum += static_cast<double>(weights[(c * s.kernel_h + ky) * s.kernel_w + kx]) *
+                                       in[iy * s.in_w + ix];
+                            }
+                        }
+                    }
+                    const int64_t i = oy * out_w + ox;
+                    if (residual != nullptr) sum += residual[plane * out_h * out_w + i];
+                    out[i] = activate(act, static_cast<float>(sum));
+                }
+            }
+        }
+    });
+}
+
 Step record_conv2d(const NodeArgs& args) {
     const Conv2dView v = conv2d_view(args);
     const Conv2dParams& p = v.params;
@@ -59,6 +100,20 @@ Step record_conv2d(const NodeArgs& args) {
     float* y = f32_data(args.output);
     ThreadPool& pool = args.pool;
     return [&pool, x, w, bias, residual, y, s, act = p.act] { conv2d(pool, x, w, bias, residual, y, s, act); };
+}
+
+Step record_grouped_conv2d(const NodeArgs& args) {
+    const Conv2dView v = conv2d_view(args);
+    const Conv2dParams& p = v.params;
+    const Conv2dShape s{v.batch,    v.in_channels, v.in_h,     v.in_w,  v.out_channels, v.kernel_h,
+                        v.kernel_w, p.stride_h,    p.stride_w, p.pad_h, p.pad_w,        p.groups};
+    const float* x = f32_data(v.x);
+    const float* w = f32_data(v.w);
+    const float* bias = v.bias ? f32_data(*v.bias) : nullptr;
+    const float* residual = v.residual ? f32_data(*v.residual) : nullptr;
+    float* y = f32_data(args.output);
+    ThreadPool& pool = args.pool;
+    return [&pool, x, w, bias, residual, y, s, act = p.act] { grouped_conv2d(pool, x, w, bias, residual, y, s, act); };
 }
 
 }  // namespace cliprt::cpu

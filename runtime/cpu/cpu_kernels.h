@@ -41,12 +41,18 @@ struct Conv2dShape {
     int64_t batch = 1, in_channels = 1, in_h = 1, in_w = 1;
     int64_t out_channels = 1, kernel_h = 1, kernel_w = 1;
     int64_t stride_h = 1, stride_w = 1, pad_h = 0, pad_w = 0;
+    int64_t groups = 1;  // grouped_conv2d only
     int64_t out_h() const { return (in_h + 2 * pad_h - kernel_h) / stride_h + 1; }
     int64_t out_w() const { return (in_w + 2 * pad_w - kernel_w) / stride_w + 1; }
 };
 // NCHW: y = act(conv(x, w) + bias[o] + residual); w [O, I, kh, kw]; bias and residual may be null.
 void conv2d(ThreadPool& pool, const float* x, const float* w, const float* bias, const float* residual, float* y,
             const Conv2dShape& s, Activation act);
+// The same in s.groups groups: w [O, I / groups, kh, kw], output channel o reads the input channels
+// of group o / (O / groups). A direct loop per output element (depthwise convolutions have too
+// little reduction for a GEMM).
+void grouped_conv2d(ThreadPool& pool, const float* x, const float* w, const float* bias, const float* residual,
+                    float* y, const Conv2dShape& s, Activation act);
 
 // ---- attention (cpu_attention.cpp) ----
 

@@ -23,6 +23,7 @@ Step record_node(const NodeArgs& args);
 
 Step record_linear(const NodeArgs& args);
 Step record_conv2d(const NodeArgs& args);
+Step record_grouped_conv2d(const NodeArgs& args);
 Step record_avg_pool2d(const NodeArgs& args);
 Step record_layer_norm(const NodeArgs& args);
 Step record_attention(const NodeArgs& args);

@@ -43,6 +43,8 @@ Step record_fast(const FastArgs& a) {
             return record_linear(a);
         case OpKind::Conv2d:
             return record_conv2d(a);
+        case OpKind::GroupedConv2d:
+            return record_grouped_conv2d(a);
         case OpKind::Attention:
             return record_attention(a);
         case OpKind::LayerNorm:

@@ -29,6 +29,7 @@ uint64_t buffer_id(const TensorArg& arg);
 
 Step record_linear(const FastArgs& args);
 Step record_conv2d(const FastArgs& args);
+Step record_grouped_conv2d(const FastArgs& args);  // cpu_fast_grouped_conv2d.cpp
 Step record_attention(const FastArgs& args);
 Step record_layer_norm(const FastArgs& args);
 Step record_softmax(const FastArgs& args);

@@ -30,6 +30,8 @@ const char* op_name(OpKind op) {
             return "linear";
         case OpKind::Conv2d:
             return "conv2d";
+        case OpKind::GroupedConv2d:
+            return "grouped_conv2d";
         case OpKind::AvgPool2d:
             return "avg_pool2d";
         case OpKind::LayerNorm:
@@ -147,35 +149,57 @@ ValueId Graph::linear(ValueId x, ValueId weight, ValueId bias, Activation act, V
     return add_node(OpKind::Linear, std::move(inputs), p, out, DType::F32, name);
 }
 
+namespace {
+
+// Output shape of a (grouped) convolution; errors name the op and node.
+Shape conv_output(const char* op, const std::string& name, const Shape& xs, const Shape& ws, const Conv2dParams& p) {
+    if (xs.rank() != 4 || ws.rank() != 4 || p.groups < 1 || xs[1] % p.groups != 0 || ws[0] % p.groups != 0 ||
+        xs[1] / p.groups != ws[1])
+        fail(op, " ", name, ": input ", xs, " in ", p.groups, " group(s) does not match weight ", ws,
+             " ([out, in / groups, kh, kw])");
+    if (p.stride_h < 1 || p.stride_w < 1 || p.pad_h < 0 || p.pad_w < 0)
+        fail(op, " ", name, ": invalid stride or padding");
+    const int64_t oh = (xs[2] + 2 * p.pad_h - ws[2]) / p.stride_h + 1;
+    const int64_t ow = (xs[3] + 2 * p.pad_w - ws[3]) / p.stride_w + 1;
+    if (oh < 1 || ow < 1) fail(op, " ", name, ": input ", xs, " is smaller than kernel ", ws);
+    return Shape{xs[0], ws[0], oh, ow};
+}
+
+}  // namespace
+
 ValueId Graph::conv2d(ValueId x, ValueId weight, ValueId bias, const Conv2dParams& params, ValueId residual,
                       const std::string& name) {
+    if (params.groups != 1) fail("conv2d ", name, ": ", params.groups, " groups need grouped_conv2d");
+    return add_conv(OpKind::Conv2d, x, weight, bias, params, residual, name);
+}
+
+ValueId Graph::grouped_conv2d(ValueId x, ValueId weight, ValueId bias, const Conv2dParams& params, ValueId residual,
+                              const std::string& name) {
+    return add_conv(OpKind::GroupedConv2d, x, weight, bias, params, residual, name);
+}
+
+ValueId Graph::add_conv(OpKind op, ValueId x, ValueId weight, ValueId bias, const Conv2dParams& params,
+                        ValueId residual, const std::string& name) {
+    const char* what = op_name(op);
     check_id(x, "conv2d input");
     check_id(weight, "conv2d weight");
-    const Shape& xs = shape(x);
     const Shape& ws = shape(weight);
-    if (xs.rank() != 4 || ws.rank() != 4 || xs[1] != ws[1])
-        fail("conv2d ", name, ": input ", xs, " does not match weight ", ws, " ([out, in, kh, kw])");
-    if (params.stride_h < 1 || params.stride_w < 1 || params.pad_h < 0 || params.pad_w < 0)
-        fail("conv2d ", name, ": invalid stride or padding");
-    const int64_t oh = (xs[2] + 2 * params.pad_h - ws[2]) / params.stride_h + 1;
-    const int64_t ow = (xs[3] + 2 * params.pad_w - ws[3]) / params.stride_w + 1;
-    if (oh < 1 || ow < 1) fail("conv2d ", name, ": input ", xs, " is smaller than kernel ", ws);
-    Shape out{xs[0], ws[0], oh, ow};
+    Shape out = conv_output(what, name, shape(x), ws, params);
     std::vector<ValueId> inputs{x, weight};
     Conv2dParams p = params;
     p.has_bias = bias >= 0;
     p.has_residual = residual >= 0;
     if (bias >= 0) {
         check_id(bias, "conv2d bias");
-        if (shape(bias) != Shape{ws[0]}) fail("conv2d ", name, ": bias ", shape(bias), " for weight ", ws);
+        if (shape(bias) != Shape{ws[0]}) fail(what, " ", name, ": bias ", shape(bias), " for weight ", ws);
         inputs.push_back(bias);
     }
     if (residual >= 0) {
         check_id(residual, "conv2d residual");
-        if (shape(residual) != out) fail("conv2d ", name, ": residual ", shape(residual), " for output ", out);
+        if (shape(residual) != out) fail(what, " ", name, ": residual ", shape(residual), " for output ", out);
         inputs.push_back(residual);
     }
-    return add_node(OpKind::Conv2d, std::move(inputs), p, out, DType::F32, name);
+    return add_node(op, std::move(inputs), p, out, DType::F32, name);
 }
 
 ValueId Graph::avg_pool2d(ValueId x, const AvgPool2dParams& params, const std::string& name) {

@@ -34,8 +34,9 @@ NodeCost node_cost(const Graph& graph, const Node& node, DType float_storage) {
             cost.flops = 2 * (out_numel / w[0]) * w[0] * w[1];
             break;
         }
-        case OpKind::Conv2d: {
-            const Shape& w = graph.shape(node.inputs[1]);  // [O, I, kh, kw]
+        case OpKind::Conv2d:
+        case OpKind::GroupedConv2d: {
+            const Shape& w = graph.shape(node.inputs[1]);  // [O, I / groups, kh, kw]
             cost.flops = 2 * out_numel * w[1] * w[2] * w[3];
             break;
         }

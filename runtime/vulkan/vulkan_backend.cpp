@@ -91,6 +91,9 @@ public:
                 case OpKind::Conv2d:
                     vk::record_conv2d(recording, a);
                     break;
+                case OpKind::GroupedConv2d:
+                    vk::record_grouped_conv2d(recording, a);
+                    break;
                 case OpKind::AvgPool2d:
                     vk::record_avg_pool2d(recording, a);
                     break;

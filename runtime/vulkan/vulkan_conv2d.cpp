@@ -1,5 +1,6 @@
 // Conv2d as an implicit GEMM (conv2d.comp over gemm.glsl): output channels x output pixels, with
-// the kernel geometry as specialization constants and bias / residual / activation fused.
+// the kernel geometry as specialization constants and bias / residual / activation fused; grouped
+// (depthwise) convolutions as a direct loop per output element (grouped_conv2d.comp).
 #include "vulkan/vulkan_gemm.h"
 #include "vulkan/vulkan_ops.h"
 
@@ -38,6 +39,35 @@ void record_conv2d(Recording& r, const NodeArgs& a) {
                {texel ? r.texel(x, false) : r.read(x), texel ? r.texel(w, vec4) : r.read(w), r.read(bias),
                 r.read(residual), r.write(a.output)},
                push, gemm_grid(v, c.out_channels, pixels));
+}
+
+void record_grouped_conv2d(Recording& r, const NodeArgs& a) {
+    const Conv2dView c = conv2d_view(a);
+    const Conv2dParams& p = c.params;
+    const TensorArg& bias = c.bias ? *c.bias : c.x;  // unused bindings get x
+    const TensorArg& residual = c.residual ? *c.residual : c.x;
+    const GemmEpilogue e = gemm_epilogue(p.act, c.bias != nullptr, c.residual != nullptr);
+    const shader::GroupedConv2dPush push{push_u32(c.batch),
+                                         push_u32(c.in_channels),
+                                         push_u32(c.in_h),
+                                         push_u32(c.in_w),
+                                         push_u32(c.out_channels),
+                                         push_u32(c.out_h),
+                                         push_u32(c.out_w),
+                                         push_u32(c.kernel_h),
+                                         push_u32(c.kernel_w),
+                                         push_u32(p.stride_h),
+                                         push_u32(p.stride_w),
+                                         push_u32(p.pad_h),
+                                         push_u32(p.pad_w),
+                                         push_u32(c.in_channels / p.groups),
+                                         push_u32(c.out_channels / p.groups),
+                                         e.act,
+                                         e.flags};
+    const uint32_t wg = r.variants().elementwise_wg;
+    r.dispatch(a, {Recording::shader(ShaderId::grouped_conv2d, a.output.dtype), {wg, 1, 1}},
+               {r.read(c.x), r.read(c.w), r.read(bias), r.read(residual), r.write(a.output)}, push,
+               r.line_for(static_cast<uint64_t>(a.output.shape.numel()), wg));
 }
 
 }  // namespace cliprt::vk

@@ -11,6 +11,7 @@ namespace cliprt::vk {
 
 void record_linear(Recording& r, const NodeArgs& a);
 void record_conv2d(Recording& r, const NodeArgs& a);
+void record_grouped_conv2d(Recording& r, const NodeArgs& a);
 void record_avg_pool2d(Recording& r, const NodeArgs& a);
 void record_layer_norm(Recording& r, const NodeArgs& a);
 void record_attention(Recording& r, const NodeArgs& a);

@@ -49,8 +49,46 @@ struct TimmVitHead {
 TimmVitHead resolve_timm_vit_head(const TimmVitArch& arch, const std::string& pool, const std::string& proj,
                                   bool proj_bias, int embed_dim, const std::string& where);
 
-// The architecture of a timm model name; an Error naming the model and the supported families otherwise.
+// timm.models.convnext.ConvNeXt with the patchify stem and ConvNeXtBlocks (7x7 depthwise
+// convolution, LayerNorm over channels, Mlp, LayerScale gamma), and NormMlpClassifierHead (pool,
+// LayerNorm2d, classifier).
+struct TimmConvNextStage {
+    int depth = 1, dim = 96, kernel = 7, mlp_hidden = 384;
+};
+struct TimmConvNextArch {
+    std::string name;
+    int patch = 4;                          // stem: Conv2d(3, dims[0], patch, stride patch) + LayerNorm2d
+    std::vector<TimmConvNextStage> stages;  // stages 1.. start with LayerNorm2d + Conv2d(2, stride 2)
+    Activation act = Activation::Gelu;
+    float norm_eps = 1e-6f;
+    bool conv_bias = true, layer_scale = true;
+    std::string default_pool = "avg";
+    int pool_h = 0, pool_w = 0;  // default_cfg pool_size (0: none), open_clip's abs_attn feat_size
+
+    int num_features() const { return stages.back().dim; }
+    // The smallest image every stage still has a pixel of.
+    int min_image_size() const { return patch << (stages.size() - 1); }
+};
+
+// What open_clip's TimmModel makes of a ConvNeXt (timm_model.py): with a linear / mlp projection
+// the trunk keeps its head's avg pool and norm (reset_classifier(0)); otherwise it is built with
+// global_pool = pool and a classifier trunk.head.fc of embed_dim (none for 'none').
+struct TimmConvNextHead {
+    int trunk_classes = 0;  // trunk.head.fc Linear(num_features, embed_dim) with bias when > 0
+    std::string proj;       // open_clip head: linear (head.proj), mlp (head.mlp), or none
+    bool proj_bias = false;
+};
+TimmConvNextHead resolve_timm_convnext_head(const TimmConvNextArch& arch, const std::string& pool,
+                                            const std::string& proj, bool proj_bias, int embed_dim,
+                                            const std::string& where);
+
+// The family of a timm model name ("vit" or "convnext"); an Error naming the model and the
+// supported families when cliprt does not build it.
+std::string timm_family(const std::string& model_name);
+// The architecture of a timm model name; an Error naming the model and the supported families otherwise
+// (or the family it belongs to when it is another one).
 TimmVitArch timm_vit_arch(const std::string& model_name);
+TimmConvNextArch timm_convnext_arch(const std::string& model_name);
 std::vector<std::string> timm_model_names();
 // "timm VisionTransformer (vit_*_siglip_*, ...)": what the error for an unknown name lists.
 std::string timm_supported_families();

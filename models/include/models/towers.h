@@ -16,6 +16,9 @@ ValueId vision_transformer(Graph& graph, ModelWeights& weights, const std::strin
 // open_clip's TimmModel with a timm VisionTransformer trunk (weights visual.trunk.*, visual.head.*).
 ValueId timm_vision_transformer(Graph& graph, ModelWeights& weights, const std::string& prefix, ValueId image,
                                 const VisionConfig& config, int embed_dim);
+// open_clip's TimmModel with a timm ConvNeXt trunk (weights visual.trunk.*, visual.head.*).
+ValueId timm_convnext(Graph& graph, ModelWeights& weights, const std::string& prefix, ValueId image,
+                      const VisionConfig& config, int embed_dim);
 ValueId modified_resnet(Graph& graph, ModelWeights& weights, const std::string& prefix, ValueId image,
                         const VisionConfig& config, int embed_dim);
 // ids [B, context_length] (i32) -> features [B, embed_dim] (or [B, width] without projection).

@@ -33,21 +33,22 @@ enum class Activation : uint8_t { None, Relu, Gelu, GeluTanh, QuickGelu, Sigmoid
 const char* activation_name(Activation act);
 
 enum class OpKind : uint8_t {
-    Linear,       // y = act(x @ W^T + b + residual); x [..., K], W [N, K]
-    Conv2d,       // y = act(conv(x, W) + b + residual); NCHW, W [O, I, kh, kw], b from folded batch norm
-    AvgPool2d,    // NCHW, kernel and stride, no padding, floor
-    LayerNorm,    // over the last dimension
-    Attention,    // multi-head scaled-dot-product or scaled-cosine attention
-    Unary,        // y = alpha * act(x) + beta
-    Binary,       // y = a (op) b, b broadcast to a's shape (numpy rules)
-    Embedding,    // y[..., :] = table[ids[...], :]
-    Concat,       // along one axis; other dims equal or 1 (broadcast)
-    Reshape,      // a view: no data moves
-    Permute,      // copy with permuted axes
-    TokenPool,    // [B, L, W] -> [B, W]
-    L2Normalize,  // over the last dimension, x / max(|x|, 1e-12)
-    Softmax,      // over the last dimension
-    Tanh,         // y = tanh(x) elementwise (BERT's pooler)
+    Linear,         // y = act(x @ W^T + b + residual); x [..., K], W [N, K]
+    Conv2d,         // y = act(conv(x, W) + b + residual); NCHW, W [O, I, kh, kw], b from folded batch norm
+    GroupedConv2d,  // Conv2d in `groups` groups (depthwise: groups = I = O); W [O, I / groups, kh, kw]
+    AvgPool2d,      // NCHW, kernel and stride, no padding, floor
+    LayerNorm,      // over the last dimension
+    Attention,      // multi-head scaled-dot-product or scaled-cosine attention
+    Unary,          // y = alpha * act(x) + beta
+    Binary,         // y = a (op) b, b broadcast to a's shape (numpy rules)
+    Embedding,      // y[..., :] = table[ids[...], :]
+    Concat,         // along one axis; other dims equal or 1 (broadcast)
+    Reshape,        // a view: no data moves
+    Permute,        // copy with permuted axes
+    TokenPool,      // [B, L, W] -> [B, W]
+    L2Normalize,    // over the last dimension, x / max(|x|, 1e-12)
+    Softmax,        // over the last dimension
+    Tanh,           // y = tanh(x) elementwise (BERT's pooler)
 };
 const char* op_name(OpKind op);
 
@@ -68,6 +69,9 @@ struct LinearParams {
 };
 struct Conv2dParams {
     int stride_h = 1, stride_w = 1, pad_h = 0, pad_w = 0;
+    // GroupedConv2d only (Conv2d is one group): output channel o reads input channels
+    // [g * I / groups, (g + 1) * I / groups) with g = o / (O / groups).
+    int groups = 1;
     Activation act = Activation::None;
     bool has_bias = false;
     bool has_residual = false;
@@ -143,6 +147,9 @@ public:
                    ValueId residual = -1, const std::string& name = "");
     ValueId conv2d(ValueId x, ValueId weight, ValueId bias, const Conv2dParams& params, ValueId residual = -1,
                    const std::string& name = "");
+    // params.groups divides both channel counts; weight [O, I / groups, kh, kw].
+    ValueId grouped_conv2d(ValueId x, ValueId weight, ValueId bias, const Conv2dParams& params, ValueId residual = -1,
+                           const std::string& name = "");
     ValueId avg_pool2d(ValueId x, const AvgPool2dParams& params, const std::string& name = "");
     ValueId layer_norm(ValueId x, ValueId gamma, ValueId beta, float eps, const std::string& name = "");
     // inputs as described at AttentionParams.
@@ -173,6 +180,8 @@ private:
     ValueId add_node(OpKind op, std::vector<ValueId> inputs, OpParams params, Shape out_shape, DType out_dtype,
                      const std::string& name);
     void check_id(ValueId id, const char* what) const;
+    ValueId add_conv(OpKind op, ValueId x, ValueId weight, ValueId bias, const Conv2dParams& params, ValueId residual,
+                     const std::string& name);
 
     std::vector<Value> values_;
     std::vector<Node> nodes_;

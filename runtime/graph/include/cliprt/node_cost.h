@@ -3,7 +3,7 @@
 //
 // FLOPs follow the usual convention for model sizes (one multiply-add = 2 FLOPs, epilogues free):
 //   Linear     2 * M * N * K            (M rows of x, W [N, K])
-//   Conv2d     2 * B * O * OH * OW * I * kh * kw
+//   Conv2d     2 * B * O * OH * OW * I * kh * kw (GroupedConv2d: I / groups)
 //   Attention  4 * B * H * Lq * Lk * D  (q k^T and p v; the full Lq x Lk even when causal)
 //   LayerNorm, Unary, Binary, Softmax, L2Normalize, AvgPool2d, TokenPool Mean: one per element read
 //   Embedding, Concat, Permute, TokenPool First/Last/Argmax/Eos, Reshape: none (data movement)

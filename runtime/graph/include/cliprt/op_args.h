@@ -36,6 +36,7 @@ struct LinearView {
 LinearView linear_view(const NodeArgs& args);
 
 // Conv2d: y [B, O, OH, OW] = act(conv(x [B, C, H, W], w [O, C, KH, KW]) + bias [O]) + residual.
+// GroupedConv2d has the same view with w [O, C / groups, KH, KW] (params.groups).
 struct Conv2dView {
     Conv2dParams params;
     const TensorArg& x;

@@ -1,0 +1,20 @@
+// Layers the timm trunk builders share (timm_vision_transformer.cpp, timm_convnext.cpp).
+#pragma once
+
+#include <string>
+
+#include "models/model_weights.h"
+
+namespace cliprt {
+
+// nn.Linear `name` (name.weight [out, in], name.bias [out] when `bias`), with an optional fused
+// activation and residual.
+ValueId timm_linear(Graph& g, ModelWeights& w, const std::string& name, ValueId x, int64_t out, int64_t in, bool bias,
+                    Activation act = Activation::None, ValueId residual = -1);
+
+// A Linear with bias whose output timm's LayerScale multiplies by `gamma` ([out]), folded into the
+// weight and bias at load time; gamma empty: no LayerScale.
+ValueId timm_scaled_linear(Graph& g, ModelWeights& w, const std::string& name, ValueId x, int64_t out, int64_t in,
+                           const std::string& gamma, ValueId residual);
+
+}  // namespace cliprt
