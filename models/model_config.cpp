@@ -112,15 +112,55 @@ void read_block_options(ObjectReader& r, BlockConfig& block, bool quick_gelu) {
     }
 }
 
+std::vector<TimmHeadLayer> parse_custom_head(const json& j, const std::string& where) {
+    if (!j.is_array() || j.empty() || j.size() > 64)
+        fail(where, ": 'timm_custom_head' must be a list of 1 to 64 layers, not ", cj::describe(j));
+    static const char* const kinds[] = {"linear",     "layer_norm", "relu", "gelu",     "gelu_tanh",
+                                        "quick_gelu", "sigmoid",    "tanh", "identity", "dropout"};
+    std::vector<TimmHeadLayer> layers;
+    for (size_t i = 0; i < j.size(); ++i) {
+        ObjectReader r(j[i], where + " timm_custom_head[" + std::to_string(i) + "]");
+        TimmHeadLayer layer;
+        layer.name = std::to_string(i);
+        r.read("kind", layer.kind);
+        r.read("name", layer.name);
+        r.read("out_features", layer.out_features, 1, kMaxWidth);
+        r.read("bias", layer.bias);
+        double eps = layer.eps;
+        r.read("eps", eps, 1e-12, 1.0);
+        layer.eps = static_cast<float>(eps);
+        r.finish();
+        if (std::find(std::begin(kinds), std::end(kinds), layer.kind) == std::end(kinds))
+            fail(r.where(), ": unknown layer kind ", cj::describe(layer.kind),
+                 " (known: linear, layer_norm, relu, gelu, gelu_tanh, quick_gelu, sigmoid, tanh, identity, dropout)");
+        if (layer.kind == "linear" && layer.out_features == 0) fail(r.where(), ": a linear layer needs out_features");
+        if (layer.kind != "linear" && (j[i].contains("out_features") || j[i].contains("bias")))
+            fail(r.where(), ": out_features and bias belong to linear layers");
+        if (layer.kind != "layer_norm" && j[i].contains("eps")) fail(r.where(), ": eps belongs to layer_norm layers");
+        if (layer.name.empty() || layer.name.find('.') != std::string::npos)
+            fail(r.where(), ": name ", cj::describe(layer.name), " must be non-empty and without '.'");
+        for (const TimmHeadLayer& other : layers) {
+            if (other.name == layer.name) fail(r.where(), ": name ", cj::describe(layer.name), " is used twice");
+        }
+        layers.push_back(layer);
+    }
+    return layers;
+}
+
 // open_clip's TimmModel: the trunk must be one cliprt builds, with a pool and projection it can run.
 void check_timm_tower(const VisionConfig& v, const std::string& where) {
     const std::string family = timm_family(v.timm_model_name);  // an unknown name fails here
     const std::string& pool = v.timm_pool;
+    if (!v.timm_custom_head.empty() && (pool.empty() || pool == "abs_attn" || pool == "rot_attn"))
+        fail(where, ": a timm_custom_head reads the pooled trunk features (the seed's TimmModel resets the trunk ",
+             "with global_pool = timm_pool); timm_pool ", cj::describe(pool), " leaves none");
+    // A custom head replaces open_clip's head; the trunk is reset as for a projection.
+    const std::string proj = v.timm_custom_head.empty() ? v.timm_proj : "linear";
     if (v.timm_proj != "" && v.timm_proj != "linear" && v.timm_proj != "mlp" && v.timm_proj != "none")
         fail(where, ": timm_proj ", cj::describe(v.timm_proj), " is not one of linear, mlp, none");
     if (family == "convnext") {
         const TimmConvNextArch arch = timm_convnext_arch(v.timm_model_name);
-        resolve_timm_convnext_head(arch, pool, v.timm_proj, v.timm_proj_bias, 1, where);
+        resolve_timm_convnext_head(arch, pool, proj, v.timm_proj_bias, 1, where);
         if (v.image_size < arch.min_image_size() || v.image_width < arch.min_image_size())
             fail(where, ": image_size ", v.image_size, "x", v.image_width, " is smaller than the ",
                  arch.min_image_size(), " pixels every stage of ", v.timm_model_name, " needs");
@@ -131,7 +171,7 @@ void check_timm_tower(const VisionConfig& v, const std::string& where) {
         fail(where, ": timm_pool '", pool, "' needs a convolutional trunk (", v.timm_model_name, " is a ViT)");
     if (pool != "" && pool != "token" && pool != "avg" && pool != "map" && pool != kTimmDefaultPool)
         fail(where, ": timm_pool ", cj::describe(pool), " is not supported (supported: '', token, avg, map)");
-    resolve_timm_vit_head(arch, pool, v.timm_proj, v.timm_proj_bias, 1, where);
+    resolve_timm_vit_head(arch, pool, proj, v.timm_proj_bias, 1, where);
     if (v.image_size != arch.img_h || v.image_width != arch.img_w)
         fail(where, ": image_size ", v.image_size, "x", v.image_width, " differs from the ", arch.img_h, "x",
              arch.img_w, " images timm builds ", v.timm_model_name, " for");
@@ -193,6 +233,7 @@ VisionConfig parse_vision(const json& j, bool quick_gelu, const std::string& sou
     if (j.contains("timm_proj") && j.at("timm_proj").is_null()) v.timm_proj = "";
     if (j.contains("timm_pool") && j.at("timm_pool").is_null()) v.timm_pool = kTimmDefaultPool;
     r.read("timm_proj_bias", v.timm_proj_bias);
+    if (const json* head = r.raw("timm_custom_head")) v.timm_custom_head = parse_custom_head(*head, r.where());
     r.ignore("patch_dropout");  // training only
     r.ignore("output_tokens");
     for (const char* key : {"timm_model_pretrained", "timm_drop", "timm_drop_path"}) r.ignore(key);
@@ -295,6 +336,14 @@ ClipConfig parse_model_config(const std::string& json_text, const std::string& s
     c.text = parse_text(*text, c.quick_gelu, source);
     if (!c.text.hf_model_name.empty()) c.custom_text = true;  // open_clip builds a CustomTextCLIP then
     if (c.embed_dim <= 0) fail(source, ": embed_dim must be positive");
+    const auto& head = c.vision.timm_custom_head;
+    for (auto it = head.rbegin(); it != head.rend(); ++it) {
+        if (it->kind != "linear") continue;
+        if (it->out_features != c.embed_dim)
+            fail(source, ": vision_cfg timm_custom_head ends with ", it->out_features, " features, embed_dim is ",
+                 c.embed_dim);
+        break;
+    }
     return c;
 }
 

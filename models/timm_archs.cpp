@@ -138,8 +138,19 @@ TimmConvNextHead resolve_timm_convnext_head(const TimmConvNextArch& arch, const 
                                             const std::string& proj, bool proj_bias, int embed_dim,
                                             const std::string& where) {
     const std::string pool = pool_arg == kTimmDefaultPool ? arch.default_pool : pool_arg;
-    if (pool == "abs_attn" || pool == "rot_attn")
-        fail(where, ": timm_pool '", pool, "' (open_clip's attention pool heads) is not supported yet");
+    if (pool == "abs_attn" || pool == "rot_attn") {
+        if (pool == "abs_attn" && arch.pool_h == 0)
+            fail(where, ": timm_pool abs_attn needs the trunk's feature size (default_cfg pool_size); ", arch.name,
+                 " has none");
+        if (arch.num_features() % kTimmAttnPoolHeadDim != 0)
+            fail(where, ": timm_pool ", pool, " splits ", arch.num_features(), " channels into heads of ",
+                 kTimmAttnPoolHeadDim);
+        TimmConvNextHead h;
+        h.attn_pool = pool;
+        h.proj = proj == "linear" || proj == "mlp" ? proj : "none";
+        h.proj_bias = proj_bias;
+        return h;
+    }
     const bool extra_proj = proj == "linear" || proj == "mlp";
     // With a projection, reset_classifier keeps the trunk's pool when timm_pool is ''.
     const std::string used_pool = extra_proj && pool.empty() ? arch.default_pool : pool;

@@ -7,6 +7,8 @@
 // The residual stream is kept as tokens [B, H*W, C] (timm's channels-last Linear layout), so the
 // LayerNorms over channels and the MLP are the existing layer_norm and linear; only the
 // convolutions see NCHW, through one permute each way.
+#include <cmath>
+
 #include "cliprt/error.h"
 #include "models/timm_archs.h"
 #include "models/timm_layers.h"
@@ -60,13 +62,111 @@ ValueId patchify(Graph& g, ModelWeights& w, const std::string& name, ValueId ima
                     bias ? w.constant(g, name + ".bias", {out}) : -1, c, -1, name);
 }
 
+// Rows of timm's rotary table for RotAttentionPool2d (RotaryEmbeddingCat, in_pixels False, reference
+// feature size 7x7, interleaved pairs): token n = (i, j) of an h x w map, channel d of a head of
+// `head_dim` rotates the pair (d & ~1, d | 1) by t_axis * band_k, with t_y = i / h * 7, t_x = j / w * 7,
+// band_k = 10000^(-k / (head_dim / 4)), axis = (d / 2) / (head_dim / 4), k = (d / 2) % (head_dim / 4).
+// Row 0 (the mean token) is not rotated: cos 1, sin 0. Returns [tokens + 1, width] of cos or sin.
+Tensor rotary_table(int64_t h, int64_t w, int64_t width, int64_t head_dim, bool sine) {
+    const int64_t bands = head_dim / 4;
+    Tensor t(Shape{h * w + 1, width}, DType::F32);
+    float* out = t.f32();
+    for (int64_t c = 0; c < width; ++c) out[c] = sine ? 0.0f : 1.0f;
+    for (int64_t i = 0; i < h; ++i) {
+        for (int64_t j = 0; j < w; ++j) {
+            // float32 like timm's grid: arange(s) / s * ref.
+            const float pos[2] = {static_cast<float>(i) / static_cast<float>(h) * 7.0f,
+                                  static_cast<float>(j) / static_cast<float>(w) * 7.0f};
+            float* row = out + (1 + i * w + j) * width;
+            for (int64_t c = 0; c < width; ++c) {
+                const int64_t f = (c % head_dim) / 2;
+                const float band = static_cast<float>(1.0 / std::pow(10000.0, static_cast<double>(f % bands) / bands));
+                const float angle = pos[f / bands] * band;
+                row[c] = sine ? std::sin(angle) : std::cos(angle);
+            }
+        }
+    }
+    return t;
+}
+
+// rot(x) of timm's apply_rot_embed as weight rows: output channel 2m takes -row 2m+1, 2m+1 takes row 2m.
+Tensor rotate_pairs(const Tensor& rows) {
+    const Shape& s = rows.shape();
+    const int64_t n = s[0], inner = rows.numel() / n;
+    Tensor t(s, DType::F32);
+    for (int64_t r = 0; r < n; ++r) {
+        const float* src = rows.f32() + (r % 2 == 0 ? r + 1 : r - 1) * inner;
+        float* dst = t.f32() + r * inner;
+        for (int64_t k = 0; k < inner; ++k) dst[k] = r % 2 == 0 ? -src[k] : src[k];
+    }
+    return t;
+}
+
+// timm's AttentionPool2d (open_clip's abs_attn head.pool) or RotAttentionPool2d (rot_attn) over the
+// tokens [B, N, C]: the mean token is prepended; abs adds the learned positions [N + 1, C], rot
+// rotates the keys of the N map tokens (the mean token's query is never rotated). Only the mean
+// token's query attends (the pool keeps token 0 of the output), then proj Linear(C, out) with bias.
+ValueId attention_pool(Graph& g, ModelWeights& w, const std::string& p, ValueId x, const Grid& grid, bool rotary,
+                       int pool_h, int pool_w, int64_t out) {
+    const Shape xs = g.shape(x);
+    const int64_t batch = xs[0], tokens = xs[1], width = xs[2];
+    if (!rotary && (grid.h != pool_h || grid.w != pool_w))
+        fail(p, ": the attention pool was made for a ", pool_h, "x", pool_w, " feature map, the image gives ", grid.h,
+             "x", grid.w, " (timm resamples its positions; cliprt does not)");
+    TokenPoolParams mean;
+    mean.mode = PoolMode::Mean;
+    ValueId avg = g.token_pool(x, -1, mean, p + ".mean");
+    ValueId all = g.concat({g.reshape(avg, Shape{batch, 1, width}), x}, 1, p + ".tokens");
+    ValueId query = avg;
+    if (!rotary) {
+        auto pos = w.get(p + ".pos_embed", {tokens + 1, width});
+        all = g.binary(BinaryOp::Add, all, w.constant(g, p + ".pos_embed", {tokens + 1, width}), p + ".pos");
+        query = g.binary(
+            BinaryOp::Add, avg,
+            w.derived_constant(g, p + ".pos_embed[0]", [&] { return slice_rows(*pos, 0, 1).reshaped(Shape{width}); }),
+            p + ".query_pos");
+    }
+    const std::string qkv = p + ".qkv";
+    const Shape qkv_w{3 * width, width}, qkv_b{3 * width};
+    auto part = [&](ValueId in, int i, const char* what) {
+        return g.linear(in, timm_packed_part(g, w, qkv + ".weight", qkv_w, 3, i),
+                        timm_packed_part(g, w, qkv + ".bias", qkv_b, 3, i), Activation::None, -1, p + what);
+    };
+    ValueId q = g.reshape(part(query, 0, ".q"), Shape{batch, 1, width});
+    ValueId k = part(all, 1, ".k");
+    if (rotary) {
+        // k * cos + rot(k) * sin, rot(k) being the key Linear with its rows paired and negated.
+        auto rotated = [&](const char* what, const Shape& shape) {
+            return w.derived_constant(g, qkv + what + "[1/3]rot", [&] {
+                return rotate_pairs(slice_rows(*w.get(qkv + what, shape), width, width));
+            });
+        };
+        ValueId k_rot =
+            g.linear(all, rotated(".weight", qkv_w), rotated(".bias", qkv_b), Activation::None, -1, p + ".k_rot");
+        const std::string table = p + ".rope[" + std::to_string(grid.h) + "x" + std::to_string(grid.w) + "]";
+        ValueId cos = w.derived_constant(
+            g, table + "cos", [&] { return rotary_table(grid.h, grid.w, width, kTimmAttnPoolHeadDim, false); });
+        ValueId sin = w.derived_constant(
+            g, table + "sin", [&] { return rotary_table(grid.h, grid.w, width, kTimmAttnPoolHeadDim, true); });
+        k = g.binary(BinaryOp::Add, g.binary(BinaryOp::Mul, k, cos, p + ".k_cos"),
+                     g.binary(BinaryOp::Mul, k_rot, sin, p + ".k_sin"), p + ".k_rope");
+    }
+    AttentionParams params;
+    params.heads = static_cast<int>(width / kTimmAttnPoolHeadDim);
+    params.scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(kTimmAttnPoolHeadDim)));
+    ValueId o = g.attention({q, k, part(all, 2, ".v")}, params, p + ".attn");
+    return timm_linear(g, w, p + ".proj", g.reshape(o, Shape{batch, width}), out, width, true);
+}
+
 }  // namespace
 
 ValueId timm_convnext(Graph& g, ModelWeights& w, const std::string& prefix, ValueId image, const VisionConfig& c,
                       int embed_dim) {
     const TimmConvNextArch a = timm_convnext_arch(c.timm_model_name);
-    const TimmConvNextHead head =
-        resolve_timm_convnext_head(a, c.timm_pool, c.timm_proj, c.timm_proj_bias, embed_dim, prefix);
+    // A custom head replaces open_clip's: the trunk is reset with the pool as for a projection.
+    const bool custom = !c.timm_custom_head.empty();
+    const TimmConvNextHead head = resolve_timm_convnext_head(a, c.timm_pool, custom ? "linear" : c.timm_proj,
+                                                             c.timm_proj_bias, embed_dim, prefix);
     const Shape is = g.shape(image);
     if (is[2] < a.min_image_size() || is[3] < a.min_image_size())
         fail(prefix, ": ", a.name, " needs images of at least ", a.min_image_size(), " pixels, got ", is[2], "x",
@@ -91,17 +191,26 @@ ValueId timm_convnext(Graph& g, ModelWeights& w, const std::string& prefix, Valu
         for (int j = 0; j < s.depth; ++j) x = block(g, w, stage + ".blocks." + std::to_string(j), x, grid, s, a);
     }
 
-    // NormMlpClassifierHead: average pool, LayerNorm2d (on the pooled vector), fc.
+    // NormMlpClassifierHead: average pool, LayerNorm2d (on the pooled vector), fc; reset to no
+    // pool for the attention pool, which then reads the normalized feature map.
     const int64_t width = a.num_features();
-    TokenPoolParams pool;
-    pool.mode = PoolMode::Mean;
-    x = g.token_pool(x, -1, pool, t + "head.global_pool");
-    x = layer_norm(g, w, t + "head.norm", x, width, a.norm_eps);
     int64_t features = width;
+    if (!head.attn_pool.empty()) {
+        x = layer_norm(g, w, t + "head.norm", x, width, a.norm_eps);
+        x = attention_pool(g, w, prefix + "head.pool", x, grid, head.attn_pool == "rot_attn", a.pool_h, a.pool_w,
+                           embed_dim);
+        features = embed_dim;
+    } else {
+        TokenPoolParams pool;
+        pool.mode = PoolMode::Mean;
+        x = g.token_pool(x, -1, pool, t + "head.global_pool");
+        x = layer_norm(g, w, t + "head.norm", x, width, a.norm_eps);
+    }
     if (head.trunk_classes > 0) {
         x = timm_linear(g, w, t + "head.fc", x, head.trunk_classes, width, true);
         features = head.trunk_classes;
     }
+    if (custom) return timm_custom_head(g, w, prefix + "head.", x, c.timm_custom_head, embed_dim);
     if (head.proj == "linear") {
         x = timm_linear(g, w, prefix + "head.proj", x, embed_dim, features, head.proj_bias);
     } else if (head.proj == "mlp") {  // timm Mlp(features, 2 * embed_dim, embed_dim), exact GELU

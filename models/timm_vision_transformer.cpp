@@ -14,13 +14,6 @@ namespace cliprt {
 
 namespace {
 
-// Rows [part * rows, (part + 1) * rows) of a packed weight [parts * rows, in] or bias [parts * rows].
-ValueId packed_part(Graph& g, ModelWeights& w, const std::string& name, const Shape& shape, int parts, int part) {
-    const int64_t rows = shape[0] / parts;
-    return w.derived_constant(g, name + "[" + std::to_string(part) + "/" + std::to_string(parts) + "]",
-                              [&] { return slice_rows(*w.get(name, shape), part * rows, rows); });
-}
-
 float attention_scale(int64_t head_dim) { return static_cast<float>(1.0 / std::sqrt(static_cast<double>(head_dim))); }
 
 // timm Block: x + ls1(attn(norm1(x))), then x + ls2(mlp(norm2(x))).
@@ -42,9 +35,9 @@ ValueId block(Graph& g, ModelWeights& w, const std::string& p, ValueId x, const 
     } else {
         // q_norm / k_norm are LayerNorms over each head's channels.
         for (int part = 0; part < 3; ++part) {
-            ValueId t = g.linear(h, packed_part(g, w, qkv + ".weight", qkv_w, 3, part),
-                                 a.qkv_bias ? packed_part(g, w, qkv + ".bias", qkv_b, 3, part) : -1, Activation::None,
-                                 -1, qkv + "[" + std::to_string(part) + "]");
+            ValueId t = g.linear(h, timm_packed_part(g, w, qkv + ".weight", qkv_w, 3, part),
+                                 a.qkv_bias ? timm_packed_part(g, w, qkv + ".bias", qkv_b, 3, part) : -1,
+                                 Activation::None, -1, qkv + "[" + std::to_string(part) + "]");
             if (part < 2) {
                 ValueId split = g.reshape(t, Shape{xs[0], xs[1], a.heads, head_dim});
                 split = layer_norm(g, w, p + (part == 0 ? ".attn.q_norm" : ".attn.k_norm"), split, head_dim, eps);
@@ -71,9 +64,9 @@ ValueId map_head(Graph& g, ModelWeights& w, const std::string& p, ValueId x, con
     const Shape kv_w{2 * width, width}, kv_b{2 * width};
     ValueId kv[2];
     for (int part = 0; part < 2; ++part) {
-        kv[part] = g.linear(x, packed_part(g, w, p + ".kv.weight", kv_w, 2, part),
-                            a.map_qkv_bias ? packed_part(g, w, p + ".kv.bias", kv_b, 2, part) : -1, Activation::None,
-                            -1, p + (part == 0 ? ".k" : ".v"));
+        kv[part] = g.linear(x, timm_packed_part(g, w, p + ".kv.weight", kv_w, 2, part),
+                            a.map_qkv_bias ? timm_packed_part(g, w, p + ".kv.bias", kv_b, 2, part) : -1,
+                            Activation::None, -1, p + (part == 0 ? ".k" : ".v"));
     }
     AttentionParams params;
     params.heads = a.map_heads;
@@ -91,7 +84,10 @@ ValueId map_head(Graph& g, ModelWeights& w, const std::string& p, ValueId x, con
 ValueId timm_vision_transformer(Graph& g, ModelWeights& w, const std::string& prefix, ValueId image,
                                 const VisionConfig& c, int embed_dim) {
     const TimmVitArch a = timm_vit_arch(c.timm_model_name);
-    const TimmVitHead head = resolve_timm_vit_head(a, c.timm_pool, c.timm_proj, c.timm_proj_bias, embed_dim, prefix);
+    // A custom head replaces open_clip's: the trunk is reset with the pool as for a projection.
+    const bool custom = !c.timm_custom_head.empty();
+    const TimmVitHead head =
+        resolve_timm_vit_head(a, c.timm_pool, custom ? "linear" : c.timm_proj, c.timm_proj_bias, embed_dim, prefix);
     const Shape is = g.shape(image);
     if (is[2] != a.img_h || is[3] != a.img_w)
         fail(prefix, ": ", a.name, " takes ", a.img_h, "x", a.img_w, " images, got ", is[2], "x", is[3]);
@@ -144,6 +140,7 @@ ValueId timm_vision_transformer(Graph& g, ModelWeights& w, const std::string& pr
         x = timm_linear(g, w, t + "head", x, head.trunk_classes, width, true);
         features = head.trunk_classes;
     }
+    if (custom) return timm_custom_head(g, w, prefix + "head.", x, c.timm_custom_head, embed_dim);
     if (head.proj == "linear") {
         x = timm_linear(g, w, prefix + "head.proj", x, embed_dim, features, head.proj_bias);
     } else if (head.proj == "mlp") {  // timm Mlp(features, 2 * embed_dim, embed_dim), exact GELU

@@ -107,12 +107,47 @@ TEST(ModelConfig, TimmConvNextErrorsNameTheProblem) {
               std::string::npos);
     EXPECT_NE(message(R"({"image_size": 16, "timm_model_name": "cliprt_test_convnext"})").find("smaller than the 32"),
               std::string::npos);
+    const std::string pool = R"({"image_size": 64, "timm_model_name": "cliprt_test_convnext_pool", )";
+    EXPECT_EQ(message(pool + R"("timm_pool": "abs_attn", "timm_proj": ""})"), "no error");
+    EXPECT_EQ(message(pool + R"("timm_pool": "rot_attn", "timm_proj": ""})"), "no error");
+    EXPECT_NE(message(R"({"image_size": 64, "timm_model_name": "cliprt_test_convnext", "timm_pool": "rot_attn"})")
+                  .find("heads of 64"),
+              std::string::npos);
+    EXPECT_NE(message(convnext + R"("timm_pool": "abs_attn", "timm_proj": ""})").find("feature size"),
+              std::string::npos);
     // Every open_clip ConvNeXt config is built in.
     for (const char* name : {"convnext_tiny", "convnext_small", "convnext_base", "convnext_base_w",
                              "convnext_base_w_320", "convnext_large", "convnext_large_d", "convnext_large_d_320",
                              "convnext_xlarge", "convnext_xxlarge", "convnext_xxlarge_320"})
         EXPECT_TRUE(is_builtin_model(name)) << name;
     EXPECT_EQ(builtin_model_config("convnext_large_d").vision.timm_proj, "mlp");
+}
+
+TEST(ModelConfig, TimmCustomHeadErrorsNameTheProblem) {
+    auto message = [](const std::string& head, const std::string& pool = "avg") {
+        try {
+            parse_model_config(R"({"embed_dim": 8, "vision_cfg": {"image_size": 64, "timm_model_name": )"
+                               R"("cliprt_test_convnext", "timm_pool": ")" +
+                                   pool + R"(", "timm_custom_head": )" + head +
+                                   R"(}, "text_cfg": {"width": 64, "heads": 2, "layers": 1}})",
+                               "test.json");
+        } catch (const Error& e) {
+            return std::string(e.what());
+        }
+        return std::string("no error");
+    };
+    EXPECT_EQ(message(R"([{"kind": "linear", "out_features": 8}, {"kind": "relu"}])"), "no error");
+    EXPECT_NE(message(R"([{"kind": "conv", "out_features": 8}])").find("unknown layer kind \"conv\""),
+              std::string::npos);
+    EXPECT_NE(message(R"([{"kind": "linear"}])").find("needs out_features"), std::string::npos);
+    EXPECT_NE(message(R"([{"kind": "relu", "out_features": 8}])").find("belong to linear"), std::string::npos);
+    EXPECT_NE(message(R"([{"kind": "linear", "out_features": 8, "colour": 1}])").find("colour"), std::string::npos);
+    EXPECT_NE(message(R"([{"kind": "linear", "out_features": 9}])").find("embed_dim is 8"), std::string::npos);
+    EXPECT_NE(message(R"([{"kind": "linear", "name": "a", "out_features": 8}, {"kind": "relu", "name": "a"}])")
+                  .find("used twice"),
+              std::string::npos);
+    EXPECT_NE(message(R"([])").find("1 to 64 layers"), std::string::npos);
+    EXPECT_NE(message(R"([{"kind": "linear", "out_features": 8}])", "").find("pooled trunk"), std::string::npos);
 }
 
 TEST(ModelLoader, MissingWeightsAreAClearError) {

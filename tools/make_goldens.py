@@ -515,6 +515,57 @@ CASES = [
                          "timm_pool": "avg", "timm_proj": ""},
           "text_cfg": SMALL_TEXT},
          image_batch=2),
+    case('small_timm_convnext_abs_attn',
+         'cliprt_test_convnext_pool (widths 16/32/48/128, pretrained_cfg pool_size 2x2) with timm_pool '
+         'abs_attn, timm_proj "": the trunk is reset to no pool (head.norm over the 2x2 map), '
+         'head.pool = timm AttentionPool2d(128, feat_size 2x2, out 32): mean token prepended, '
+         'pos_embed [5, 128], packed qkv with bias, 2 heads of 64, token 0 through proj.',
+         {"embed_dim": 32,
+          "vision_cfg": {"image_size": 64, "timm_model_name": "cliprt_test_convnext_pool",
+                         "timm_pool": "abs_attn", "timm_proj": ""},
+          "text_cfg": SMALL_TEXT},
+         image_batch=3),
+    case('small_timm_convnext_abs_attn_mlp',
+         'As small_timm_convnext_abs_attn with timm_proj mlp and timm_proj_bias: head.pool (out 24) '
+         'then head.mlp = timm Mlp(24, 48, 24) with both biases.',
+         {"embed_dim": 24,
+          "vision_cfg": {"image_size": 64, "timm_model_name": "cliprt_test_convnext_pool",
+                         "timm_pool": "abs_attn", "timm_proj": "mlp", "timm_proj_bias": True},
+          "text_cfg": SMALL_TEXT},
+         image_batch=2),
+    case('small_timm_convnext_rot_attn',
+         'cliprt_test_convnext_pool on non-square 96x64 images (a 3x2 feature map) with timm_pool '
+         'rot_attn, timm_proj none: head.pool = timm RotAttentionPool2d(128, out 32): mean token '
+         'prepended, packed qkv with bias, the keys of the 6 map tokens rotated by RotaryEmbeddingCat '
+         '(index grid scaled to the 7x7 reference, temperature bands, interleaved pairs; the mean token '
+         'unrotated), 2 heads of 64, token 0 through proj.',
+         {"embed_dim": 32,
+          "vision_cfg": {"image_size": [96, 64], "timm_model_name": "cliprt_test_convnext_pool",
+                         "timm_pool": "rot_attn", "timm_proj": "none"},
+          "text_cfg": SMALL_TEXT},
+         image_batch=2),
+    case('small_timm_convnext_custom_head_seed',
+         'Seed 002\'s custom head example as vision_cfg timm_custom_head (a cliprt extension): '
+         'cliprt_test_convnext reset with timm_pool avg, then CustomHead = Linear(40, 32) named '
+         '"linear" with bias, ReLU named "relu" (weights visual.head.linear.*), replacing open_clip\'s head.',
+         {"embed_dim": 32,
+          "vision_cfg": {"image_size": 64, "timm_model_name": "cliprt_test_convnext", "timm_pool": "avg",
+                         "timm_custom_head": [{"kind": "linear", "name": "linear", "out_features": 32},
+                                              {"kind": "relu", "name": "relu"}]},
+          "text_cfg": SMALL_TEXT},
+         image_batch=2),
+    case('small_timm_vit_custom_head',
+         'timm_custom_head on a timm ViT: cliprt_test_vit_map with timm_pool map, then an unnamed '
+         'layer list (nn.Sequential indices 0..5): Linear(32, 48), tanh GELU, LayerNorm(48, eps 1e-6), '
+         'Dropout, Linear(48, 24) without bias, Tanh.',
+         {"embed_dim": 24,
+          "vision_cfg": {"image_size": 32, "timm_model_name": "cliprt_test_vit_map", "timm_pool": "map",
+                         "timm_custom_head": [{"kind": "linear", "out_features": 48}, {"kind": "gelu_tanh"},
+                                              {"kind": "layer_norm", "eps": 1e-6}, {"kind": "dropout"},
+                                              {"kind": "linear", "out_features": 24, "bias": False},
+                                              {"kind": "tanh"}]},
+          "text_cfg": SMALL_TEXT},
+         image_batch=2),
 
     case('small_rn_attnpool_ln',
          'small_rn with vision_cfg attnpool_ln true (seed 001, a cliprt extension): AttentionPool2d '
@@ -622,6 +673,27 @@ class LnAttentionPool2d(nn.Module):
         return x[0]
 
 
+def seed_custom_head(layers, width):
+    """Seed 002's TimmModel(custom_head=...): the module replaces open_clip's head after a trunk reset
+    with global_pool = pool. Here it is the nn.Sequential that vision_cfg timm_custom_head lists, each
+    layer named by its 'name' (default: its index)."""
+    from open_clip.transformer import QuickGELU
+    modules = OrderedDict()
+    for i, layer in enumerate(layers):
+        kind = layer['kind']
+        if kind == 'linear':
+            module = nn.Linear(width, layer['out_features'], bias=layer.get('bias', True))
+            width = layer['out_features']
+        elif kind == 'layer_norm':
+            module = nn.LayerNorm(width, eps=layer.get('eps', 1e-5))
+        else:
+            module = {'relu': nn.ReLU, 'gelu': nn.GELU, 'gelu_tanh': lambda: nn.GELU(approximate='tanh'),
+                      'quick_gelu': QuickGELU, 'sigmoid': nn.Sigmoid, 'tanh': nn.Tanh, 'identity': nn.Identity,
+                      'dropout': nn.Dropout}[kind]()
+        modules[layer.get('name', str(i))] = module
+    return nn.Sequential(modules)
+
+
 def swap_in_ln_attnpool(visual):
     visual.attnpool = LnAttentionPool2d(visual.attnpool)
 
@@ -684,6 +756,9 @@ def build_model(model_cfg):
     text_cfg = cfg.pop('text_cfg')
     if text_cfg.get('hf_model_name'):
         return build_hf_text_model(cfg, vision_cfg, text_cfg)
+    custom_head = vision_cfg.pop('timm_custom_head', None)
+    if custom_head is not None:
+        vision_cfg['timm_proj'] = 'linear'  # the trunk reset the seed's TimmModel does for a pool
     use_se = bool(vision_cfg.pop('use_se', False))
     attnpool_ln = bool(vision_cfg.pop('attnpool_ln', False))
     custom_text = bool(cfg.pop('custom_text', False))
@@ -702,6 +777,9 @@ def build_model(model_cfg):
         if not isinstance(vision_cfg.get('layers'), (list, tuple)):
             raise ValueError('use_se needs a ModifiedResNet vision tower')
         notes.append(f'{swap_in_se_bottlenecks(model.visual)} SE bottlenecks')
+    if custom_head is not None:
+        model.visual.head = seed_custom_head(custom_head, model.visual.trunk.num_features)
+        notes.append(f'custom head {[type(m).__name__ for m in model.visual.head]} (seed 002)')
     n = patch_scaled_cosine(model)
     if n:
         notes.append(f'{n} scaled-cosine attentions run with torch.matmul')
@@ -808,6 +886,15 @@ def attention_probs(module, args, kwargs):
         if attn_mask is not None:
             attn = attn + attn_mask
         return attn.softmax(dim=-1)
+    if type(module).__name__ == 'RotAttentionPool2d':
+        return None
+    if type(module).__name__ == 'AttentionPool2d' and hasattr(module, 'pos_embed'):  # timm's (abs_attn)
+        x = args[0]
+        B, C, H, W = x.shape
+        x = x.flatten(2).transpose(1, 2)
+        x = torch.cat([x.mean(1, keepdim=True), x], dim=1) + module.pos_embed.unsqueeze(0)
+        q, k, _ = module.qkv(x).reshape(B, H * W + 1, 3, module.num_heads, module.head_dim).permute(2, 0, 3, 1, 4)
+        return (q @ k.transpose(-2, -1) * module.scale).softmax(dim=-1)[:, :, :1]  # the pooled query
     if type(module).__name__ == 'AttentionPool2d':
         x = args[0]
         x = x.reshape(x.shape[0], x.shape[1], x.shape[2] * x.shape[3]).permute(2, 0, 1)

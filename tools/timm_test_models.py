@@ -31,13 +31,19 @@ CONVNEXT_TEST_MODELS = {
     # (convnext_xxlarge's).
     'cliprt_test_convnext_variant': dict(depths=(1, 1, 2, 1), dims=(8, 16, 24, 32), ls_init_value=None,
                                          conv_bias=False, kernel_sizes=(7, 5, 3, 7), norm_eps=1e-5),
+    # For open_clip's abs_attn head: 128 channels (two heads of 64) and the 2x2 feature size of a
+    # 64x64 image as its pretrained_cfg pool_size (the attention pool's positions).
+    'cliprt_test_convnext_pool': dict(depths=(1, 1, 1, 1), dims=(16, 32, 48, 128),
+                                      pretrained_cfg_overlay=dict(pool_size=(2, 2))),
 }
 TEST_MODELS.update(CONVNEXT_TEST_MODELS)
 
 
 def _register(name, args, create):
     def fn(pretrained=False, **kwargs):
-        return create(name, pretrained=pretrained, **dict(args, **kwargs))
+        # timm.create_model passes pretrained_cfg_overlay=None; keep the model's own then.
+        given = {k: v for k, v in kwargs.items() if v is not None or k not in args}
+        return create(name, pretrained=pretrained, **dict(args, **given))
     fn.__name__ = name
     register_model(fn)
 

@@ -1,8 +1,11 @@
-// Depthwise convolution with stride 1 (ConvNeXt's 7x7 over every channel): each output row is the
-// sum over the kernel taps of an input row shifted by the tap, scaled by its weight, so the inner
-// loop runs over contiguous pixels and vectorizes (compiled for AVX-512, AVX2 and the baseline,
-// picked at load time). Other grouped convolutions run the reference kernel.
+// Depthwise convolution with stride 1 (ConvNeXt's 7x7 over every channel). Each plane is copied
+// into a zero-padded scratch image once; the output is then computed at the padded row pitch, so
+// each kernel tap is one contiguous run over the whole plane (no bounds per row, full vectors even
+// on 7x7 and 14x14 planes), kChunk outputs at a time accumulated across all taps (compiled for
+// AVX-512, AVX2 and the baseline, picked at load time). Other grouped convolutions run the
+// reference kernel.
 #include <algorithm>
+#include <cstring>
 
 #include "cpu/cpu_kernels.h"
 #include "cpu_fast/cpu_fast_ops.h"
@@ -11,30 +14,54 @@ namespace cliprt::cpu_fast {
 
 namespace {
 
+constexpr int64_t kChunk = 64;  // outputs per accumulator block
+
 struct DepthwisePlan {
     int64_t planes, channels, in_h, in_w, out_h, out_w, kernel_h, kernel_w, pad_h, pad_w;
+    int64_t pitch() const { return in_w + 2 * pad_w; }  // padded row length
+    // The padded image plus the slack the last chunk reads past it.
+    int64_t padded_floats() const { return (in_h + 2 * pad_h) * pitch() + kernel_w + kChunk; }
+    int64_t pitched_outputs() const { return out_h * pitch(); }  // columns past out_w are ignored
 };
 
-// out[oy, ox] = bias + sum over taps of w[ky, kx] * in[oy - pad_h + ky, ox - pad_w + kx] (0 outside).
-__attribute__((target_clones("avx512f", "avx2", "default"))) void depthwise_plane(const float* in, const float* w,
-                                                                                  float bias, float* out,
-                                                                                  const DepthwisePlan& p) {
-    for (int64_t oy = 0; oy < p.out_h; ++oy) {
-        float* row = out + oy * p.out_w;
-        for (int64_t ox = 0; ox < p.out_w; ++ox) row[ox] = bias;
-        for (int64_t ky = 0; ky < p.kernel_h; ++ky) {
-            const int64_t iy = oy - p.pad_h + ky;
-            if (iy < 0 || iy >= p.in_h) continue;
-            const float* in_row = in + iy * p.in_w;
-            for (int64_t kx = 0; kx < p.kernel_w; ++kx) {
-                const float wv = w[ky * p.kernel_w + kx];
-                const int64_t shift = kx - p.pad_w;
-                const int64_t lo = std::max<int64_t>(0, -shift);
-                const int64_t hi = std::min<int64_t>(p.out_w, p.in_w - shift);
-                for (int64_t ox = lo; ox < hi; ++ox) row[ox] += wv * in_row[ox + shift];
+// out[j] = sum over taps of w[ky, kx] * pad[j + ky * pitch + kx] for j in [0, count), count rounded
+// up to kChunk (out and pad have the room).
+__attribute__((target_clones("avx512f", "avx2", "default"))) void depthwise_pitched(const float* pad, const float* w,
+                                                                                    float* out, int64_t count,
+                                                                                    int64_t pitch, int64_t kernel_h,
+                                                                                    int64_t kernel_w) {
+    for (int64_t j0 = 0; j0 < count; j0 += kChunk) {
+        float acc[kChunk] = {};
+        for (int64_t ky = 0; ky < kernel_h; ++ky) {
+            for (int64_t kx = 0; kx < kernel_w; ++kx) {
+                const float wv = w[ky * kernel_w + kx];
+                const float* src = pad + j0 + ky * pitch + kx;
+                for (int64_t t = 0; t < kChunk; ++t) acc[t] += wv * src[t];
             }
         }
+        std::memcpy(out + j0, acc, sizeof(acc));
     }
+}
+
+void depthwise_plane(const float* in, const float* w, float bias, const float* residual, Activation act, float* out,
+                     float* scratch, const DepthwisePlan& p) {
+    float* pad = scratch;
+    float* pitched = scratch + p.padded_floats();
+    const int64_t pitch = p.pitch();
+    std::fill(pad, pad + p.padded_floats(), 0.0f);
+    for (int64_t y = 0; y < p.in_h; ++y)
+        std::memcpy(pad + (y + p.pad_h) * pitch + p.pad_w, in + y * p.in_w, sizeof(float) * p.in_w);
+    depthwise_pitched(pad, w, pitched, p.pitched_outputs(), pitch, p.kernel_h, p.kernel_w);
+    for (int64_t oy = 0; oy < p.out_h; ++oy) {
+        float* row = out + oy * p.out_w;
+        const float* src = pitched + oy * pitch;
+        for (int64_t ox = 0; ox < p.out_w; ++ox) row[ox] = src[ox] + bias;
+        if (residual != nullptr) {
+            const float* r = residual + oy * p.out_w;
+            for (int64_t ox = 0; ox < p.out_w; ++ox) row[ox] += r[ox];
+        }
+    }
+    cpu::activate_inplace(act, out, p.out_h * p.out_w);
 }
 
 }  // namespace
@@ -60,19 +87,16 @@ Step record_grouped_conv2d(const FastArgs& a) {
     const float* residual = v.residual != nullptr ? cpu::f32_data(*v.residual) : nullptr;
     float* y = cpu::f32_data(a.output);
     return [&pool = a.pool, p, x, w, bias, residual, y, act = params.act] {
-        pool.parallel_for(p.planes, 1, [&](int64_t begin, int64_t end, int) {
-            const int64_t in_plane = p.in_h * p.in_w;
-            const int64_t out_plane = p.out_h * p.out_w;
+        const int64_t in_plane = p.in_h * p.in_w;
+        const int64_t out_plane = p.out_h * p.out_w;
+        const size_t scratch = static_cast<size_t>(p.padded_floats() + p.pitched_outputs() + kChunk);
+        pool.parallel_for(p.planes, 1, [&](int64_t begin, int64_t end, int thread) {
+            float* buffer = pool.scratch(thread, scratch);
             for (int64_t plane = begin; plane < end; ++plane) {
                 const int64_t c = plane % p.channels;
-                float* out = y + plane * out_plane;
                 depthwise_plane(x + plane * in_plane, w + c * p.kernel_h * p.kernel_w, bias != nullptr ? bias[c] : 0.0f,
-                                out, p);
-                if (residual != nullptr) {
-                    const float* r = residual + plane * out_plane;
-                    for (int64_t i = 0; i < out_plane; ++i) out[i] += r[i];
-                }
-                cpu::activate_inplace(act, out, out_plane);
+                                residual != nullptr ? residual + plane * out_plane : nullptr, act,
+                                y + plane * out_plane, buffer, p);
             }
         });
     };

@@ -28,6 +28,19 @@ struct BlockConfig {
     }
 };
 
+// One layer of vision_cfg "timm_custom_head" (seed 002's TimmModel custom_head, as a list of layers
+// that replaces open_clip's head): {"kind": K, "name": N, ...}; weights visual.head.<N>.weight / .bias,
+// N defaulting to the layer's index (as in an nn.Sequential). Kinds: linear (out_features, bias
+// default true), layer_norm (eps default 1e-5, over the current width), relu, gelu, gelu_tanh,
+// quick_gelu, sigmoid, tanh, identity and dropout (no-ops at inference).
+struct TimmHeadLayer {
+    std::string kind;
+    std::string name;
+    int out_features = 0;
+    bool bias = true;
+    float eps = 1e-5f;
+};
+
 // timm_pool null in a config: timm.create_model drops the argument and the trunk keeps its own pool.
 inline constexpr const char* kTimmDefaultPool = "(trunk default)";
 
@@ -56,6 +69,7 @@ struct VisionConfig {
     std::string timm_pool = "avg";     // '', token, avg, map (timm's global_pool), or kTimmDefaultPool
     std::string timm_proj = "linear";  // '', linear, mlp, none
     bool timm_proj_bias = false;
+    std::vector<TimmHeadLayer> timm_custom_head;  // non-empty: replaces open_clip's head (timm_proj unused)
     bool timm() const { return !timm_model_name.empty(); }
 };
 

@@ -74,10 +74,16 @@ struct TimmConvNextArch {
 // the trunk keeps its head's avg pool and norm (reset_classifier(0)); otherwise it is built with
 // global_pool = pool and a classifier trunk.head.fc of embed_dim (none for 'none').
 struct TimmConvNextHead {
+    // timm_pool abs_attn / rot_attn: the trunk is reset to no pool (head.norm over the feature
+    // map) and open_clip's head starts with timm's AttentionPool2d / RotAttentionPool2d (head.pool)
+    // of embed_dim outputs; empty otherwise.
+    std::string attn_pool;
     int trunk_classes = 0;  // trunk.head.fc Linear(num_features, embed_dim) with bias when > 0
     std::string proj;       // open_clip head: linear (head.proj), mlp (head.mlp), or none
     bool proj_bias = false;
 };
+// timm's AttentionPool2d and RotAttentionPool2d as open_clip builds them: head_dim 64.
+inline constexpr int kTimmAttnPoolHeadDim = 64;
 TimmConvNextHead resolve_timm_convnext_head(const TimmConvNextArch& arch, const std::string& pool,
                                             const std::string& proj, bool proj_bias, int embed_dim,
                                             const std::string& where);

@@ -2,7 +2,9 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
+#include "models/model_config.h"
 #include "models/model_weights.h"
 
 namespace cliprt {
@@ -16,5 +18,14 @@ ValueId timm_linear(Graph& g, ModelWeights& w, const std::string& name, ValueId 
 // weight and bias at load time; gamma empty: no LayerScale.
 ValueId timm_scaled_linear(Graph& g, ModelWeights& w, const std::string& name, ValueId x, int64_t out, int64_t in,
                            const std::string& gamma, ValueId residual);
+
+// Rows [part * rows, (part + 1) * rows) of a packed weight [parts * rows, in] or bias [parts * rows]
+// (timm's qkv and kv Linears).
+ValueId timm_packed_part(Graph& g, ModelWeights& w, const std::string& name, const Shape& shape, int parts, int part);
+
+// vision_cfg timm_custom_head over the pooled trunk features x [B, width] (weights
+// prefix + <layer name>.*); its output must be embed_dim wide.
+ValueId timm_custom_head(Graph& g, ModelWeights& w, const std::string& prefix, ValueId x,
+                         const std::vector<TimmHeadLayer>& layers, int embed_dim);
 
 }  // namespace cliprt
