@@ -2,7 +2,9 @@
 #extension GL_GOOGLE_include_directive : require
 // cliprt-variants: texel
 // y[m, n] = act(x[m, :] . w[n, :] + bias[n] + residual[m, n]): a GEMM (gemm.glsl) with the bias,
-// residual and activation fused into its epilogue. x [M, K], w [N, K]; w may be an activation.
+// residual and activation fused into its epilogue. x [M, K], w [N, K]; w may be an activation. y
+// and residual rows are ld_out apart: a weight larger than one binding runs as several dispatches
+// over pieces of its output features (rows of w, columns of y), each bound at its first column.
 #include "common.glsl"
 #include "activation.glsl"
 #include "inputs.glsl"
@@ -19,8 +21,8 @@ layout(push_constant) uniform Params { LinearPush p; };  // shader_interface.h
 
 void store(uint m, uint n, float v) {
     if ((p.flags & EPILOGUE_BIAS) != 0u) v += float(bias[n]);
-    if ((p.flags & EPILOGUE_RESIDUAL) != 0u) v += float(residual[m * p.N + n]);
-    y[m * p.N + n] = ftype(activate(v, p.act));
+    if ((p.flags & EPILOGUE_RESIDUAL) != 0u) v += float(residual[m * p.ld_out + n]);
+    y[m * p.ld_out + n] = ftype(activate(v, p.act));
 }
 
 #define GEMM_LOAD_A(m, k) LOAD1(x, (m) * p.K + (k), VEC4)

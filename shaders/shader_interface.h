@@ -93,8 +93,9 @@ struct LinearPush {
     uint M;
     uint N;
     uint K;
-    uint act;    // ACT_*
-    uint flags;  // EPILOGUE_BIAS | EPILOGUE_RESIDUAL
+    uint act;     // ACT_*
+    uint flags;   // EPILOGUE_BIAS | EPILOGUE_RESIDUAL
+    uint ld_out;  // row stride of y and residual: N, or more when the output features are bound in pieces
 };
 
 // grouped_conv2d.comp: one invocation per output element.
@@ -161,7 +162,9 @@ struct EmbeddingPush {
     uint n;  // rows * width
     uint width;
     uint vocab;
-    uint slot;  // this embedding's out-of-range report slot in the status buffer
+    uint slot;   // this embedding's out-of-range report slot in the status buffer
+    uint first;  // the table rows bound: [first, first + rows) (all of them unless the table is bound in pieces)
+    uint rows;
 };
 
 struct AvgPool2dPush {
@@ -189,13 +192,13 @@ struct TokenPoolPush {
 static_assert(sizeof(UnaryPush) == 3 * 4);
 static_assert(sizeof(BinaryPush) == (2 + 2 * STRIDED_MAX_RANK) * 4);
 static_assert(sizeof(CopyPush) == (3 + 3 * STRIDED_MAX_RANK) * 4);
-static_assert(sizeof(LinearPush) == 5 * 4);
+static_assert(sizeof(LinearPush) == 6 * 4);
 static_assert(sizeof(Conv2dPush) == 10 * 4);
 static_assert(sizeof(GroupedConv2dPush) == 17 * 4);
 static_assert(sizeof(AttentionPush) == 14 * 4);
 static_assert(sizeof(TanhPush) == 1 * 4);
 static_assert(sizeof(RowsPush) == 3 * 4);
-static_assert(sizeof(EmbeddingPush) == 4 * 4);
+static_assert(sizeof(EmbeddingPush) == 6 * 4);
 static_assert(sizeof(AvgPool2dPush) == 9 * 4);
 static_assert(sizeof(TokenPoolPush) == 5 * 4);
 }  // namespace cliprt::vk::shader

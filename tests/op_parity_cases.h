@@ -85,8 +85,10 @@ inline constexpr uint64_t kGuardBytes = 512;
 inline constexpr unsigned char kSentinel = 0xCD;  // 0xCDCDCDCD is -4.3e8 as f32, -23.2 as f16: never a result
 
 // Runs the graph with one buffer per value and sentinel guards around every activation. Returns
-// the outputs as f32; adds a failure for every guard byte that changed.
-inline std::vector<Tensor> run_guarded(Backend& backend, const Graph& g, const std::vector<Tensor>& inputs) {
+// the outputs as f32; adds a failure for every guard byte that changed. `dispatches`, when given,
+// receives the program's dispatch count.
+inline std::vector<Tensor> run_guarded(Backend& backend, const Graph& g, const std::vector<Tensor>& inputs,
+                                       int* dispatches = nullptr) {
     const DType float_storage = backend.float_storage_dtype();
     std::vector<std::unique_ptr<Buffer>> buffers(g.values().size());
     std::vector<TensorArg> args(g.values().size());
@@ -113,7 +115,9 @@ inline std::vector<Tensor> run_guarded(Backend& backend, const Graph& g, const s
         backend.upload(*buffers[id], 0, data.data(), data.nbytes());
         args[id] = TensorArg{buffers[id].get(), 0, v.shape, stored};
     }
-    backend.record(g, args)->run();
+    const std::unique_ptr<Program> program = backend.record(g, args);
+    program->run();
+    if (dispatches) *dispatches = program->dispatch_count();
 
     for (const Value& v : g.values()) {
         const auto id = static_cast<size_t>(v.id);

@@ -83,6 +83,13 @@ VIT_B_32_CFG = {
     "text_cfg": {"context_length": 77, "vocab_size": 49408, "width": 512, "heads": 8, "layers": 12},
 }
 
+# Verbatim open_clip 3.3.0 model_configs/ViT-L-14.json.
+VIT_L_14_CFG = {
+    "embed_dim": 768,
+    "vision_cfg": {"image_size": 224, "layers": 24, "width": 1024, "patch_size": 14},
+    "text_cfg": {"context_length": 77, "vocab_size": 49408, "width": 768, "heads": 12, "layers": 12},
+}
+
 # Verbatim open_clip 3.3.0 model_configs/ViT-B-16-SigLIP.json.
 SIGLIP_B_16_CFG = {
     "embed_dim": 768, "init_logit_bias": -10, "custom_text": True,
@@ -217,6 +224,12 @@ CASES = [
          'ln_final, argmax (EOT) pooling, text_projection [512,512]. Three strings, the last one '
          'longer than 77 tokens (truncated, last token forced to EOT 49407).',
          VIT_B_32_CFG, strings=SHORT_STRINGS[:2] + [LONG_STRING], full_size=True),
+    case('vit_l_14_text',
+         'Full-size ViT-L-14 text tower (model_configs/ViT-L-14.json verbatim): context 77, 12 '
+         'layers width 768, 12 heads, causal mask, argmax (EOT) pooling, text_projection [768,768]. '
+         'Its token_embedding [49408, 768] is 151.8 MB in f32, more than a 128 MiB storage binding '
+         '(lavapipe and many integrated GPUs): the Vulkan backend binds it in pieces. Two strings.',
+         VIT_L_14_CFG, strings=SHORT_STRINGS[1:], full_size=True),
 
     # ---- small ViT image towers ------------------------------------------------------------
     case('small_vit_tok_gelu',

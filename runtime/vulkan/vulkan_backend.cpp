@@ -45,19 +45,20 @@ public:
     }
 
     std::optional<std::string> unsupported_reason(const Graph& graph, const Node& node) const override {
-        const VkPhysicalDeviceLimits& limits = context_->device->limits();
         std::vector<ValueId> values = node.inputs;
         values.push_back(node.output);
-        for (ValueId id : values) {
-            const Value& v = graph.value(id);
+        for (size_t i = 0; i < values.size(); ++i) {
+            const Value& v = graph.value(values[i]);
             const DType stored = v.dtype == DType::F32 ? context_->float_storage : v.dtype;
             if (v.dtype != DType::F32 && v.dtype != DType::I32)
                 return std::string("values of dtype ") + dtype_name(v.dtype);
             const uint64_t bytes = static_cast<uint64_t>(v.shape.numel()) * dtype_size(stored);
-            if (bytes > limits.maxStorageBufferRange) {
+            if (bytes > context_->max_binding && !bound_in_pieces(node, i)) {
                 return "tensor '" + v.name + "' " + v.shape.str() + " has " + std::to_string(bytes) +
-                       " bytes, more than the device's maxStorageBufferRange (" +
-                       std::to_string(limits.maxStorageBufferRange) + ")";
+                       " bytes, more than one binding may cover (" + std::to_string(context_->max_binding) +
+                       "; the device's maxStorageBufferRange is " +
+                       std::to_string(context_->device->limits().maxStorageBufferRange) +
+                       "), and only a linear's operands and an embedding's table are bound in pieces";
             }
         }
         switch (node.op) {
@@ -144,6 +145,13 @@ public:
     std::string pipeline_cache_status() const override { return context_->pipelines->cache().load_status(); }
 
 private:
+    // Whether the recorder binds operand `i` of the node (its output at inputs.size()) in pieces
+    // when it is larger than one binding: vulkan_linear.cpp, vulkan_layout.cpp's embedding.
+    static bool bound_in_pieces(const Node& node, size_t i) {
+        if (node.op == OpKind::Linear) return true;
+        return node.op == OpKind::Embedding && i == 1;
+    }
+
     // Shaders are picked by storage dtype: every float tensor must be stored as the program's.
     void check_storage(const Node& node, const TensorArg& t) const {
         if (t.dtype != DType::I32 && t.dtype != context_->float_storage) {

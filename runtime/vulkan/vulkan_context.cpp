@@ -1,5 +1,7 @@
 #include "vulkan/vulkan_context.h"
 
+#include <algorithm>
+
 #include "cliprt/error.h"
 
 namespace cliprt::vk {
@@ -21,6 +23,8 @@ Context::Context(const VulkanOptions& options) {
         *device, options.pipeline_cache.value_or(PipelineCache::default_path(physical)));
     variants = choose_variants(physical, options.kernels);
     float_storage = options.dtype;
+    max_binding = device->limits().maxStorageBufferRange;
+    if (options.max_binding_bytes > 0) max_binding = std::min<uint64_t>(max_binding, options.max_binding_bytes);
 }
 
 }  // namespace cliprt::vk

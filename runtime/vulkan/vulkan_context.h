@@ -23,6 +23,7 @@ struct Context {
     std::unique_ptr<PipelineRegistry> pipelines;
     KernelVariants variants;
     DType float_storage = DType::F32;
+    uint64_t max_binding = 0;  // bytes one binding may cover: maxStorageBufferRange or less (VulkanOptions)
 };
 
 }  // namespace cliprt::vk

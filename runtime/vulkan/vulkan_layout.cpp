@@ -1,4 +1,6 @@
 // Data movement: embedding gather, concat and permute (both strided copies, see copy.comp).
+#include <algorithm>
+
 #include "cliprt/error.h"
 #include "vulkan/vulkan_ops.h"
 #include "vulkan/vulkan_strides.h"
@@ -34,13 +36,24 @@ void strided_copy(Recording& r, const NodeArgs& a, const TensorArg& src, const s
 void record_embedding(Recording& r, const NodeArgs& a) {
     const TensorArg& ids = a.inputs[0];
     const TensorArg& table = a.inputs[1];
+    const int64_t vocab = table.shape[0];
     const int64_t width = table.shape[1];
     const int64_t n = a.output.shape.numel();
-    const uint32_t slot = r.add_id_check(IdCheck{a.node.name, ids, table.shape[0]});
+    const uint32_t slot = r.add_id_check(IdCheck{a.node.name, ids, vocab});
     const uint32_t wg = r.variants().elementwise_wg;
-    const shader::EmbeddingPush push{push_u32(n), push_u32(width), push_u32(table.shape[0]), slot};
-    r.dispatch(a, {Recording::shader(ShaderId::embedding, a.output.dtype), {wg, 1, 1}},
-               {r.read(ids), r.read(table), r.write(a.output), r.id_status()}, push, r.line_for(n, wg));
+    // A table past one binding (ViT-L-14's [49408, 768] in f32 is 151 MB) is bound in pieces of
+    // rows, one dispatch each over every output element.
+    const int64_t piece =
+        r.fits(table) ? vocab : rows_per_binding(r, table.dtype, width, aligned_rows(r, table.dtype, width), vocab);
+    if (piece == 0) fail("vulkan: embedding '", a.node.name, "' has rows too wide for one binding");
+    for (int64_t first = 0; first < vocab; first += piece) {
+        const int64_t rows = std::min(piece, vocab - first);
+        const shader::EmbeddingPush push{push_u32(n), push_u32(width), push_u32(vocab),
+                                         slot,        push_u32(first), push_u32(rows)};
+        const TensorArg part = piece == vocab ? table : span(table, first * width, rows * width);
+        r.dispatch(a, {Recording::shader(ShaderId::embedding, a.output.dtype), {wg, 1, 1}},
+                   {r.read(ids), r.read(part), r.write(a.output), r.id_status()}, push, r.line_for(n, wg));
+    }
 }
 
 void record_concat(Recording& r, const NodeArgs& a) {

@@ -1,6 +1,8 @@
 #include "vulkan/vulkan_recording.h"
 
+#include <algorithm>
 #include <cstring>
+#include <numeric>
 
 #include "cliprt/error.h"
 
@@ -51,9 +53,9 @@ Binding Recording::bind(const TensorArg& arg, Access access) const {
         fail("vulkan: tensor offset ", arg.offset, " is not a multiple of minStorageBufferOffsetAlignment (",
              l.minStorageBufferOffsetAlignment, ")");
     }
-    if (bytes > l.maxStorageBufferRange) {
-        fail("vulkan: tensor ", arg.shape, " (", bytes, " bytes) exceeds the device's maxStorageBufferRange (",
-             l.maxStorageBufferRange, " bytes)");
+    if (bytes > max_binding()) {
+        fail("vulkan: tensor ", arg.shape, " (", bytes, " bytes) exceeds the largest binding (", max_binding(),
+             " bytes; the device's maxStorageBufferRange is ", l.maxStorageBufferRange, ")");
     }
     // A zero-sized range is invalid: bind at least 4 bytes (never read, the grid is empty).
     const uint64_t range = std::max<uint64_t>(bytes, std::min<uint64_t>(4, buffer.size() - arg.offset));
@@ -61,6 +63,36 @@ Binding Recording::bind(const TensorArg& arg, Access access) const {
 }
 
 Binding Recording::read(const TensorArg& arg) const { return bind(arg, Access::Read); }
+
+uint64_t Recording::binding_alignment() const {
+    const VkPhysicalDeviceLimits& l = limits();
+    return std::lcm<uint64_t>(std::max<uint64_t>(l.minStorageBufferOffsetAlignment, 1),
+                              std::max<uint64_t>(l.minTexelBufferOffsetAlignment, 1));
+}
+
+bool Recording::fits(const TensorArg& arg) const {
+    return static_cast<uint64_t>(arg.shape.numel()) * dtype_size(arg.dtype) <= max_binding();
+}
+
+TensorArg span(const TensorArg& t, int64_t first, int64_t count) {
+    TensorArg s = t;
+    s.offset = t.offset + static_cast<uint64_t>(first) * dtype_size(t.dtype);
+    s.shape = Shape{count};
+    return s;
+}
+
+int64_t aligned_rows(const Recording& r, DType dtype, int64_t row_elems) {
+    const uint64_t align = r.binding_alignment();
+    const uint64_t row_bytes = static_cast<uint64_t>(row_elems) * dtype_size(dtype);
+    return static_cast<int64_t>(align / std::gcd(align, row_bytes));
+}
+
+int64_t rows_per_binding(const Recording& r, DType dtype, int64_t row_elems, int64_t step, int64_t rows) {
+    const uint64_t row_bytes = static_cast<uint64_t>(row_elems) * dtype_size(dtype);
+    const int64_t fit = static_cast<int64_t>(r.max_binding() / std::max<uint64_t>(row_bytes, 1));
+    if (fit >= rows) return rows;
+    return fit / step * step;
+}
 
 bool Recording::texel_ok(const TensorArg& arg, bool vec4) const {
     if (!variants().texel_loads || !context_->physical.texel_views || arg.dtype == DType::I32) return false;

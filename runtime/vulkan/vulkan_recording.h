@@ -61,6 +61,12 @@ public:
     static const SpirvModule* shader(ShaderId id, DType dtype, bool texel = false) {
         return &spirv_module(id, dtype, texel);
     }
+    // The most bytes one binding may cover (Context::max_binding), and the boundary, in bytes, a
+    // binding of part of a tensor must start on (storage and texel offset alignments).
+    uint64_t max_binding() const { return context_->max_binding; }
+    uint64_t binding_alignment() const;
+    // Whether the whole tensor fits one binding.
+    bool fits(const TensorArg& arg) const;
     // Bindings of a tensor's bytes; check alignment, size limits and that the buffer is ours.
     Binding read(const TensorArg& arg) const;
     Binding write(const TensorArg& arg) const;
@@ -103,6 +109,16 @@ private:
     std::unique_ptr<VulkanBuffer> status_;
     std::vector<IdCheck> id_checks_;
 };
+
+// Elements [first, first + count) of a tensor, as a flat tensor of their own (same buffer, later
+// offset): what an op bound in pieces binds.
+TensorArg span(const TensorArg& t, int64_t first, int64_t count);
+// The smallest number of rows of `row_elems` elements such that every multiple of it starts a
+// span on the recording's binding alignment.
+int64_t aligned_rows(const Recording& r, DType dtype, int64_t row_elems);
+// The most rows of `row_elems` elements, a multiple of `step` (and at most `rows`), whose bytes fit
+// one binding; 0 when not even `step` rows fit.
+int64_t rows_per_binding(const Recording& r, DType dtype, int64_t row_elems, int64_t step, int64_t rows);
 
 // Ceiling division for grid sizes.
 inline uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }

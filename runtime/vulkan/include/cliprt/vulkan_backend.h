@@ -21,6 +21,10 @@ struct VulkanOptions {
     // storage-buffer loads only), "gpu" (shared-memory tiles) or "auto" (by device type)
     std::string kernels = "auto";
     std::optional<std::string> pipeline_cache;  // cache file; unset: the default path; "": none
+    // The most bytes one shader binding may cover; 0: the device's maxStorageBufferRange. Tensors
+    // past it are bound in pieces (an embedding table by vocabulary rows, a linear's weight by output
+    // features and its activations by rows); a smaller value exercises those paths in tests.
+    uint64_t max_binding_bytes = 0;
 };
 
 class VulkanBackend : public Backend {
