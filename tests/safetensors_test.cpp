@@ -10,6 +10,7 @@
 #include <fstream>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cliprt/error.h"
@@ -128,6 +129,35 @@ TEST_F(SafetensorsTest, RoundTripsEveryDType) {
     EXPECT_EQ(bytes[8], '{');
     const std::string header = bytes.substr(8, header_size);
     EXPECT_EQ(header.find_last_not_of(' '), header.rfind('}'));
+}
+
+// Aligned tensors are read in place: a view of the mapping that outlives the file object, with
+// the first write copying the bytes (the mapping is read-only). A misaligned one is copied.
+TEST_F(SafetensorsTest, ReadsAlignedTensorsInPlace) {
+    // "odd" (3 f16 values, 6 bytes) puts "w" at offset 22: not aligned to f32.
+    write_safetensors(
+        path("views.safetensors"),
+        {{"a", tensor_of(DType::F32, {4})}, {"odd", tensor_of(DType::F16, {3})}, {"w", tensor_of(DType::F32, {2, 2})}});
+    Tensor a, w;
+    {
+        const auto st = SafetensorsFile::open(path("views.safetensors"));
+        a = st->read("a");
+        w = st->read("w");
+    }  // the file object is gone; the view keeps the mapping
+    const Tensor expected = tensor_of(DType::F32, {4});
+    EXPECT_TRUE(a.is_view());
+    EXPECT_FALSE(w.is_view()) << "offset 22 is not aligned to f32: copied";
+    ASSERT_EQ(a.nbytes(), expected.nbytes());
+    EXPECT_EQ(std::memcmp(std::as_const(a).data(), expected.data(), a.nbytes()), 0);
+    const Tensor copy = a;  // copies share the view
+    EXPECT_TRUE(copy.is_view());
+    a.f32()[0] = 42.0f;  // copy on write
+    EXPECT_FALSE(a.is_view());
+    EXPECT_EQ(a.f32()[0], 42.0f);
+    EXPECT_EQ(std::memcmp(copy.data(), expected.data(), copy.nbytes()), 0) << "the view is unchanged";
+    EXPECT_EQ(std::memcmp(static_cast<const unsigned char*>(std::as_const(a).data()) + 4,
+                          static_cast<const unsigned char*>(expected.data()) + 4, 12),
+              0);
 }
 
 TEST_F(SafetensorsTest, WriteRejectsDuplicateNames) {

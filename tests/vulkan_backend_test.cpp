@@ -125,7 +125,7 @@ TEST(VulkanBackend, DeviceSelectionErrorsAreClear) {
     options.device = 0;
     EXPECT_EQ(make_vulkan_backend(options)->name(), "vulkan");
     // "auto" takes a Vulkan GPU, but passes over a Vulkan device that is a CPU (lavapipe) for the
-    // CPU backend, except for f16, which only the Vulkan backend computes.
+    // CPU backend, except for f16, which only the Vulkan backend computes (bf16 stays on the CPU).
     std::string note;
     auto chosen = create_backend("auto", BackendOptions{}, &note);
     if (make_vulkan_backend(options)->device_info().type == "cpu") {
@@ -134,6 +134,9 @@ TEST(VulkanBackend, DeviceSelectionErrorsAreClear) {
         BackendOptions f16;
         f16.dtype = DType::F16;
         EXPECT_EQ(create_backend("auto", f16)->name(), "vulkan");
+        BackendOptions bf16;  // bf16 weights: the fast CPU backend has them
+        bf16.dtype = DType::BF16;
+        EXPECT_EQ(create_backend("auto", bf16)->name(), "cpu");
     } else {
         EXPECT_EQ(chosen->name(), "vulkan");
     }

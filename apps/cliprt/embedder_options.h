@@ -15,7 +15,7 @@ inline void add_embedder_options(CLI::App* cmd, EmbedderOptions& o) {
         ->required();
     cmd->add_option("--weights", o.weights, "A .safetensors file or 'synthetic' (not needed for a directory)");
     cmd->add_option("--backend", o.backend, "cpu, vulkan, cuda or auto")->capture_default_str();
-    cmd->add_option("--dtype", o.dtype, "f32 or f16 (GPU backends)")->capture_default_str();
+    cmd->add_option("--dtype", o.dtype, "f32, f16 (GPU backends) or bf16 (cpu: bf16 weights)")->capture_default_str();
     cmd->add_option("--device", o.device, "Device index of a GPU backend (-1: best)")->capture_default_str();
     cmd->add_option("--batch", o.batch, "Largest batch per forward")->capture_default_str()->check(CLI::PositiveNumber);
     cmd->add_option("--preprocess", o.preprocess,

@@ -43,8 +43,8 @@ BackendStatus vulkan_status() {
 }  // namespace
 
 // auto: a CUDA device, else a Vulkan GPU, else the CPU backend; `note` says why the earlier choices
-// were passed over. A Vulkan device that is itself a CPU (lavapipe) is passed over: `cliprt bench`
-// measures the CPU backend faster there.
+// were passed over. A Vulkan device that is itself a CPU (lavapipe) is passed over, except for f16:
+// `cliprt bench` measures the CPU backend faster there (bf16 weights run on `cpu`).
 static std::unique_ptr<Backend> create_auto_backend(const BackendOptions& options, std::string* note) {
     std::string reasons;
     try {
@@ -56,7 +56,7 @@ static std::unique_ptr<Backend> create_auto_backend(const BackendOptions& option
     try {
         auto backend = make_vulkan_backend(vulkan_options(options));
         const DeviceInfo& device = backend->device_info();
-        if (device.type != "cpu" || options.dtype != DType::F32) {  // the CPU backend has no f16
+        if (device.type != "cpu" || options.dtype == DType::F16) {  // the CPU backends have no f16
             if (note) *note = "using the vulkan backend on " + device.name + " (" + reasons + ")";
             return backend;
         }
@@ -67,9 +67,10 @@ static std::unique_ptr<Backend> create_auto_backend(const BackendOptions& option
 #else
     reasons += "; vulkan: not built into this cliprt";
 #endif
-    if (options.dtype != DType::F32) fail("no GPU backend for ", dtype_name(options.dtype), " (", reasons, ")");
+    if (options.dtype != DType::F32 && options.dtype != DType::BF16)
+        fail("no GPU backend for ", dtype_name(options.dtype), " (", reasons, ")");
     if (note) *note = "using the cpu backend (" + reasons + ")";
-    return make_cpu_backend(options.threads);
+    return make_cpu_backend(options.threads, options.dtype);
 }
 
 std::unique_ptr<Backend> create_backend(const std::string& name, const BackendOptions& options, std::string* note) {

@@ -99,7 +99,9 @@ private:
         for (size_t i = 0; i < order.size(); ++i) order[i] = i;
         std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return seconds_[a] > seconds_[b]; });
         std::fprintf(stderr, "  slowest steps:\n");
-        for (size_t i = 0; i < std::min<size_t>(order.size(), 12); ++i) {
+        const char* env = std::getenv("CLIPRT_PROFILE");
+        const size_t shown = env != nullptr && std::string(env) == "all" ? order.size() : 12;
+        for (size_t i = 0; i < std::min(order.size(), shown); ++i) {
             const StepInfo& step = info_[order[i]];
             std::fprintf(stderr, "  %6.2f%% %9.3f ms (best %.3f)  %s %s -> %s\n", 100 * seconds_[order[i]] / total,
                          1e3 * seconds_[order[i]] / runs, 1e3 * best_[order[i]], op_name(step.op), step.node.c_str(),

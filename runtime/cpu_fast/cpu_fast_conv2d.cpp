@@ -25,49 +25,56 @@ struct ConvPlan {
 
 // Panel `panel` of one image's patch matrix: out[kk * nr + j] = the input under tap kk = (c, kh, kw)
 // of output pixel panel * nr + j, zero outside the image and past the last pixel. Columns are
-// handled in runs along one output row, which are contiguous in the input when stride_w is 1.
+// handled in runs along one output row, which are contiguous in the input when stride_w is 1. The
+// runs are the same for every tap, so they are found once (integer divisions per tap and run cost
+// a third of the gather's time).
 void gather_panel(const float* image, const ConvPlan& p, int64_t panel, float* out) {
     const cpu::Conv2dShape& s = p.s;
     const int64_t out_w = s.out_w();
-    const int64_t area = s.kernel_h * s.kernel_w;
-    const int64_t first = panel * p.nr;
-    for (int64_t kk = 0; kk < p.patch; ++kk) {
-        const int64_t c = kk / area;
-        const int64_t kh = kk % area / s.kernel_w;
-        const int64_t kw = kk % s.kernel_w;
+    struct Run {
+        int64_t j, oh, ow, length;
+    };
+    Run runs[64];  // nr <= 32 columns: at most one run per column, and the zero tail
+    int count = 0;
+    int64_t valid = 0;  // columns that are pixels; the rest of the panel is zero
+    for (int64_t j = 0; j < p.nr && panel * p.nr + j < p.pixels;) {
+        const int64_t pixel = panel * p.nr + j;
+        const int64_t ow = pixel % out_w;
+        const int64_t length = std::min({p.nr - j, out_w - ow, p.pixels - pixel});
+        runs[count++] = {j, pixel / out_w, ow, length};
+        j += length;
+        valid = j;
+    }
+    float* dst = out;
+    for (int64_t c = 0; c < s.in_channels; ++c) {
         const float* plane = image + c * s.in_h * s.in_w;
-        float* dst = out + kk * p.nr;
-        int64_t j = 0;
-        while (j < p.nr) {
-            const int64_t pixel = first + j;
-            if (pixel >= p.pixels) {
-                std::fill(dst + j, dst + p.nr, 0.0f);
-                break;
-            }
-            const int64_t oh = pixel / out_w;
-            const int64_t ow = pixel % out_w;
-            const int64_t run = std::min<int64_t>(p.nr - j, out_w - ow);
-            const int64_t ih = oh * s.stride_h - s.pad_h + kh;
-            float* d = dst + j;
-            if (ih < 0 || ih >= s.in_h) {
-                std::fill_n(d, run, 0.0f);
-            } else {
-                const float* src = plane + ih * s.in_w;
-                if (s.stride_w == 1) {
-                    const int64_t iw0 = ow - s.pad_w + kw;  // input column of the run's first pixel
-                    const int64_t lo = std::clamp<int64_t>(-iw0, 0, run);
-                    const int64_t hi = std::clamp<int64_t>(s.in_w - iw0, lo, run);
-                    std::fill_n(d, lo, 0.0f);
-                    std::copy(src + iw0 + lo, src + iw0 + hi, d + lo);
-                    std::fill(d + hi, d + run, 0.0f);
-                } else {
-                    for (int64_t r = 0; r < run; ++r) {
-                        const int64_t iw = (ow + r) * s.stride_w - s.pad_w + kw;
-                        d[r] = iw >= 0 && iw < s.in_w ? src[iw] : 0.0f;
+        for (int64_t kh = 0; kh < s.kernel_h; ++kh) {
+            for (int64_t kw = 0; kw < s.kernel_w; ++kw, dst += p.nr) {
+                for (int r = 0; r < count; ++r) {
+                    const Run& run = runs[r];
+                    float* d = dst + run.j;
+                    const int64_t ih = run.oh * s.stride_h - s.pad_h + kh;
+                    if (ih < 0 || ih >= s.in_h) {
+                        std::fill_n(d, run.length, 0.0f);
+                        continue;
+                    }
+                    const float* src = plane + ih * s.in_w;
+                    if (s.stride_w == 1) {
+                        const int64_t iw0 = run.ow - s.pad_w + kw;  // input column of the run's first pixel
+                        const int64_t lo = std::clamp<int64_t>(-iw0, 0, run.length);
+                        const int64_t hi = std::clamp<int64_t>(s.in_w - iw0, lo, run.length);
+                        std::fill_n(d, lo, 0.0f);
+                        std::copy(src + iw0 + lo, src + iw0 + hi, d + lo);
+                        std::fill(d + hi, d + run.length, 0.0f);
+                    } else {
+                        for (int64_t i = 0; i < run.length; ++i) {
+                            const int64_t iw = (run.ow + i) * s.stride_w - s.pad_w + kw;
+                            d[i] = iw >= 0 && iw < s.in_w ? src[iw] : 0.0f;
+                        }
                     }
                 }
+                std::fill(dst + valid, dst + p.nr, 0.0f);
             }
-            j += run;
         }
     }
 }

@@ -14,15 +14,28 @@ struct Split {
     int64_t panel_chunks = 1, panel_chunk = 1;
 };
 
-// About four tasks per thread for balance, each with at least one panel and a few row tiles;
-// columns are split first, rows only when there are more rows than column work to share.
-Split split_work(int64_t m, int64_t panels, int mr, int threads) {
+// About four tasks per thread for balance, split into row chunks x column (panel) chunks so that
+// the least data moves: every task reads its rows of A and its panels of B in full, so A is read
+// once per panel chunk and B once per row chunk (cost panel_chunks x m + row_chunks x n, in units
+// of k). Batch 1 (few rows) splits the columns only; large batches split both. A row chunk keeps a
+// few row tiles, so that each B panel it loads is reused.
+Split split_work(int64_t m, int64_t panels, int mr, int nr, int threads) {
     Split s;
     const int64_t want = threads == 1 ? 1 : int64_t{4} * threads;
-    s.panel_chunks = std::min<int64_t>(panels, want);
     const int64_t row_tiles = (m + mr - 1) / mr;
-    const int64_t min_row_tiles = 4;  // enough rows per task that each B panel is reused
-    s.row_chunks = std::clamp<int64_t>(want / s.panel_chunks, 1, std::max<int64_t>(1, row_tiles / min_row_tiles));
+    const int64_t min_row_tiles = 4;
+    const int64_t max_row_chunks = std::clamp<int64_t>(row_tiles / min_row_tiles, 1, want);
+    double best = 0;
+    for (int64_t r = 1; r <= max_row_chunks; ++r) {
+        const int64_t p = std::clamp<int64_t>((want + r - 1) / r, 1, panels);
+        const double cost =
+            static_cast<double>(p) * static_cast<double>(m) + static_cast<double>(r) * static_cast<double>(panels * nr);
+        if (r == 1 || cost < best) {
+            best = cost;
+            s.row_chunks = r;
+            s.panel_chunks = p;
+        }
+    }
     s.panel_chunk = (panels + s.panel_chunks - 1) / s.panel_chunks;
     s.panel_chunks = (panels + s.panel_chunk - 1) / s.panel_chunk;
     s.row_chunk = (row_tiles + s.row_chunks - 1) / s.row_chunks * mr;
@@ -35,7 +48,7 @@ template <typename Run>
 void run_split(cpu::ThreadPool& pool, const Kernels& kernels, int64_t m, int64_t n, int mr, Run&& run) {
     if (m <= 0 || n <= 0) return;
     const int64_t panels = (n + kernels.gemm_nr - 1) / kernels.gemm_nr;
-    const Split s = split_work(m, panels, mr, pool.threads());
+    const Split s = split_work(m, panels, mr, kernels.gemm_nr, pool.threads());
     pool.run_tasks(s.row_chunks * s.panel_chunks, [&](int64_t task, int) {
         const int64_t r = task / s.panel_chunks;
         const int64_t p = task % s.panel_chunks;

@@ -246,14 +246,24 @@ inline V load_bf16_vec(const uint16_t* p) { return load_bf16(p); }
 inline V load_b(const float* p) { return Vec::load(p); }
 inline V load_b(const uint16_t* p) { return load_bf16_vec(p); }
 
+// B rows ahead of the one in use that the first row tile of a k block prefetches: that tile
+// brings the panel in from memory (a forward's weights are far larger than the caches), and the
+// hardware prefetcher alone leaves it waiting on DRAM.
+constexpr int64_t kPrefetchRows = 24;
+
 // One R x kNr block of C from a packed A tile (k-major, kMr per k) and one B panel (f32 or bf16).
-template <int R, typename BT>
+template <int R, bool Prefetch, typename BT>
 void gemm_block(int64_t k, const float* ap, const BT* b, int64_t ldb, int cols, float* c, int64_t ldc,
                 const GemmEpilogue& ep, int64_t row0, int64_t col0, bool first, bool last) {
     V acc0[R];
     V acc1[R];
     start_block<R>(acc0, acc1, cols, c, ldc, first);
     for (int64_t kk = 0; kk < k; ++kk) {
+        if constexpr (Prefetch) {
+            const char* ahead = reinterpret_cast<const char*>(b + (kk + kPrefetchRows) * ldb);
+            __builtin_prefetch(ahead, 0, 3);
+            if constexpr (sizeof(BT) == 4) __builtin_prefetch(ahead + 64, 0, 3);
+        }
         const V b0 = load_b(b + kk * ldb);
         const V b1 = load_b(b + kk * ldb + kW);
         const float* a = ap + kk * kMr;
@@ -346,19 +356,33 @@ inline void dispatch_rows(int rows, Block&& block) {
 }
 
 // Cache blocking for the packed-A drivers: a k block of one B panel (kKc x kNr) stays in L1 while
-// every row tile of an m block passes it; the m block's k slice of A (kMc x kKc) stays in L2.
+// every row tile of an m block passes it; the m block's k slice of A (kMc x kKc) stays in L2. The
+// block's first ("lead") row tile prefetches the panel.
 constexpr int64_t kKc = 256;  // even, so bf16 pairs never straddle two blocks
 constexpr int64_t kMc = 24 * kMr;
 
 template <typename Block>
 inline void blocked_loops(int64_t m0, int64_t m1, int64_t p0, int64_t p1, int64_t k, Block&& block) {
+    if (m1 - m0 <= kMc) {  // one m block: each panel in turn, all its k blocks, a single stream of B
+        for (int64_t p = p0; p < p1; ++p) {
+            for (int64_t kb = 0; kb < k; kb += kKc) {
+                const int64_t kc = std::min(kKc, k - kb);
+                for (int64_t row0 = m0; row0 < m1; row0 += kMr) {
+                    block(kb, kc, row0, static_cast<int>(std::min<int64_t>(kMr, m1 - row0)), p, kb == 0, kb + kc >= k,
+                          row0 == m0);
+                }
+            }
+        }
+        return;
+    }
     for (int64_t kb = 0; kb < k; kb += kKc) {
         const int64_t kc = std::min(kKc, k - kb);
         for (int64_t mb = m0; mb < m1; mb += kMc) {
             const int64_t me = std::min(m1, mb + kMc);
             for (int64_t p = p0; p < p1; ++p) {
                 for (int64_t row0 = mb; row0 < me; row0 += kMr) {
-                    block(kb, kc, row0, static_cast<int>(std::min<int64_t>(kMr, me - row0)), p, kb == 0, kb + kc >= k);
+                    block(kb, kc, row0, static_cast<int>(std::min<int64_t>(kMr, me - row0)), p, kb == 0, kb + kc >= k,
+                          row0 == mb);
                 }
             }
         }
@@ -368,13 +392,16 @@ inline void blocked_loops(int64_t m0, int64_t m1, int64_t p0, int64_t p1, int64_
 void gemm_f32_packed_a(int64_t m0, int64_t m1, int64_t p0, int64_t p1, int64_t n, int64_t k, const float* ap,
                        const GemmB& b, float* c, int64_t ldc, const GemmEpilogue& ep) {
     blocked_loops(m0, m1, p0, p1, k,
-                  [&](int64_t kb, int64_t kc, int64_t row0, int r, int64_t p, bool first, bool last) {
+                  [&](int64_t kb, int64_t kc, int64_t row0, int r, int64_t p, bool first, bool last, bool lead) {
                       const float* panel = b.data + p * b.panel_stride + kb * b.ldb;
                       const int cols = static_cast<int>(std::min<int64_t>(kNr, n - p * kNr));
                       float* ct = c + row0 * ldc + p * kNr;
                       const float* at = ap + row0 * k + kb * kMr;  // tile row0 / kMr, k slice kb
                       dispatch_rows(r, [&]<int R>() {
-                          gemm_block<R>(kc, at, panel, b.ldb, cols, ct, ldc, ep, row0, p * kNr, first, last);
+                          if (lead)
+                              gemm_block<R, true>(kc, at, panel, b.ldb, cols, ct, ldc, ep, row0, p * kNr, first, last);
+                          else
+                              gemm_block<R, false>(kc, at, panel, b.ldb, cols, ct, ldc, ep, row0, p * kNr, first, last);
                       });
                   });
 }
@@ -385,27 +412,31 @@ void pack_a_rows(const float* a, int64_t lda, int64_t rows, int64_t k, int64_t r
 
 void gemm_bf16_packed_a(int64_t m0, int64_t m1, int64_t p0, int64_t p1, int64_t n, int64_t k, const void* ap,
                         const GemmBf16B& b, float* c, int64_t ldc, const GemmEpilogue& ep) {
-    blocked_loops(
-        m0, m1, p0, p1, k, [&](int64_t kb, int64_t kc, int64_t row0, int r, int64_t p, bool first, bool last) {
-            const int cols = static_cast<int>(std::min<int64_t>(kNr, n - p * kNr));
-            float* ct = c + row0 * ldc + p * kNr;
+    blocked_loops(m0, m1, p0, p1, k,
+                  [&](int64_t kb, int64_t kc, int64_t row0, int r, int64_t p, bool first, bool last, bool lead) {
+                      const int cols = static_cast<int>(std::min<int64_t>(kNr, n - p * kNr));
+                      float* ct = c + row0 * ldc + p * kNr;
 #if defined(CLIPRT_FAST_AVX512)
-            if (b.pairs) {
-                const int64_t kpairs = (k + 1) / 2;
-                const uint16_t* panel = b.data + p * b.panel_stride + kb / 2 * b.ldb;
-                const uint32_t* at = static_cast<const uint32_t*>(ap) + row0 * kpairs + kb / 2 * kMr;
-                dispatch_rows(r, [&]<int R>() {
-                    block_bf16_pairs<R>((kc + 1) / 2, at, panel, b.ldb, cols, ct, ldc, ep, row0, p * kNr, first, last);
-                });
-                return;
-            }
+                      if (b.pairs) {
+                          const int64_t kpairs = (k + 1) / 2;
+                          const uint16_t* panel = b.data + p * b.panel_stride + kb / 2 * b.ldb;
+                          const uint32_t* at = static_cast<const uint32_t*>(ap) + row0 * kpairs + kb / 2 * kMr;
+                          dispatch_rows(r, [&]<int R>() {
+                              block_bf16_pairs<R>((kc + 1) / 2, at, panel, b.ldb, cols, ct, ldc, ep, row0, p * kNr,
+                                                  first, last);
+                          });
+                          return;
+                      }
 #endif
-            const uint16_t* panel = b.data + p * b.panel_stride + kb * b.ldb;
-            const float* at = static_cast<const float*>(ap) + row0 * k + kb * kMr;
-            dispatch_rows(r, [&]<int R>() {
-                gemm_block<R>(kc, at, panel, b.ldb, cols, ct, ldc, ep, row0, p * kNr, first, last);
-            });
-        });
+                      const uint16_t* panel = b.data + p * b.panel_stride + kb * b.ldb;
+                      const float* at = static_cast<const float*>(ap) + row0 * k + kb * kMr;
+                      dispatch_rows(r, [&]<int R>() {
+                          if (lead)
+                              gemm_block<R, true>(kc, at, panel, b.ldb, cols, ct, ldc, ep, row0, p * kNr, first, last);
+                          else
+                              gemm_block<R, false>(kc, at, panel, b.ldb, cols, ct, ldc, ep, row0, p * kNr, first, last);
+                      });
+                  });
 }
 
 void pack_a_bf16_rows(const float* a, int64_t lda, int64_t rows, int64_t k, int64_t r0, int64_t r1, bool pairs,

@@ -1,5 +1,8 @@
 #include "cpu_fast/cpu_fast_packing.h"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <tuple>
 
 #include "cliprt/dtype.h"
@@ -64,26 +67,47 @@ bool PackCache::Key::operator<(const Key& o) const {
     return std::tie(buffer_id, offset, n, k, nr, format) < std::tie(o.buffer_id, o.offset, o.n, o.k, o.nr, o.format);
 }
 
+namespace {
+
+// Once packed, this backend never reads a weight's source again, so its whole pages go back to
+// the kernel: a checkpoint's weights are viewed in its file mapping (Tensor::view), whose clean
+// pages then leave memory (read again from the file if something else touches them), and the
+// packed copy is the only one kept. Other memory keeps its contents (at most it is swapped out).
+void release_source_pages(const void* source, size_t bytes) {
+#if defined(__linux__) && defined(MADV_PAGEOUT)
+    const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+    const uintptr_t begin = (reinterpret_cast<uintptr_t>(source) + page - 1) / page * page;
+    const uintptr_t end = (reinterpret_cast<uintptr_t>(source) + bytes) / page * page;
+    if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_PAGEOUT);  // a hint only
+#else
+    (void)source;
+    (void)bytes;
+#endif
+}
+
+}  // namespace
+
 template <typename Make>
-std::shared_ptr<const PackedWeights> PackCache::find_or_make(const Key& key, Make&& make) {
+std::shared_ptr<const PackedWeights> PackCache::find_or_make(const Key& key, const float* source, Make&& make) {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = entries_.find(key);
     if (it != entries_.end()) return it->second;
     auto packed = std::make_shared<const PackedWeights>(make());
     entries_.emplace(key, packed);
+    release_source_pages(source, static_cast<size_t>(key.n * key.k) * sizeof(float));
     return packed;
 }
 
 std::shared_ptr<const PackedWeights> PackCache::get(uint64_t buffer_id, uint64_t offset, const float* w, int64_t n,
                                                     int64_t k, int nr, WeightFormat format) {
-    return find_or_make(Key{buffer_id, offset, n, k, nr, format}, [&] { return pack_weights(w, n, k, nr, format); });
+    return find_or_make(Key{buffer_id, offset, n, k, nr, format}, w, [&] { return pack_weights(w, n, k, nr, format); });
 }
 
 std::shared_ptr<const PackedWeights> PackCache::get_rows(uint64_t buffer_id, uint64_t offset, const float* w,
                                                          int64_t rows, int64_t k, WeightFormat format,
                                                          const Kernels& kernels) {
     const Key key{buffer_id, offset, rows, k, kernels.gemm_mr, format};
-    return find_or_make(key, [&] {
+    return find_or_make(key, w, [&] {
         PackedWeights p;
         p.n = rows;
         p.k = k;

@@ -57,7 +57,7 @@ private:
         bool operator<(const Key& o) const;
     };
     template <typename Make>
-    std::shared_ptr<const PackedWeights> find_or_make(const Key& key, Make&& make);
+    std::shared_ptr<const PackedWeights> find_or_make(const Key& key, const float* source, Make&& make);
 
     mutable std::mutex mutex_;
     std::map<Key, std::shared_ptr<const PackedWeights>> entries_;

@@ -27,17 +27,47 @@ Tensor Tensor::from_i32(Shape shape, std::vector<int32_t> values) {
     return t;
 }
 
+Tensor Tensor::view(Shape shape, DType dtype, const void* data, std::shared_ptr<const void> owner) {
+    Tensor t;
+    t.shape_ = std::move(shape);
+    t.dtype_ = dtype;
+    for (int64_t d : t.shape_.dims()) {
+        if (d < 0) fail("negative dimension in shape ", t.shape_);
+    }
+    if (reinterpret_cast<uintptr_t>(data) % dtype_size(dtype) != 0) fail("tensor view of misaligned data");
+    t.view_ = static_cast<const unsigned char*>(data);
+    t.view_bytes_ = static_cast<size_t>(t.shape_.numel()) * dtype_size(dtype);
+    t.owner_ = std::move(owner);
+    return t;
+}
+
+void* Tensor::data() {
+    if (view_ != nullptr) {  // copy on first write: the viewed bytes are read-only
+        bytes_.assign(view_, view_ + view_bytes_);
+        view_ = nullptr;
+        view_bytes_ = 0;
+        owner_.reset();
+    }
+    return bytes_.data();
+}
+
 float* Tensor::f32() {
     if (dtype_ != DType::F32) fail("tensor of dtype ", dtype_name(dtype_), " read as f32");
-    return reinterpret_cast<float*>(bytes_.data());
+    return static_cast<float*>(data());
 }
-const float* Tensor::f32() const { return const_cast<Tensor*>(this)->f32(); }
+const float* Tensor::f32() const {
+    if (dtype_ != DType::F32) fail("tensor of dtype ", dtype_name(dtype_), " read as f32");
+    return static_cast<const float*>(data());
+}
 
 int32_t* Tensor::i32() {
     if (dtype_ != DType::I32) fail("tensor of dtype ", dtype_name(dtype_), " read as i32");
-    return reinterpret_cast<int32_t*>(bytes_.data());
+    return static_cast<int32_t*>(data());
 }
-const int32_t* Tensor::i32() const { return const_cast<Tensor*>(this)->i32(); }
+const int32_t* Tensor::i32() const {
+    if (dtype_ != DType::I32) fail("tensor of dtype ", dtype_name(dtype_), " read as i32");
+    return static_cast<const int32_t*>(data());
+}
 
 Tensor Tensor::to_f32() const {
     Tensor out(shape_, DType::F32);

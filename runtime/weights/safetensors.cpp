@@ -210,8 +210,11 @@ const SafetensorsEntry& SafetensorsFile::entry(const std::string& name) const {
 
 Tensor SafetensorsFile::read(const std::string& name) const {
     const SafetensorsEntry& e = entry(name);
+    const unsigned char* bytes = data_ + e.begin;
+    if (e.end > e.begin && reinterpret_cast<uintptr_t>(bytes) % dtype_size(e.dtype) == 0)
+        return Tensor::view(e.shape, e.dtype, bytes, shared_from_this());
     Tensor out(e.shape, e.dtype);
-    if (e.end > e.begin) std::memcpy(out.data(), data_ + e.begin, e.end - e.begin);
+    if (e.end > e.begin) std::memcpy(out.data(), bytes, e.end - e.begin);
     return out;
 }
 

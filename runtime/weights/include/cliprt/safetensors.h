@@ -24,7 +24,7 @@ struct SafetensorsEntry {
     uint64_t end = 0;
 };
 
-class SafetensorsFile {
+class SafetensorsFile : public std::enable_shared_from_this<SafetensorsFile> {
 public:
     // Maps and validates the file; throws Error on any inconsistency.
     static std::shared_ptr<SafetensorsFile> open(const std::string& path);
@@ -37,7 +37,8 @@ public:
     bool contains(const std::string& name) const { return entries_.count(name) != 0; }
     // Throws Error "tensor 'X' not found in FILE" when missing.
     const SafetensorsEntry& entry(const std::string& name) const;
-    // A copy of the tensor in its stored dtype.
+    // The tensor in its stored dtype, viewed in the mapping (which it keeps alive), or a copy
+    // where its bytes are not aligned to the dtype.
     Tensor read(const std::string& name) const;
     const std::map<std::string, std::string>& metadata() const { return metadata_; }
 
