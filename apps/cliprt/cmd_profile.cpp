@@ -182,14 +182,14 @@ Command add_profile_command(CLI::App& app) {
                     o->runs);
         std::printf("timed by %s: steps %.3f ms per forward; the whole forward with transfers %.3f ms; %.3f GFLOP\n\n",
                     after.clock.c_str(), 1e3 * total, 1e3 * wall, 1e-9 * static_cast<double>(whole.flops));
-        const char* head = "%-30s %-12s %6s %6s %10s %10s %7s %9s %9s %9s %8s  %s\n";
-        const char* line = "%-30s %-12s %6d %6d %10.3f %10.3f %6.1f%% %9.3f %9.1f %9.4f %8.1f  %s\n";
+        const char* head = "%-44s %-12s %6s %6s %10s %10s %7s %9s %9s %9s %8s  %s\n";
+        const char* line = "%-44s %-12s %6d %6d %10.3f %10.3f %6.1f%% %9.3f %9.1f %9.4f %8.1f  %s\n";
         auto print = [&](const Row& r) {
             const double gflop = 1e-9 * static_cast<double>(r.cost.flops);
             const double gbytes = 1e-9 * static_cast<double>(r.cost.bytes);
-            std::printf(line, r.name.c_str(), r.op.c_str(), r.nodes, r.steps, 1e3 * r.seconds, 1e3 * r.best,
-                        100 * rate(r.seconds, total), gflop, rate(gflop, r.seconds), gbytes, rate(gbytes, r.seconds),
-                        r.shape.c_str());
+            std::printf(line, r.name.c_str(), r.name == r.op ? "" : r.op.c_str(), r.nodes, r.steps, 1e3 * r.seconds,
+                        1e3 * r.best, 100 * rate(r.seconds, total), gflop, rate(gflop, r.seconds), gbytes,
+                        rate(gbytes, r.seconds), r.shape.c_str());
         };
         std::printf(head, "op kind", "", "nodes", "steps", "ms/run", "best ms", "share", "GFLOP", "GFLOP/s", "GB",
                     "GB/s", "");
