@@ -8,7 +8,7 @@ packages=(
   nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
   libstb-dev libjpeg62-turbo-dev libutf8proc-dev libpcre2-dev zlib1g-dev libsqlite3-dev libxxhash-dev
   libvulkan-dev glslang-tools spirv-tools mesa-vulkan-drivers vulkan-validationlayers vulkan-tools
-  libcpp-httplib-dev chromium chromium-driver jq
+  libcpp-httplib-dev chromium chromium-driver jq xz-utils
   clang clang-format libclang-rt-dev
 )
 

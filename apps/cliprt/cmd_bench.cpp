@@ -5,9 +5,9 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "bench_input.h"
 #include "cliprt/backends.h"
 #include "cliprt/node_cost.h"
-#include "cliprt/synthetic_weights.h"
 #include "commands.h"
 #include "models/model_loader.h"
 
@@ -92,30 +92,10 @@ Command add_bench_command(CLI::App& app) {
                 auto backend = create_backend(backend_name, options);
                 ClipSession session(model, *backend);
                 for (const std::string& tower : split(o->towers)) {
-                    if (tower != "image" && tower != "text")
-                        throw std::runtime_error("unknown tower '" + tower + "' (image or text)");
                     for (const std::string& batch_text : split(o->batches)) {
                         const int batch = std::stoi(batch_text);
                         if (batch < 1) throw std::runtime_error("batch sizes must be >= 1");
-                        Tensor input;
-                        if (tower == "image") {
-                            input = synthetic_tensor("bench.image",
-                                                     Shape{batch, 3, cfg.vision.image_size, cfg.vision.image_width},
-                                                     0.0, 1.0);
-                        } else {
-                            // Token ids of plausible captions: start, a few words, end, padding.
-                            const int64_t len = cfg.text.context_length;
-                            std::vector<int32_t> ids(static_cast<size_t>(batch * len), 0);
-                            for (int b = 0; b < batch; ++b) {
-                                int32_t* row = ids.data() + b * len;
-                                const int64_t words = std::min<int64_t>(len - 2, 8 + b % 5);
-                                row[0] = 49406;
-                                for (int64_t i = 1; i <= words; ++i)
-                                    row[i] = static_cast<int32_t>(320 + (i * 97 + b) % 40000);
-                                row[words + 1] = 49407;
-                            }
-                            input = Tensor::from_i32(Shape{batch, len}, ids);
-                        }
+                        const Tensor input = bench_input(cfg, tower, batch);
                         auto forward = [&] {
                             return tower == "image" ? session.encode_image(input, true)
                                                     : session.encode_text(input, true);

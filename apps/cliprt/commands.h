@@ -12,6 +12,7 @@ using Command = std::function<int()>;
 Command add_info_command(CLI::App& app);
 Command add_parity_command(CLI::App& app);
 Command add_bench_command(CLI::App& app);
+Command add_profile_command(CLI::App& app);
 Command add_tokenize_command(CLI::App& app);
 Command add_embed_command(CLI::App& app);
 Command add_classify_command(CLI::App& app);

@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
     add(cliprt::app::add_info_command);
     add(cliprt::app::add_parity_command);
     add(cliprt::app::add_bench_command);
+    add(cliprt::app::add_profile_command);
     add(cliprt::app::add_tokenize_command);
     add(cliprt::app::add_embed_command);
     add(cliprt::app::add_classify_command);

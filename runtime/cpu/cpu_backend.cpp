@@ -35,17 +35,28 @@ struct StepInfo {
 };
 
 // The steps in order. With a profile (CLIPRT_PROFILE set), each step is timed; when the program
-// is destroyed the totals per op kind and the slowest steps go to stderr.
+// is destroyed the totals per op kind and the slowest steps go to stderr (not with "collect":
+// profile() alone reports them).
 class CpuProgram : public Program {
 public:
     CpuProgram(std::vector<Step> steps, std::vector<StepInfo> info)
         : steps_(std::move(steps)),
           info_(std::move(info)),
-          profile_(std::getenv("CLIPRT_PROFILE") != nullptr),
+          mode_(profile_mode("CLIPRT_PROFILE")),
+          profile_(mode_ != ProfileMode::Off),
           seconds_(steps_.size(), 0.0),
           best_(steps_.size(), 1e30) {}
     ~CpuProgram() override {
-        if (profile_ && runs_ > 0) print_profile();
+        if (mode_ == ProfileMode::Print && runs_ > 0) print_profile();
+    }
+    ProgramProfile profile() const override {
+        ProgramProfile p;
+        if (!profile_) return p;
+        p.runs = runs_;
+        p.clock = "host steady_clock around each step";
+        for (size_t i = 0; i < steps_.size(); ++i)
+            p.steps.push_back(StepTime{info_[i].node, op_name(info_[i].op), seconds_[i], runs_ > 0 ? best_[i] : 0.0});
+        return p;
     }
     void run() override {
         if (!profile_) {
@@ -100,6 +111,7 @@ private:
 
     std::vector<Step> steps_;
     std::vector<StepInfo> info_;
+    ProfileMode mode_;
     bool profile_;
     int64_t runs_ = 0;
     std::vector<double> seconds_;

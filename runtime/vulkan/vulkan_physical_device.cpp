@@ -125,6 +125,8 @@ std::vector<PhysicalDevice> enumerate_physical_devices(const Instance& instance)
             if (compute && (d.compute_queue_family < 0 || !graphics)) d.compute_queue_family = static_cast<int>(f);
             if (compute && !graphics) break;
         }
+        if (d.compute_queue_family >= 0)
+            d.queue_timestamp_bits = props[static_cast<size_t>(d.compute_queue_family)].timestampValidBits;
         out.push_back(d);
     }
     return out;

@@ -23,6 +23,7 @@ struct PhysicalDevice {
     bool float16 = false;        // shaderFloat16
     bool texel_views = false;    // uniform texel buffers of R32, RGBA32, R16 and RGBA16 floats
     int compute_queue_family = -1;
+    uint32_t queue_timestamp_bits = 0;  // timestampValidBits of that family (0: no timestamps)
 
     const char* type_name() const;
     bool is_cpu() const { return properties.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU; }

@@ -162,15 +162,21 @@ void VulkanProgram::record(const std::vector<Dispatch>& dispatches) {
     begin.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO;
     check(api.vkBeginCommandBuffer(cmd_, &begin), "vkBeginCommandBuffer");
 
-    if (env_flag("CLIPRT_VULKAN_PROFILE") && device.limits().timestampComputeAndGraphics && !dispatches.empty()) {
+    profile_mode_ = profile_mode("CLIPRT_VULKAN_PROFILE");
+    if (profile_mode_ != ProfileMode::Off && device.limits().timestampComputeAndGraphics && !dispatches.empty()) {
         VkQueryPoolCreateInfo query_info{};
         query_info.sType = VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO;
         query_info.queryType = VK_QUERY_TYPE_TIMESTAMP;
         query_info.queryCount = static_cast<uint32_t>(dispatches.size() + 1);
         check(api.vkCreateQueryPool(d, &query_info, nullptr, &timestamps_), "vkCreateQueryPool");
         api.vkCmdResetQueryPool(cmd_, timestamps_, 0, query_info.queryCount);
-        for (const Dispatch& dispatch : dispatches)
+        for (const Dispatch& dispatch : dispatches) {
             dispatch_names_.push_back(dispatch.node + " [" + dispatch.key.shader->name + "]");
+            dispatch_nodes_.push_back(dispatch.node);
+            dispatch_shaders_.push_back(dispatch.key.shader->name);
+        }
+        total_ms_.assign(dispatches.size(), 0.0);
+        best_ms_.assign(dispatches.size(), 1e30);
     }
     if (status_) api.vkCmdFillBuffer(cmd_, status_->handle(), 0, VK_WHOLE_SIZE, kNoBadRow);
     // Inputs were written by the host or by transfer copies before the submit.
@@ -227,27 +233,56 @@ void VulkanProgram::run() {
     submit.pCommandBuffers = &cmd_;
     check(device.api().vkQueueSubmit(device.queue(), 1, &submit, fence_), "vkQueueSubmit");
     wait_fence(device.api(), device.handle(), fence_, "a forward");
-    if (timestamps_) print_profile();
+    if (timestamps_) {
+        collect_profile();
+        if (profile_mode_ == ProfileMode::Print) print_profile();
+    }
     if (!id_checks_.empty()) check_ids();
 }
 
-void VulkanProgram::print_profile() const {
+void VulkanProgram::collect_profile() {
     const Device& device = *context_->device;
     std::vector<uint64_t> ticks(dispatch_count_ + 1);
     const VkResult result = device.api().vkGetQueryPoolResults(
         device.handle(), timestamps_, 0, static_cast<uint32_t>(ticks.size()), ticks.size() * sizeof(uint64_t),
         ticks.data(), sizeof(uint64_t), VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WAIT_BIT);
     if (result != VK_SUCCESS) return;
+    // Only the bits the queue's timestamps hold are valid (timestampValidBits), so differences wrap.
+    const uint32_t valid_bits = device.physical().queue_timestamp_bits;
+    const uint64_t mask = valid_bits >= 64 || valid_bits == 0 ? ~0ull : (1ull << valid_bits) - 1;
     const double ms_per_tick = device.limits().timestampPeriod * 1e-6;
+    last_ms_.assign(dispatch_count_, 0.0);
+    for (size_t i = 0; i < dispatch_count_; ++i) {
+        const double ms = static_cast<double>((ticks[i + 1] - ticks[i]) & mask) * ms_per_tick;
+        last_ms_[i] = ms;
+        total_ms_[i] += ms;
+        best_ms_[i] = std::min(best_ms_[i], ms);
+    }
+    ++profiled_runs_;
+}
+
+ProgramProfile VulkanProgram::profile() const {
+    ProgramProfile p;
+    if (!timestamps_) return p;
+    p.runs = profiled_runs_;
+    p.clock = "Vulkan timestamp queries after each dispatch";
+    for (size_t i = 0; i < dispatch_count_; ++i) {
+        p.steps.push_back(StepTime{dispatch_nodes_[i], dispatch_shaders_[i], 1e-3 * total_ms_[i],
+                                   profiled_runs_ > 0 ? 1e-3 * best_ms_[i] : 0.0});
+    }
+    return p;
+}
+
+void VulkanProgram::print_profile() const {
     std::map<std::string, double> by_shader;
     std::vector<std::pair<double, std::string>> rows;
+    double total = 0;
     for (size_t i = 0; i < dispatch_count_; ++i) {
-        const double ms = static_cast<double>(ticks[i + 1] - ticks[i]) * ms_per_tick;
+        const double ms = last_ms_[i];
         rows.emplace_back(ms, dispatch_names_[i]);
-        const std::string& name = dispatch_names_[i];
-        by_shader[name.substr(name.rfind('[') + 1, name.size() - name.rfind('[') - 2)] += ms;
+        by_shader[dispatch_shaders_[i]] += ms;
+        total += ms;
     }
-    const double total = static_cast<double>(ticks.back() - ticks.front()) * ms_per_tick;
     std::fprintf(stderr, "vulkan profile: %zu dispatches, %.2f ms\n", dispatch_count_, total);
     for (const auto& [shader, ms] : by_shader)
         std::fprintf(stderr, "  %-24s %9.2f ms %5.1f%%\n", shader.c_str(), ms, 100 * ms / total);

@@ -40,6 +40,23 @@ struct TensorArg {
     DType dtype = DType::F32;
 };
 
+// The measured time of one step of a program (a kernel, a dispatch) over its runs so far.
+struct StepTime {
+    std::string node;    // the graph node it belongs to (a node may have several steps)
+    std::string kernel;  // what ran: the op (CPU backends) or the shader (Vulkan)
+    double seconds = 0;  // summed over the runs
+    double best = 0;     // its fastest run
+};
+
+// Per-step times of a program recorded with profiling on: CLIPRT_PROFILE (CPU backends, host
+// timers around each step) or CLIPRT_VULKAN_PROFILE (timestamp queries after each dispatch) set
+// when the program was recorded; the value "collect" times without printing anything to stderr.
+struct ProgramProfile {
+    int64_t runs = 0;   // 0: the program was not recorded with profiling on
+    std::string clock;  // how the steps were timed
+    std::vector<StepTime> steps;
+};
+
 // A Program may refer to its backend's resources (queues, thread pools): it must not outlive it.
 class Program {
 public:
@@ -49,7 +66,14 @@ public:
     // Dispatches (kernel launches) and queue submissions per run, for `cliprt bench`.
     virtual int dispatch_count() const = 0;
     virtual int submit_count() const = 0;
+    // The step times of the runs so far (runs 0 where profiling is off or not supported: CUDA).
+    virtual ProgramProfile profile() const { return {}; }
 };
+
+// The profiling setting of environment variable `name` for programs recorded now: off (unset or
+// "0"), on and printing a summary to stderr, or on and collecting only ("collect").
+enum class ProfileMode { Off, Print, Collect };
+ProfileMode profile_mode(const char* name);
 
 class Backend {
 public:
