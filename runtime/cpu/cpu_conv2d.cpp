@@ -88,21 +88,11 @@ void grouped_conv2d(ThreadPool& pool, const float* x, const float* w, const floa
     });
 }
 
-Step record_conv2d(const NodeArgs& args) {
-    const Conv2dView v = conv2d_view(args);
-    const Conv2dParams& p = v.params;
-    const Conv2dShape s{v.batch,    v.in_channels, v.in_h,     v.in_w,  v.out_channels, v.kernel_h,
-                        v.kernel_w, p.stride_h,    p.stride_w, p.pad_h, p.pad_w};
-    const float* x = f32_data(v.x);
-    const float* w = f32_data(v.w);
-    const float* bias = v.bias ? f32_data(*v.bias) : nullptr;
-    const float* residual = v.residual ? f32_data(*v.residual) : nullptr;
-    float* y = f32_data(args.output);
-    ThreadPool& pool = args.pool;
-    return [&pool, x, w, bias, residual, y, s, act = p.act] { conv2d(pool, x, w, bias, residual, y, s, act); };
-}
+namespace {
 
-Step record_grouped_conv2d(const NodeArgs& args) {
+// Both convolutions record the same way; Kernel is conv2d or grouped_conv2d.
+template <auto Kernel>
+Step record_conv(const NodeArgs& args) {
     const Conv2dView v = conv2d_view(args);
     const Conv2dParams& p = v.params;
     const Conv2dShape s{v.batch,    v.in_channels, v.in_h,     v.in_w,  v.out_channels, v.kernel_h,
@@ -113,7 +103,13 @@ Step record_grouped_conv2d(const NodeArgs& args) {
     const float* residual = v.residual ? f32_data(*v.residual) : nullptr;
     float* y = f32_data(args.output);
     ThreadPool& pool = args.pool;
-    return [&pool, x, w, bias, residual, y, s, act = p.act] { grouped_conv2d(pool, x, w, bias, residual, y, s, act); };
+    return [&pool, x, w, bias, residual, y, s, act = p.act] { Kernel(pool, x, w, bias, residual, y, s, act); };
 }
+
+}  // namespace
+
+Step record_conv2d(const NodeArgs& args) { return record_conv<conv2d>(args); }
+
+Step record_grouped_conv2d(const NodeArgs& args) { return record_conv<grouped_conv2d>(args); }
 
 }  // namespace cliprt::cpu

@@ -4,11 +4,19 @@
 
 namespace cliprt {
 
+namespace {
+
+void check_dims(const Shape& shape) {
+    for (int64_t d : shape.dims()) {
+        if (d < 0) fail("negative dimension in shape ", shape);
+    }
+}
+
+}  // namespace
+
 Tensor::Tensor(Shape shape, DType dtype)
     : shape_(std::move(shape)), dtype_(dtype), bytes_(static_cast<size_t>(shape_.numel()) * dtype_size(dtype)) {
-    for (int64_t d : shape_.dims()) {
-        if (d < 0) fail("negative dimension in shape ", shape_);
-    }
+    check_dims(shape_);
 }
 
 Tensor Tensor::from_f32(Shape shape, std::vector<float> values) {
@@ -31,9 +39,7 @@ Tensor Tensor::view(Shape shape, DType dtype, const void* data, std::shared_ptr<
     Tensor t;
     t.shape_ = std::move(shape);
     t.dtype_ = dtype;
-    for (int64_t d : t.shape_.dims()) {
-        if (d < 0) fail("negative dimension in shape ", t.shape_);
-    }
+    check_dims(t.shape_);
     if (reinterpret_cast<uintptr_t>(data) % dtype_size(dtype) != 0) fail("tensor view of misaligned data");
     t.view_ = static_cast<const unsigned char*>(data);
     t.view_bytes_ = static_cast<size_t>(t.shape_.numel()) * dtype_size(dtype);
