@@ -296,24 +296,54 @@ inline V load_bf16_vec(const uint16_t* p) { return load_bf16(p); }
 inline V load_b(const float* p) { return Vec::load(p); }
 inline V load_b(const uint16_t* p) { return load_bf16_vec(p); }
 
-// B rows ahead of the one in use that the first row tile of a k block prefetches: that tile
-// brings the panel in from memory (a forward's weights are far larger than the caches), and the
-// hardware prefetcher alone leaves it waiting on DRAM.
+// B rows ahead of the one in use that the first row tile of a k block prefetches into L1: that
+// tile is the first to read the panel slice.
 constexpr int64_t kPrefetchRows = 24;
 
+// Lines of the B slice that the next block will read, which this row tile brings into L2 while
+// it computes: every tile of a block takes its share, so the next slice streams in from memory
+// during the whole block's arithmetic instead of stalling its first tile (at batch 1 a forward's
+// weights, 350 MB for ViT-B-32, cost about as much time to read as to multiply).
+struct NextSlice {
+    const char* lines = nullptr;
+    int64_t count = 0;
+};
+
+// Issues the prefetches of `next` spread evenly over k iterations (Bresenham: `due` counts
+// count / k lines per iteration).
+class SpreadPrefetch {
+public:
+    SpreadPrefetch(NextSlice next, int64_t k) : next_(next), k_(k) {}
+    void step() {
+        due_ += next_.count;
+        while (due_ >= k_) {
+            due_ -= k_;
+            __builtin_prefetch(next_.lines, 0, 2);
+            next_.lines += 64;
+        }
+    }
+
+private:
+    NextSlice next_;
+    int64_t k_;
+    int64_t due_ = 0;
+};
+
 // One R x kNr block of C from a packed A tile (k-major, kMr per k) and one B panel (f32 or bf16).
-template <int R, bool Prefetch, typename BT>
+template <int R, bool Lead, typename BT>
 void gemm_block(int64_t k, const float* ap, const BT* b, int64_t ldb, int cols, float* c, int64_t ldc,
-                const GemmEpilogue& ep, int64_t row0, int64_t col0, bool first, bool last) {
+                const GemmEpilogue& ep, int64_t row0, int64_t col0, bool first, bool last, NextSlice next) {
     V acc0[R];
     V acc1[R];
     start_block<R>(acc0, acc1, cols, c, ldc, first);
+    SpreadPrefetch spread(next, k);
     for (int64_t kk = 0; kk < k; ++kk) {
-        if constexpr (Prefetch) {
+        if constexpr (Lead) {
             const char* ahead = reinterpret_cast<const char*>(b + (kk + kPrefetchRows) * ldb);
             __builtin_prefetch(ahead, 0, 3);
             if constexpr (sizeof(BT) == 4) __builtin_prefetch(ahead + 64, 0, 3);
         }
+        spread.step();
         const V b0 = load_b(b + kk * ldb);
         const V b1 = load_b(b + kk * ldb + kW);
         const float* a = ap + kk * kMr;
@@ -333,11 +363,13 @@ template <int R>
 __attribute__((target("avx512bf16"))) void block_bf16_pairs(int64_t kpairs, const uint32_t* ap, const uint16_t* b,
                                                             int64_t ldb, int cols, float* c, int64_t ldc,
                                                             const GemmEpilogue& ep, int64_t row0, int64_t col0,
-                                                            bool first, bool last) {
+                                                            bool first, bool last, NextSlice next) {
     V acc0[R];
     V acc1[R];
     start_block<R>(acc0, acc1, cols, c, ldc, first);
+    SpreadPrefetch spread(next, kpairs);
     for (int64_t kp = 0; kp < kpairs; ++kp) {
+        spread.step();
         const __m512bh b0 = (__m512bh)_mm512_loadu_si512(b + kp * ldb);
         const __m512bh b1 = (__m512bh)_mm512_loadu_si512(b + kp * ldb + 2 * kW);
         const uint32_t* a = ap + kp * kMr;
@@ -407,20 +439,41 @@ inline void dispatch_rows(int rows, Block&& block) {
 
 // Cache blocking for the packed-A drivers: a k block of one B panel (kKc x kNr) stays in L1 while
 // every row tile of an m block passes it; the m block's k slice of A (kMc x kKc) stays in L2. The
-// block's first ("lead") row tile prefetches the panel.
+// block's first ("lead") row tile prefetches the panel into L1, and every tile brings its share of
+// the next block's panel slice into L2.
 constexpr int64_t kKc = 256;  // even, so bf16 pairs never straddle two blocks
 constexpr int64_t kMc = 24 * kMr;
 
+// One row tile's step of the blocked loops.
+struct BlockStep {
+    int64_t kb, kc;  // the k block
+    int64_t row0;
+    int rows;
+    int64_t p;  // the panel
+    bool first, last, lead;
+    int tile, tiles;                   // this row tile in its block, and the block's row tiles
+    int64_t next_p, next_kb, next_kc;  // the panel slice the next block reads (next_p < 0: none)
+};
+
 template <typename Block>
 inline void blocked_loops(int64_t m0, int64_t m1, int64_t p0, int64_t p1, int64_t k, Block&& block) {
+    const auto row_tiles = [](int64_t r0, int64_t r1) { return static_cast<int>((r1 - r0 + kMr - 1) / kMr); };
+    const auto run_block = [&](int64_t kb, int64_t kc, int64_t r0, int64_t r1, int64_t p, int64_t next_p,
+                               int64_t next_kb) {
+        const int tiles = row_tiles(r0, r1);
+        const int64_t next_kc = next_p < 0 ? 0 : std::min(kKc, k - next_kb);
+        for (int t = 0; t < tiles; ++t) {
+            const int64_t row0 = r0 + t * kMr;
+            block(BlockStep{kb, kc, row0, static_cast<int>(std::min<int64_t>(kMr, r1 - row0)), p, kb == 0, kb + kc >= k,
+                            t == 0, t, tiles, next_p, next_kb, next_kc});
+        }
+    };
     if (m1 - m0 <= kMc) {  // one m block: each panel in turn, all its k blocks, a single stream of B
         for (int64_t p = p0; p < p1; ++p) {
             for (int64_t kb = 0; kb < k; kb += kKc) {
-                const int64_t kc = std::min(kKc, k - kb);
-                for (int64_t row0 = m0; row0 < m1; row0 += kMr) {
-                    block(kb, kc, row0, static_cast<int>(std::min<int64_t>(kMr, m1 - row0)), p, kb == 0, kb + kc >= k,
-                          row0 == m0);
-                }
+                const bool more_k = kb + kKc < k;
+                const int64_t next_p = more_k ? p : (p + 1 < p1 ? p + 1 : -1);
+                run_block(kb, std::min(kKc, k - kb), m0, m1, p, next_p, more_k ? kb + kKc : 0);
             }
         }
         return;
@@ -428,32 +481,40 @@ inline void blocked_loops(int64_t m0, int64_t m1, int64_t p0, int64_t p1, int64_
     for (int64_t kb = 0; kb < k; kb += kKc) {
         const int64_t kc = std::min(kKc, k - kb);
         for (int64_t mb = m0; mb < m1; mb += kMc) {
-            const int64_t me = std::min(m1, mb + kMc);
             for (int64_t p = p0; p < p1; ++p) {
-                for (int64_t row0 = mb; row0 < me; row0 += kMr) {
-                    block(kb, kc, row0, static_cast<int>(std::min<int64_t>(kMr, me - row0)), p, kb == 0, kb + kc >= k,
-                          row0 == mb);
-                }
+                run_block(kb, kc, mb, std::min(m1, mb + kMc), p, p + 1 < p1 ? p + 1 : -1, kb);
             }
         }
     }
 }
 
+// This row tile's share of the next block's panel slice (panels of row_bytes per k).
+inline NextSlice next_slice(const BlockStep& s, const void* panels, int64_t panel_stride_bytes, int64_t row_bytes) {
+    if (s.next_p < 0) return {};
+    const int64_t lines = s.next_kc * row_bytes / 64;
+    const int64_t l0 = lines * s.tile / s.tiles;
+    const int64_t l1 = lines * (s.tile + 1) / s.tiles;
+    const char* slice = static_cast<const char*>(panels) + s.next_p * panel_stride_bytes + s.next_kb * row_bytes;
+    return {slice + l0 * 64, l1 - l0};
+}
+
 void gemm_f32_packed_a(int64_t m0, int64_t m1, int64_t p0, int64_t p1, int64_t n, int64_t k, const float* ap,
                        const GemmB& b, float* c, int64_t ldc, const GemmEpilogue& ep) {
-    blocked_loops(m0, m1, p0, p1, k,
-                  [&](int64_t kb, int64_t kc, int64_t row0, int r, int64_t p, bool first, bool last, bool lead) {
-                      const float* panel = b.data + p * b.panel_stride + kb * b.ldb;
-                      const int cols = static_cast<int>(std::min<int64_t>(kNr, n - p * kNr));
-                      float* ct = c + row0 * ldc + p * kNr;
-                      const float* at = ap + row0 * k + kb * kMr;  // tile row0 / kMr, k slice kb
-                      dispatch_rows(r, [&]<int R>() {
-                          if (lead)
-                              gemm_block<R, true>(kc, at, panel, b.ldb, cols, ct, ldc, ep, row0, p * kNr, first, last);
-                          else
-                              gemm_block<R, false>(kc, at, panel, b.ldb, cols, ct, ldc, ep, row0, p * kNr, first, last);
-                      });
-                  });
+    blocked_loops(m0, m1, p0, p1, k, [&](const BlockStep& s) {
+        const float* panel = b.data + s.p * b.panel_stride + s.kb * b.ldb;
+        const int cols = static_cast<int>(std::min<int64_t>(kNr, n - s.p * kNr));
+        float* ct = c + s.row0 * ldc + s.p * kNr;
+        const float* at = ap + s.row0 * k + s.kb * kMr;  // tile row0 / kMr, k slice kb
+        const NextSlice next = next_slice(s, b.data, b.panel_stride * 4, b.ldb * 4);
+        dispatch_rows(s.rows, [&]<int R>() {
+            if (s.lead)
+                gemm_block<R, true>(s.kc, at, panel, b.ldb, cols, ct, ldc, ep, s.row0, s.p * kNr, s.first, s.last,
+                                    next);
+            else
+                gemm_block<R, false>(s.kc, at, panel, b.ldb, cols, ct, ldc, ep, s.row0, s.p * kNr, s.first, s.last,
+                                     next);
+        });
+    });
 }
 
 void pack_a_rows(const float* a, int64_t lda, int64_t rows, int64_t k, int64_t r0, int64_t r1, float* out) {
@@ -462,31 +523,35 @@ void pack_a_rows(const float* a, int64_t lda, int64_t rows, int64_t k, int64_t r
 
 void gemm_bf16_packed_a(int64_t m0, int64_t m1, int64_t p0, int64_t p1, int64_t n, int64_t k, const void* ap,
                         const GemmBf16B& b, float* c, int64_t ldc, const GemmEpilogue& ep) {
-    blocked_loops(m0, m1, p0, p1, k,
-                  [&](int64_t kb, int64_t kc, int64_t row0, int r, int64_t p, bool first, bool last, bool lead) {
-                      const int cols = static_cast<int>(std::min<int64_t>(kNr, n - p * kNr));
-                      float* ct = c + row0 * ldc + p * kNr;
+    // Bytes per k of a panel: a row of bf16 values, or half a row of pairs.
+    const int64_t row_bytes = b.pairs ? b.ldb : 2 * b.ldb;
+    blocked_loops(m0, m1, p0, p1, k, [&](const BlockStep& s) {
+        const int cols = static_cast<int>(std::min<int64_t>(kNr, n - s.p * kNr));
+        float* ct = c + s.row0 * ldc + s.p * kNr;
+        const NextSlice next = next_slice(s, b.data, b.panel_stride * 2, row_bytes);
 #if defined(CLIPRT_FAST_AVX512)
-                      if (b.pairs) {
-                          const int64_t kpairs = (k + 1) / 2;
-                          const uint16_t* panel = b.data + p * b.panel_stride + kb / 2 * b.ldb;
-                          const uint32_t* at = static_cast<const uint32_t*>(ap) + row0 * kpairs + kb / 2 * kMr;
-                          dispatch_rows(r, [&]<int R>() {
-                              block_bf16_pairs<R>((kc + 1) / 2, at, panel, b.ldb, cols, ct, ldc, ep, row0, p * kNr,
-                                                  first, last);
-                          });
-                          return;
-                      }
+        if (b.pairs) {
+            const int64_t kpairs = (k + 1) / 2;
+            const uint16_t* panel = b.data + s.p * b.panel_stride + s.kb / 2 * b.ldb;
+            const uint32_t* at = static_cast<const uint32_t*>(ap) + s.row0 * kpairs + s.kb / 2 * kMr;
+            dispatch_rows(s.rows, [&]<int R>() {
+                block_bf16_pairs<R>((s.kc + 1) / 2, at, panel, b.ldb, cols, ct, ldc, ep, s.row0, s.p * kNr, s.first,
+                                    s.last, next);
+            });
+            return;
+        }
 #endif
-                      const uint16_t* panel = b.data + p * b.panel_stride + kb * b.ldb;
-                      const float* at = static_cast<const float*>(ap) + row0 * k + kb * kMr;
-                      dispatch_rows(r, [&]<int R>() {
-                          if (lead)
-                              gemm_block<R, true>(kc, at, panel, b.ldb, cols, ct, ldc, ep, row0, p * kNr, first, last);
-                          else
-                              gemm_block<R, false>(kc, at, panel, b.ldb, cols, ct, ldc, ep, row0, p * kNr, first, last);
-                      });
-                  });
+        const uint16_t* panel = b.data + s.p * b.panel_stride + s.kb * b.ldb;
+        const float* at = static_cast<const float*>(ap) + s.row0 * k + s.kb * kMr;
+        dispatch_rows(s.rows, [&]<int R>() {
+            if (s.lead)
+                gemm_block<R, true>(s.kc, at, panel, b.ldb, cols, ct, ldc, ep, s.row0, s.p * kNr, s.first, s.last,
+                                    next);
+            else
+                gemm_block<R, false>(s.kc, at, panel, b.ldb, cols, ct, ldc, ep, s.row0, s.p * kNr, s.first, s.last,
+                                     next);
+        });
+    });
 }
 
 void pack_a_bf16_rows(const float* a, int64_t lda, int64_t rows, int64_t k, int64_t r0, int64_t r1, bool pairs,
