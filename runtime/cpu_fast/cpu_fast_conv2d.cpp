@@ -20,6 +20,7 @@ namespace {
 struct ConvPlan {
     cpu::Conv2dShape s;
     int64_t pixels = 0, patch = 0, panels = 0;  // per image
+    int64_t panel_group = 1;                    // panels gathered together (f32 weights)
     int nr = 1;
 };
 
@@ -156,6 +157,8 @@ Step record_conv2d(const FastArgs& a) {
     p.pixels = v.out_h * v.out_w;
     p.patch = v.in_channels * v.kernel_h * v.kernel_w;
     p.panels = (p.pixels + p.nr - 1) / p.nr;
+    // Up to 8 panels, together at most half of a 2 MiB L2.
+    p.panel_group = std::clamp<int64_t>((int64_t{1} << 20) / (p.patch * p.nr * 4), 1, 8);
 
     const float* x = cpu::f32_data(v.x);
     const float* w = cpu::f32_data(v.w);
@@ -193,26 +196,30 @@ Step record_conv2d(const FastArgs& a) {
             const int64_t m0 = task % row_chunks * row_chunk;
             if (p0 >= p.panels || m0 >= p.s.out_channels) return;
             const int64_t m1 = std::min(p.s.out_channels, m0 + row_chunk);
-            // Each panel is gathered right before its GEMM, so it is still in L2 when read.
-            thread_local std::vector<float> panel;
+            // Groups of panels are gathered right before their GEMM, so they are still in L2 when
+            // read, and each slice of the weights (which stream from L3 or memory) serves them all.
+            thread_local std::vector<float> panels;
             thread_local std::vector<uint16_t> pairs;
-            panel.resize(static_cast<size_t>(panel_floats));
+            const int64_t pn1 = std::min(p.panels, p0 + panel_chunk);
+            const int64_t group = amx ? 1 : p.panel_group;
+            panels.resize(static_cast<size_t>(group * panel_floats));
             if (amx) pairs.resize(static_cast<size_t>(kernels.amx_b_pairs_values(p.patch)));
-            for (int64_t pn = p0; pn < std::min(p.panels, p0 + panel_chunk); ++pn) {
-                gather_panel(x + img * in_image, p, pn, panel.data());
+            for (int64_t pn = p0; pn < pn1; pn += group) {
+                const int64_t count = std::min(group, pn1 - pn);
+                for (int64_t g = 0; g < count; ++g)
+                    gather_panel(x + img * in_image, p, pn + g, panels.data() + g * panel_floats);
                 const int64_t col0 = pn * p.nr;
+                const int64_t cols = std::min(p.pixels, (pn + count) * p.nr) - col0;
                 GemmEpilogue e = ep;
                 if (residual != nullptr) e.residual = residual + img * out_image + col0;
                 float* out = y + img * out_image + col0;
                 if (amx) {
-                    kernels.pack_b_pairs_amx(panel.data(), p.patch, pairs.data());
+                    kernels.pack_b_pairs_amx(panels.data(), p.patch, pairs.data());
                     const GemmBf16B b{pairs.data(), kernels.amx_b_pairs_values(p.patch), 2 * p.nr, true};
-                    kernels.gemm_bf16_amx(m0, m1, 0, 1, p.pixels - col0, p.patch, packed->bf16.data(), b, out, p.pixels,
-                                          e);
+                    kernels.gemm_bf16_amx(m0, m1, 0, 1, cols, p.patch, packed->bf16.data(), b, out, p.pixels, e);
                 } else {
-                    const GemmB b{panel.data(), panel_floats, p.nr};
-                    kernels.gemm_packed_a(m0, m1, 0, 1, p.pixels - col0, p.patch, packed->f32.data(), b, out, p.pixels,
-                                          e);
+                    const GemmB b{panels.data(), panel_floats, p.nr, true};
+                    kernels.gemm_packed_a(m0, m1, 0, count, cols, p.patch, packed->f32.data(), b, out, p.pixels, e);
                 }
             }
         });

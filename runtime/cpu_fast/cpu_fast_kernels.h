@@ -41,6 +41,9 @@ struct GemmB {
     const float* data = nullptr;
     int64_t panel_stride = 0;
     int64_t ldb = 0;
+    // The panels are already in cache (a convolution's gathered patches) and A is the operand that
+    // streams: k blocks run outermost, so each k slice of A serves every panel from L2.
+    bool panels_cached = false;
 };
 
 // bf16 weights (raw bits). With `pairs`, panel row kp holds, for each column j, the two values of
