@@ -442,7 +442,7 @@ inline void dispatch_rows(int rows, Block&& block) {
 // block's first ("lead") row tile prefetches the panel into L1, and every tile brings its share of
 // the next block's panel slice into L2.
 constexpr int64_t kKc = 256;  // even, so bf16 pairs never straddle two blocks
-constexpr int64_t kMc = 24 * kMr;
+constexpr int64_t kMc = 32 * kMr;
 
 // One row tile's step of the blocked loops.
 struct BlockStep {
