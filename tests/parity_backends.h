@@ -164,8 +164,9 @@ inline std::vector<ParityBackend> make_parity_backends() {
     out.push_back(std::move(cpu_ref));
 
     // The fast `cpu` on every instruction-set path this processor can run (lower ones forced),
-    // with f32 and bf16 weights: variant "<isa>_<weights>"; on a processor with AMX, avx512_bf16
-    // runs on AMX tiles and avx512_bf16dot on AVX512_BF16 dot products. bf16 keeps 8 significant
+    // with f32 and bf16 weights: variant "<isa>_<weights>"; avx512_bf16 runs the default bf16 path
+    // (AMX tiles where usable, else widened to f32), avx512_bf16dot the AVX512_BF16 dot products
+    // and, with AMX, avx512_bf16wide the widening path. bf16 keeps 8 significant
     // bits where f16 keeps 11: its unit roundoff is 8 times f16's. So the matmul family (whose
     // products see the rounded weights and, with AVX512_BF16 or AMX, rounded activations) gets 8
     // times the f16 limit; every other op runs in f32 and keeps the f32 limits. bf16 goldens:
@@ -174,7 +175,8 @@ inline std::vector<ParityBackend> make_parity_backends() {
     cpu.name = "cpu";
     for (cpu_fast::Isa isa : {cpu_fast::Isa::Avx512, cpu_fast::Isa::Avx2, cpu_fast::Isa::Portable}) {
         std::vector<std::string> weights = {"f32", "bf16"};
-        if (isa == cpu_fast::Isa::Avx512 && cpu_fast::amx_usable()) weights.push_back("bf16dot");
+        if (isa == cpu_fast::Isa::Avx512 && cpu_fast::cpu_has_avx512_bf16()) weights.push_back("bf16dot");
+        if (isa == cpu_fast::Isa::Avx512 && cpu_fast::amx_usable()) weights.push_back("bf16wide");
         for (const std::string& w : weights) {
             cpu.op_configs.push_back({"cpu", DType::F32, std::string(cpu_fast::isa_name(isa)) + "_" + w});
         }
@@ -192,7 +194,10 @@ inline std::vector<ParityBackend> make_parity_backends() {
             std::unique_ptr<Backend>& backend = backends[c.variant];
             const std::string w = c.variant.substr(name.size() + 1);
             const DType weights = w == "f32" ? DType::F32 : DType::BF16;
-            if (!backend) backend = std::make_unique<cpu_fast::FastCpuBackend>(2, isa, weights, w != "bf16dot");
+            const cpu_fast::Bf16Path path = w == "bf16dot"    ? cpu_fast::Bf16Path::DotProducts
+                                            : w == "bf16wide" ? cpu_fast::Bf16Path::Widened
+                                                              : cpu_fast::default_bf16_path();
+            if (!backend) backend = std::make_unique<cpu_fast::FastCpuBackend>(2, isa, weights, path);
             return backend.get();
         }
         throw Error("no cpu variant '" + c.variant + "'");

@@ -70,11 +70,12 @@ Step record_fast(const FastArgs& a) {
     return {};
 }
 
-WeightFormat weight_format(const Kernels& kernels, DType weights, bool amx) {
+WeightFormat weight_format(const Kernels& kernels, DType weights, Bf16Path bf16) {
     if (weights == DType::F32) return WeightFormat::F32;
     if (kernels.isa != Isa::Avx512) return WeightFormat::Bf16;
-    if (amx && amx_usable() && kernels.gemm_bf16_amx != nullptr) return WeightFormat::Bf16Amx;
-    return cpu_has_avx512_bf16() ? WeightFormat::Bf16Pairs : WeightFormat::Bf16;
+    if (bf16 == Bf16Path::Amx && amx_usable() && kernels.gemm_bf16_amx != nullptr) return WeightFormat::Bf16Amx;
+    if (bf16 == Bf16Path::DotProducts && cpu_has_avx512_bf16()) return WeightFormat::Bf16Pairs;
+    return WeightFormat::Bf16;
 }
 
 const char* weight_format_name(WeightFormat format) {
@@ -86,7 +87,7 @@ const char* weight_format_name(WeightFormat format) {
         case WeightFormat::Bf16Pairs:
             return "bf16 (AVX512_BF16 dot products)";
         case WeightFormat::Bf16:
-            return "bf16 (converted to f32 on load)";
+            return "bf16 (widened to f32)";
         case WeightFormat::F32RowTiles:
         case WeightFormat::Bf16AmxRows:
             break;
@@ -102,12 +103,12 @@ uint64_t buffer_id(const TensorArg& arg) {
     return buffer->id();
 }
 
-FastCpuBackend::FastCpuBackend(int threads, Isa isa, DType weights, bool amx)
+FastCpuBackend::FastCpuBackend(int threads, Isa isa, DType weights, Bf16Path bf16)
     : cpu::CpuBackend(threads),
       kernels_(kernels_for(isa)),
       weights_(weights),
-      amx_(amx),
-      format_(weight_format(kernels_, weights, amx)),
+      bf16_(bf16),
+      format_(weight_format(kernels_, weights, bf16)),
       packs_(std::make_shared<PackCache>()) {}
 
 DeviceInfo FastCpuBackend::device_info() const {
@@ -116,7 +117,7 @@ DeviceInfo FastCpuBackend::device_info() const {
     info.details.emplace_back("isa", isa_name(kernels_.isa));
     info.details.emplace_back("weights", weight_format_name(format_));
     // What --dtype bf16 would run on this processor.
-    info.details.emplace_back("bf16", weight_format_name(weight_format(kernels_, DType::BF16, amx_)));
+    info.details.emplace_back("bf16", weight_format_name(weight_format(kernels_, DType::BF16, bf16_)));
     return info;
 }
 

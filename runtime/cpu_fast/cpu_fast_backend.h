@@ -15,9 +15,8 @@ namespace cliprt::cpu_fast {
 class FastCpuBackend : public cpu::CpuBackend {
 public:
     // weights: DType::F32 or DType::BF16 (Linear weights rounded to bf16 when packed), multiplied
-    // on AMX tiles when `amx` and the ISA is AVX-512, else with AVX512_BF16 dot products where the
-    // processor has them, else converted to f32 on load.
-    FastCpuBackend(int threads, Isa isa, DType weights, bool amx = amx_usable());
+    // the `bf16` way where the ISA is AVX-512 and the processor has it, else widened to f32.
+    FastCpuBackend(int threads, Isa isa, DType weights, Bf16Path bf16 = default_bf16_path());
 
     DeviceInfo device_info() const override;
     std::unique_ptr<Buffer> allocate(uint64_t bytes) override;
@@ -32,7 +31,7 @@ protected:
 private:
     const Kernels& kernels_;
     DType weights_;
-    bool amx_;
+    Bf16Path bf16_;
     WeightFormat format_;
     std::shared_ptr<PackCache> packs_;
 };

@@ -51,6 +51,13 @@ bool cpu_has_avx512_bf16() {
 #endif
 }
 
+Bf16Path default_bf16_path() {
+    if (amx_usable()) return Bf16Path::Amx;
+    const char* env = std::getenv("CLIPRT_CPU_BF16_DOT");
+    if (env != nullptr && std::string(env) == "1" && cpu_has_avx512_bf16()) return Bf16Path::DotProducts;
+    return Bf16Path::Widened;
+}
+
 bool amx_usable() {
     static const bool usable = [] {
         const char* env = std::getenv("CLIPRT_CPU_AMX");
