@@ -1,7 +1,7 @@
 // Conv2d as GEMM per image: out[o, pixel] = W[o, :] . patch(pixel) + b[o] (+ residual, act), NCHW.
 // The weights (the left operand) are packed into row tiles once; the GEMM runs over tasks of
 // (image, panel block, row block) so small late-stage images still fill every thread at batch > 1,
-// each task gathering (im2col) the patches of one column panel at a time right before its GEMM.
+// each task gathering (im2col) the patches of a group of column panels right before its GEMM.
 // A patchify convolution (ViT's patch embedding) runs as a Linear over the gathered patches.
 #include <memory>
 #include <vector>

@@ -55,7 +55,7 @@ struct GemmB {
 
 // bf16 weights (raw bits). With `pairs`, panel row kp holds, for each column j, the two values of
 // k = 2 kp and 2 kp + 1 side by side (the AVX512_BF16 dot-product layout); otherwise row k holds
-// one value per column (converted to f32 on load).
+// one value per column (widened to f32 a panel slice at a time).
 struct GemmBf16B {
     const uint16_t* data = nullptr;
     int64_t panel_stride = 0;  // in uint16 elements

@@ -268,7 +268,7 @@ inline void start_block(V (&acc0)[R], V (&acc1)[R], int cols, const float* c, in
     }
 }
 
-// bf16 weights converted to f32 on load (any ISA).
+// bf16 weights widened to f32 (any ISA).
 inline V load_bf16(const uint16_t* p) {
     alignas(64) float tmp[kW];
     for (int j = 0; j < kW; ++j) {
