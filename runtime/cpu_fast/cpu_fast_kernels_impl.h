@@ -455,9 +455,14 @@ struct BlockStep {
     int64_t next_p, next_kb, next_kc;  // the panel slice the next block reads (next_p < 0: none)
 };
 
+// Rows of A whose whole k (a_row_bytes each) fit this much of L2 run panel by panel (A stays in
+// L2 across the panels, B streams once); a taller A runs k block by k block, so that each k slice
+// of A stays in L2 while every panel passes (ViT-B-32's batch 8 at k = 3072 was 2.4 MB per task).
+constexpr int64_t kPanelOrderBytes = int64_t{3} << 19;  // 1.5 MiB of a 2 MiB L2
+
 template <typename Block>
-inline void blocked_loops(int64_t m0, int64_t m1, int64_t p0, int64_t p1, int64_t k, bool panels_cached,
-                          Block&& block) {
+inline void blocked_loops(int64_t m0, int64_t m1, int64_t p0, int64_t p1, int64_t k, int64_t a_row_bytes,
+                          bool panels_cached, Block&& block) {
     const auto row_tiles = [](int64_t r0, int64_t r1) { return static_cast<int>((r1 - r0 + kMr - 1) / kMr); };
     const auto run_block = [&](int64_t kb, int64_t kc, int64_t r0, int64_t r1, int64_t p, int64_t next_p,
                                int64_t next_kb) {
@@ -469,8 +474,9 @@ inline void blocked_loops(int64_t m0, int64_t m1, int64_t p0, int64_t p1, int64_
                             t == 0, t, tiles, next_p, next_kb, next_kc});
         }
     };
-    if (m1 - m0 <= kMc && !panels_cached) {  // one m block: each panel in turn, all its k blocks, one stream of B
-        for (int64_t p = p0; p < p1; ++p) {
+    const int64_t padded_rows = row_tiles(m0, m1) * kMr;
+    if (!panels_cached && m1 - m0 <= kMc && padded_rows * a_row_bytes <= kPanelOrderBytes) {
+        for (int64_t p = p0; p < p1; ++p) {  // each panel in turn, all its k blocks: one stream of B
             for (int64_t kb = 0; kb < k; kb += kKc) {
                 const bool more_k = kb + kKc < k;
                 const int64_t next_p = more_k ? p : (p + 1 < p1 ? p + 1 : -1);
@@ -482,8 +488,12 @@ inline void blocked_loops(int64_t m0, int64_t m1, int64_t p0, int64_t p1, int64_
     for (int64_t kb = 0; kb < k; kb += kKc) {
         const int64_t kc = std::min(kKc, k - kb);
         for (int64_t mb = m0; mb < m1; mb += kMc) {
+            const bool last_mb = mb + kMc >= m1;
             for (int64_t p = p0; p < p1; ++p) {
-                run_block(kb, kc, mb, std::min(m1, mb + kMc), p, p + 1 < p1 && !panels_cached ? p + 1 : -1, kb);
+                // Next: the following panel, or after the last m block the next k block's first.
+                int64_t next_p = p + 1 < p1 ? p + 1 : (last_mb && kb + kKc < k ? p0 : -1);
+                if (panels_cached) next_p = -1;
+                run_block(kb, kc, mb, std::min(m1, mb + kMc), p, next_p, p + 1 < p1 ? kb : kb + kKc);
             }
         }
     }
@@ -501,7 +511,7 @@ inline NextSlice next_slice(const BlockStep& s, const void* panels, int64_t pane
 
 void gemm_f32_packed_a(int64_t m0, int64_t m1, int64_t p0, int64_t p1, int64_t n, int64_t k, const float* ap,
                        const GemmB& b, float* c, int64_t ldc, const GemmEpilogue& ep) {
-    blocked_loops(m0, m1, p0, p1, k, b.panels_cached, [&](const BlockStep& s) {
+    blocked_loops(m0, m1, p0, p1, k, k * 4, b.panels_cached, [&](const BlockStep& s) {
         const float* panel = b.data + s.p * b.panel_stride + s.kb * b.ldb;
         const int cols = static_cast<int>(std::min<int64_t>(kNr, n - s.p * kNr));
         float* ct = c + s.row0 * ldc + s.p * kNr;
@@ -526,7 +536,7 @@ void gemm_bf16_packed_a(int64_t m0, int64_t m1, int64_t p0, int64_t p1, int64_t 
                         const GemmBf16B& b, float* c, int64_t ldc, const GemmEpilogue& ep) {
     // Bytes per k of a panel: a row of bf16 values, or half a row of pairs.
     const int64_t row_bytes = b.pairs ? b.ldb : 2 * b.ldb;
-    blocked_loops(m0, m1, p0, p1, k, false, [&](const BlockStep& s) {
+    blocked_loops(m0, m1, p0, p1, k, b.pairs ? (k + 1) / 2 * 4 : k * 4, false, [&](const BlockStep& s) {
         const int cols = static_cast<int>(std::min<int64_t>(kNr, n - s.p * kNr));
         float* ct = c + s.row0 * ldc + s.p * kNr;
         const NextSlice next = next_slice(s, b.data, b.panel_stride * 2, row_bytes);
