@@ -186,6 +186,33 @@ Step record_conv2d(const FastArgs& a) {
         const int64_t panel_chunks = std::clamp<int64_t>((want + p.s.batch - 1) / p.s.batch, 1, p.panels);
         const int64_t panel_chunk = (p.panels + panel_chunks - 1) / panel_chunks;
         const int64_t row_chunks = std::clamp<int64_t>(want / (p.s.batch * panel_chunks), 1, row_tiles);
+        if (!amx && p.s.batch * p.panels < want) {
+            // Too few panels to split: each image's patches are gathered once, together, and the
+            // tasks split the weights' rows, so that every weight is read once (a split of the
+            // panels read all of a late stage's weights once per panel, and its row split
+            // gathered each panel once per task).
+            thread_local std::vector<float> shared;
+            shared.resize(static_cast<size_t>(p.panels * panel_floats));
+            float* patches = shared.data();  // the tasks' threads have thread_locals of their own
+            const int64_t tasks = std::min(want, row_tiles);
+            const int64_t rows = (row_tiles + tasks - 1) / tasks * kernels.gemm_mr;
+            for (int64_t img = 0; img < p.s.batch; ++img) {
+                pool.parallel_for(p.panels, 1, [&](int64_t p0, int64_t p1, int) {
+                    for (int64_t pn = p0; pn < p1; ++pn)
+                        gather_panel(x + img * in_image, p, pn, patches + pn * panel_floats);
+                });
+                GemmEpilogue e = ep;
+                if (residual != nullptr) e.residual = residual + img * out_image;
+                const GemmB b{patches, panel_floats, p.nr, true};
+                pool.run_tasks(tasks, [&](int64_t task, int) {
+                    const int64_t m0 = task * rows;
+                    if (m0 >= p.s.out_channels) return;
+                    kernels.gemm_packed_a(m0, std::min(p.s.out_channels, m0 + rows), 0, p.panels, p.pixels, p.patch,
+                                          packed->f32.data(), b, y + img * out_image, p.pixels, e);
+                });
+            }
+            return;
+        }
         // Row blocks in whole register blocks, or pairs of AMX row tiles.
         const int64_t row_unit = amx ? 2 * kernels.amx_rows : kernels.gemm_mr;
         const int64_t row_chunk =

@@ -516,7 +516,12 @@ void gemm_f32_packed_a(int64_t m0, int64_t m1, int64_t p0, int64_t p1, int64_t n
         const int cols = static_cast<int>(std::min<int64_t>(kNr, n - s.p * kNr));
         float* ct = c + s.row0 * ldc + s.p * kNr;
         const float* at = ap + s.row0 * k + s.kb * kMr;  // tile row0 / kMr, k slice kb
-        const NextSlice next = next_slice(s, b.data, b.panel_stride * 4, b.ldb * 4);
+        NextSlice next = next_slice(s, b.data, b.panel_stride * 4, b.ldb * 4);
+        // With the panels in cache A is what streams (a convolution's weights): on the first
+        // panel's pass each tile brings the next tile's k slice into L2, the later panels find
+        // the block's A there.
+        if (b.panels_cached && s.p == p0 && s.tile + 1 < s.tiles)
+            next = {reinterpret_cast<const char*>(at + kMr * k), kMr * s.kc * 4 / 64};
         dispatch_rows(s.rows, [&]<int R>() {
             if (s.lead)
                 gemm_block<R, true>(s.kc, at, panel, b.ldb, cols, ct, ldc, ep, s.row0, s.p * kNr, s.first, s.last,
