@@ -166,7 +166,10 @@ void check_timm_tower(const VisionConfig& v, const std::string& where) {
                  arch.min_image_size(), " pixels every stage of ", v.timm_model_name, " needs");
         return;
     }
-    const TimmVitArch arch = timm_vit_arch(v.timm_model_name);
+    const TimmVitArch arch = family == "eva" ? timm_eva_arch(v.timm_model_name) : timm_vit_arch(v.timm_model_name);
+    if (family == "eva" && pool == "map")
+        fail(where, ": timm_pool map on the Eva trunk ", v.timm_model_name,
+             " is not supported (supported: '', token, avg)");
     if (pool == "abs_attn" || pool == "rot_attn")
         fail(where, ": timm_pool '", pool, "' needs a convolutional trunk (", v.timm_model_name, " is a ViT)");
     if (pool != "" && pool != "token" && pool != "avg" && pool != "map" && pool != kTimmDefaultPool)

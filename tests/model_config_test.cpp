@@ -123,6 +123,35 @@ TEST(ModelConfig, TimmConvNextErrorsNameTheProblem) {
     EXPECT_EQ(builtin_model_config("convnext_large_d").vision.timm_proj, "mlp");
 }
 
+TEST(ModelConfig, TimmEvaErrorsNameTheProblem) {
+    auto message = [](const std::string& vision) {
+        try {
+            parse_model_config(R"({"embed_dim": 8, "vision_cfg": )" + vision +
+                                   R"(, "text_cfg": {"width": 64, "heads": 2, "layers": 1}})",
+                               "test.json");
+        } catch (const Error& e) {
+            return std::string(e.what());
+        }
+        return std::string("no error");
+    };
+    const std::string unknown = message(R"({"timm_model_name": "resnet50d"})");
+    EXPECT_NE(unknown.find("timm Eva (eva02_*_clip_*"), std::string::npos) << unknown;
+    // Eva (EVA01 / EVA02): the VisionTransformer's pools, without the map head.
+    const std::string eva = R"({"image_size": [32, 48], "timm_model_name": "cliprt_test_eva02", )";
+    EXPECT_EQ(message(eva + R"("timm_pool": "token", "timm_proj": null})"), "no error");
+    EXPECT_EQ(message(eva + R"("timm_pool": "avg", "timm_proj": "mlp"})"), "no error");
+    EXPECT_NE(message(eva + R"("timm_pool": "map", "timm_proj": "none"})").find("map on the Eva trunk"),
+              std::string::npos);
+    EXPECT_NE(message(eva + R"("timm_pool": "abs_attn"})").find("convolutional trunk"), std::string::npos);
+    EXPECT_NE(message(R"({"image_size": 32, "timm_model_name": "cliprt_test_eva02"})").find("differs from the 32x48"),
+              std::string::npos);
+    // Every open_clip EVA config is built in.
+    for (const char* name : {"EVA01-g-14", "EVA01-g-14-plus", "EVA02-B-16", "EVA02-L-14", "EVA02-L-14-336",
+                             "EVA02-E-14", "EVA02-E-14-plus"})
+        EXPECT_TRUE(is_builtin_model(name)) << name;
+    EXPECT_EQ(builtin_model_config("EVA02-B-16").vision.timm_model_name, "eva02_base_patch16_clip_224");
+}
+
 TEST(ModelConfig, TimmCustomHeadErrorsNameTheProblem) {
     auto message = [](const std::string& head, const std::string& pool = "avg") {
         try {

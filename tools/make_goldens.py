@@ -109,6 +109,15 @@ CONVNEXT_BASE_CFG = {
     "text_cfg": {"context_length": 77, "vocab_size": 49408, "width": 512, "heads": 8, "layers": 12},
 }
 
+# Verbatim open_clip 3.3.0 model_configs/EVA02-B-16.json.
+EVA02_B_16_CFG = {
+    "embed_dim": 512,
+    "vision_cfg": {"image_size": 224, "timm_model_name": "eva02_base_patch16_clip_224",
+                   "timm_model_pretrained": False, "timm_pool": "token", "timm_proj": None},
+    "text_cfg": {"context_length": 77, "vocab_size": 49408, "width": 512, "heads": 8, "layers": 12},
+    "custom_text": True,
+}
+
 # Towers that a case builds but does not run (CLIP always builds both).
 SMALL_VISION = {"image_size": 32, "layers": 1, "width": 32, "patch_size": 16, "head_width": 16}
 SMALL_TEXT = {"context_length": 16, "vocab_size": 49408, "width": 32, "heads": 2, "layers": 1}
@@ -580,6 +589,48 @@ CASES = [
           "text_cfg": SMALL_TEXT},
          image_batch=2),
 
+    # ---- open_clip TimmModel towers (timm Eva: EVA01 / EVA02) ----------------------------------
+    case('eva02_b_16_image',
+         'Full-size EVA02-B-16 (open_clip model_configs/EVA02-B-16.json verbatim), image tower only: '
+         'TimmModel over timm eva02_base_patch16_clip_224 (patch 16 conv with bias, class token, '
+         'pos_embed [1,197,768], 12 EvaBlocks width 768, 12 heads: q_proj / k_proj (no bias) / '
+         'v_proj, 2D rotary embedding of the 196 patch tokens (RotaryEmbeddingCat, in_pixels False, '
+         'grid 14x14 scaled to ref_feat_shape 16x16, temperature 10000, interleaved pairs; the class '
+         'token is not rotated), attn.norm LayerNorm before proj, SwiGLU fc1_g / fc1_x 768 -> 2048, '
+         'SiLU gate, mlp.norm LayerNorm(2048), fc2; LayerNorm eps 1e-6, final norm), timm_pool token, '
+         'timm_proj null (the trunk classifier trunk.head = Linear(768, 512) with bias). Batch 1 at '
+         '224x224.',
+         EVA02_B_16_CFG, image_batch=1, full_size=True),
+    case('small_timm_eva02_token',
+         'timm trunk cliprt_test_eva02 (tools/timm_test_models.py: EVA02\'s block, small: q / k / v '
+         'projections with k unbiased, rotary embedding on a non-square 4x6 patch grid scaled to '
+         'ref_feat_shape 3x5, attn.norm, SwiGLU hidden 85 with mlp.norm, 32x48 image), timm_pool '
+         'token, timm_proj null as the EVA02 configs: trunk.head = Linear(32, 24) with bias.',
+         {"embed_dim": 24, "custom_text": True,
+          "vision_cfg": {"image_size": [32, 48], "timm_model_name": "cliprt_test_eva02",
+                         "timm_pool": "token", "timm_proj": None},
+          "text_cfg": SMALL_TEXT},
+         image_batch=2),
+    case('small_timm_eva02_avg_none',
+         'cliprt_test_eva02 built with global_pool avg (timm then puts fc_norm after the pool and no '
+         'final norm; the mean leaves the class token out), timm_proj none: the pooled, normed '
+         'features straight out (embed_dim = width 32).',
+         {"embed_dim": 32,
+          "vision_cfg": {"image_size": [32, 48], "timm_model_name": "cliprt_test_eva02",
+                         "timm_pool": "avg", "timm_proj": "none"},
+          "text_cfg": SMALL_TEXT},
+         image_batch=2),
+    case('small_timm_eva_post_linear',
+         'cliprt_test_eva_post (EVA02-E\'s post-norm blocks x + norm1(attn(x)), x + norm2(mlp(x)), '
+         'with EVA01\'s fused qkv Linear without bias plus q_bias / v_bias parameters, k_bias a zero '
+         'buffer; exact-GELU Mlp; no rotary embedding; built with avg pool: fc_norm), timm_pool "" '
+         '(keep the trunk pool), timm_proj linear with timm_proj_bias: head.proj Linear(32, 24).',
+         {"embed_dim": 24,
+          "vision_cfg": {"image_size": 32, "timm_model_name": "cliprt_test_eva_post",
+                         "timm_pool": "", "timm_proj": "linear", "timm_proj_bias": True},
+          "text_cfg": SMALL_TEXT},
+         image_batch=2),
+
     case('small_rn_attnpool_ln',
          'small_rn with vision_cfg attnpool_ln true (seed 001, a cliprt extension): AttentionPool2d '
          'normalizes its HW+1 tokens with attnpool.ln (nn.LayerNorm(512), eps 1e-5, keys '
@@ -844,7 +895,7 @@ class ActivationMonitor:
         for name, module in model.named_modules():
             self.handles.append(module.register_forward_hook(self._output_hook(name or '<model>')))
             if isinstance(module, (nn.MultiheadAttention, Attention)) or \
-                    type(module).__name__ == 'AttentionPool2d':
+                    type(module).__name__ in ('AttentionPool2d', 'EvaAttention'):
                 self.handles.append(module.register_forward_pre_hook(
                     self._input_hook(name, module), with_kwargs=True))
 
@@ -901,6 +952,23 @@ def attention_probs(module, args, kwargs):
         return attn.softmax(dim=-1)
     if type(module).__name__ == 'RotAttentionPool2d':
         return None
+    if type(module).__name__ == 'EvaAttention':  # timm's (EVA01 / EVA02 trunks), rope on the patch tokens
+        from timm.layers import apply_rot_embed_cat
+        x = args[0]
+        rope = kwargs.get('rope', args[1] if len(args) > 1 else None)
+        B, N, C = x.shape
+        if module.qkv is not None:
+            bias = None if module.q_bias is None else torch.cat((module.q_bias, module.k_bias, module.v_bias))
+            q, k, _ = F.linear(x, module.qkv.weight, bias).chunk(3, dim=-1)
+        else:
+            q, k = module.q_proj(x), module.k_proj(x)
+        q = q.reshape(B, N, module.num_heads, -1).transpose(1, 2)
+        k = k.reshape(B, N, module.num_heads, -1).transpose(1, 2)
+        if rope is not None:
+            npt = module.num_prefix_tokens
+            q = torch.cat([q[:, :, :npt], apply_rot_embed_cat(q[:, :, npt:], rope)], dim=2)
+            k = torch.cat([k[:, :, :npt], apply_rot_embed_cat(k[:, :, npt:], rope)], dim=2)
+        return (q @ k.transpose(-2, -1) * module.scale).softmax(dim=-1)
     if type(module).__name__ == 'AttentionPool2d' and hasattr(module, 'pos_embed'):  # timm's (abs_attn)
         x = args[0]
         B, C, H, W = x.shape
