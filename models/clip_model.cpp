@@ -24,6 +24,8 @@ std::shared_ptr<const Graph> ClipModel::image_graph(int batch, bool normalize) {
                    : family == "eva"
                        ? timm_eva(*graph, weights_, "visual.", image, v, config_.embed_dim)
                        : timm_vision_transformer(*graph, weights_, "visual.", image, v, config_.embed_dim);
+    } else if (v.prenorm_vit) {
+        features = prenorm_vit(*graph, weights_, "visual.", image, v, config_.embed_dim);
     } else {
         features = v.resnet ? modified_resnet(*graph, weights_, "visual.", image, v, config_.embed_dim)
                             : vision_transformer(*graph, weights_, "visual.", image, v, config_.embed_dim);

@@ -152,6 +152,29 @@ TEST(ModelConfig, TimmEvaErrorsNameTheProblem) {
     EXPECT_EQ(builtin_model_config("EVA02-B-16").vision.timm_model_name, "eva02_base_patch16_clip_224");
 }
 
+TEST(ModelConfig, PrenormVitErrorsNameTheProblem) {
+    auto message = [](const std::string& vision) {
+        try {
+            parse_model_config(R"({"embed_dim": 8, "vision_cfg": )" + vision +
+                                   R"(, "text_cfg": {"width": 64, "heads": 2, "layers": 1}})",
+                               "test.json");
+        } catch (const Error& e) {
+            return std::string(e.what());
+        }
+        return std::string("no error");
+    };
+    const std::string tower = R"({"image_size": 32, "patch_size": 8, "width": 32, "layers": 2, "prenorm_vit": )";
+    EXPECT_EQ(message(tower + R"({"heads": 2, "dim_head": 16, "mlp_dim": 64, "pool": "mean"}})"), "no error");
+    EXPECT_NE(message(tower + R"({"heads": 2, "dim_head": 16}})").find("mlp_dim"), std::string::npos);
+    EXPECT_NE(message(tower + R"({"mlp_dim": 64, "pool": "max"}})").find("not cls or mean"), std::string::npos);
+    EXPECT_NE(message(tower + R"({"mlp_dim": 64, "depth": 2}})").find("unknown config key 'depth'"), std::string::npos);
+    EXPECT_NE(
+        message(R"({"image_size": [32, 48], "patch_size": 8, "prenorm_vit": {"mlp_dim": 64}})").find("square images"),
+        std::string::npos);
+    EXPECT_NE(message(R"({"layers": [1, 1, 1, 1], "width": 16, "prenorm_vit": {"mlp_dim": 64}})").find("ResNet"),
+              std::string::npos);
+}
+
 TEST(ModelConfig, TimmCustomHeadErrorsNameTheProblem) {
     auto message = [](const std::string& head, const std::string& pool = "avg") {
         try {

@@ -643,6 +643,37 @@ CASES = [
           "text_cfg": SMALL_TEXT},
          image_batch=2),
 
+    # ---- seed 003's pre-norm ViT (vision_cfg prenorm_vit, a cliprt extension) ------------------
+    case('small_prenorm_vit_cls',
+         'Seed 003\'s ViT as the image tower (vision_cfg "prenorm_vit", tools/make_goldens.py runs '
+         'the seed\'s own PreNorm / FeedForward / Attention / Transformer / ViT classes): patches '
+         'rearranged b (h w) (p1 p2 c), LayerNorm(192) -> Linear(192, 32) -> LayerNorm(32), class '
+         'token, pos_embedding [1, 17, 32], 2 pre-norm blocks (to_qkv without bias, 2 heads of 16, '
+         'to_out Linear, exact-GELU FeedForward 64), no final norm, pool cls, mlp_head LayerNorm + '
+         'Linear(32, embed_dim 24). Every LayerNorm eps 1e-5.',
+         {"embed_dim": 24,
+          "vision_cfg": {"image_size": 32, "patch_size": 8, "width": 32, "layers": 2,
+                         "prenorm_vit": {"heads": 2, "dim_head": 16, "mlp_dim": 64, "pool": "cls"}},
+          "text_cfg": SMALL_TEXT},
+         image_batch=2),
+    case('small_prenorm_vit_mean_inner',
+         'Seed 003\'s ViT with an attention narrower than the tower (3 heads of 8: inner 24, '
+         'to_qkv Linear(32, 72), to_out Linear(24, 32)), patch 6 on a 24x24 image (patch_dim 108), '
+         'pool mean (over every token, the class token included, as the seed does), FeedForward 48.',
+         {"embed_dim": 16,
+          "vision_cfg": {"image_size": 24, "patch_size": 6, "width": 32, "layers": 2,
+                         "prenorm_vit": {"heads": 3, "dim_head": 8, "mlp_dim": 48, "pool": "mean"}},
+          "text_cfg": SMALL_TEXT},
+         image_batch=2),
+    case('small_prenorm_vit_single_head',
+         'Seed 003\'s ViT with one head as wide as the tower (heads 1, dim_head 32 = dim): the seed '
+         'then has no to_out projection (nn.Identity); one block, patch 4 on a 16x16 image, pool cls.',
+         {"embed_dim": 24,
+          "vision_cfg": {"image_size": 16, "patch_size": 4, "width": 32, "layers": 1,
+                         "prenorm_vit": {"heads": 1, "dim_head": 32, "mlp_dim": 64, "pool": "cls"}},
+          "text_cfg": SMALL_TEXT},
+         image_batch=2),
+
     # ---- both towers + logits ------------------------------------------------------------------
     case('small_clip_logits',
          'Both towers and the logits of CLIP.get_logits: logits = exp(logit_scale) * '
@@ -706,6 +737,151 @@ def swap_in_se_bottlenecks(visual):
             layer[i] = se_block
             count += 1
     return count
+
+
+# ---- Seed 003's pre-norm ViT (vit-pytorch style), its classes as the seed writes them ----------
+# Changes from the seed's text: `repeat` imported (the seed calls it without importing it) and
+# DropPath from timm.layers (timm.models.layers is its deprecated alias); nothing else.
+from einops import rearrange, repeat  # noqa: E402
+from timm.layers import DropPath  # noqa: E402
+
+
+class PreNorm(nn.Module):
+    def __init__(self, dim, fn):
+        super().__init__()
+        self.norm = nn.LayerNorm(dim)
+        self.fn = fn
+
+    def forward(self, x, **kwargs):
+        return self.fn(self.norm(x), **kwargs)
+
+
+class FeedForward(nn.Module):
+    def __init__(self, dim, hidden_dim, dropout=0.):
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.Linear(dim, hidden_dim),
+            nn.GELU(),
+            nn.Dropout(dropout),
+            nn.Linear(hidden_dim, dim),
+            nn.Dropout(dropout)
+        )
+
+    def forward(self, x):
+        return self.net(x)
+
+
+class SeedAttention(nn.Module):  # the seed's `Attention` (renamed: open_clip's Attention is imported here)
+    def __init__(self, dim, heads=8, dim_head=64, dropout=0.):
+        super().__init__()
+        inner_dim = dim_head * heads
+        project_out = not (heads == 1 and dim_head == dim)
+
+        self.heads = heads
+        self.scale = dim_head ** -0.5
+
+        self.attend = nn.Softmax(dim=-1)
+        self.dropout = nn.Dropout(dropout)
+
+        self.to_qkv = nn.Linear(dim, inner_dim * 3, bias=False)
+
+        self.to_out = nn.Sequential(
+            nn.Linear(inner_dim, dim),
+            nn.Dropout(dropout)
+        ) if project_out else nn.Identity()
+
+    def forward(self, x):
+        b, n, _, h = *x.shape, self.heads
+        qkv = self.to_qkv(x).chunk(3, dim=-1)
+        q, k, v = map(lambda t: rearrange(t, 'b n (h d) -> b h n d', h=h), qkv)
+
+        dots = torch.einsum('b h i d, b h j d -> b h i j', q, k) * self.scale
+
+        attn = self.attend(dots)
+        attn = self.dropout(attn)
+
+        out = torch.einsum('b h i j, b h j d -> b h i d', attn, v)
+        out = rearrange(out, 'b h n d -> b n (h d)')
+        return self.to_out(out)
+
+
+class Transformer(nn.Module):
+    def __init__(self, dim, depth, heads, dim_head, mlp_dim, dropout=0., drop_path=0.):
+        super().__init__()
+        self.layers = nn.ModuleList([])
+        for _ in range(depth):
+            self.layers.append(nn.ModuleList([
+                PreNorm(dim, SeedAttention(dim, heads=heads, dim_head=dim_head, dropout=dropout)),
+                PreNorm(dim, FeedForward(dim, mlp_dim, dropout=dropout))
+            ]))
+        self.drop_path = DropPath(drop_path) if drop_path > 0. else nn.Identity()
+
+    def forward(self, x):
+        for attn, ff in self.layers:
+            x = x + self.drop_path(attn(x))
+            x = x + self.drop_path(ff(x))
+        return x
+
+
+class ViT(nn.Module):
+    def __init__(self, *, image_size, patch_size, num_classes, dim, depth, heads, mlp_dim, pool='cls', channels=3,
+                 dim_head=64, dropout=0., emb_dropout=0., drop_path=0.):
+        super().__init__()
+        assert image_size % patch_size == 0, 'Image dimensions must be divisible by the patch size.'
+        num_patches = (image_size // patch_size) ** 2
+        patch_dim = channels * patch_size ** 2
+        assert pool in {'cls', 'mean'}, 'pool type must be either cls (cls token) or mean (mean pooling)'
+
+        self.patch_size = patch_size
+
+        self.to_patch_embedding = nn.Sequential(
+            nn.LayerNorm(patch_dim),
+            nn.Linear(patch_dim, dim),
+            nn.LayerNorm(dim),
+        )
+
+        self.pos_embedding = nn.Parameter(torch.randn(1, num_patches + 1, dim))
+        self.cls_token = nn.Parameter(torch.randn(1, 1, dim))
+        self.dropout = nn.Dropout(emb_dropout)
+
+        self.transformer = Transformer(dim, depth, heads, dim_head, mlp_dim, dropout, drop_path)
+
+        self.pool = pool
+        self.to_latent = nn.Identity()
+
+        self.mlp_head = nn.Sequential(
+            nn.LayerNorm(dim),
+            nn.Linear(dim, num_classes)
+        )
+
+    def forward(self, img):
+        p = self.patch_size
+
+        x = rearrange(img, 'b c (h p1) (w p2) -> b (h w) (p1 p2 c)', p1=p, p2=p)
+        x = self.to_patch_embedding(x)
+        b, n, _ = x.shape
+
+        cls_tokens = repeat(self.cls_token, '1 1 d -> b 1 d', b=b)
+        x = torch.cat((cls_tokens, x), dim=1)
+        x += self.pos_embedding[:, :(n + 1)]
+        x = self.dropout(x)
+
+        x = self.transformer(x)
+
+        x = x.mean(dim=1) if self.pool == 'mean' else x[:, 0]
+
+        x = self.to_latent(x)
+        return self.mlp_head(x)
+
+
+def seed_prenorm_vit(vision_cfg, prenorm, embed_dim):
+    """vision_cfg "prenorm_vit" (a cliprt extension): the image tower is seed 003's ViT, its
+    num_classes = embed_dim (the mlp_head is the projection), weights visual.<the seed's names>."""
+    size = vision_cfg['image_size']
+    assert isinstance(size, int), 'the seed\'s ViT takes square images'
+    return ViT(image_size=size, patch_size=vision_cfg['patch_size'], num_classes=embed_dim,
+               dim=vision_cfg['width'], depth=vision_cfg['layers'], heads=prenorm['heads'],
+               mlp_dim=prenorm['mlp_dim'], pool=prenorm.get('pool', 'cls'), dim_head=prenorm['dim_head'])
 
 
 class LnAttentionPool2d(nn.Module):
@@ -825,13 +1001,19 @@ def build_model(model_cfg):
         vision_cfg['timm_proj'] = 'linear'  # the trunk reset the seed's TimmModel does for a pool
     use_se = bool(vision_cfg.pop('use_se', False))
     attnpool_ln = bool(vision_cfg.pop('attnpool_ln', False))
+    prenorm = vision_cfg.pop('prenorm_vit', None)
     custom_text = bool(cfg.pop('custom_text', False))
     unknown = set(cfg) - {'embed_dim', 'quick_gelu', 'init_logit_scale', 'init_logit_bias',
                           'nonscalar_logit_scale'}
     if unknown:
         raise ValueError(f'model_cfg keys this script does not handle: {sorted(unknown)}')
-    model = (CustomTextCLIP if custom_text else CLIP)(vision_cfg=vision_cfg, text_cfg=text_cfg, **cfg)
+    # The seed's ViT replaces the vision tower; open_clip builds a placeholder one first.
+    model = (CustomTextCLIP if custom_text else CLIP)(vision_cfg=SMALL_VISION if prenorm else vision_cfg,
+                                                      text_cfg=text_cfg, **cfg)
     notes = []
+    if prenorm is not None:
+        model.visual = seed_prenorm_vit(vision_cfg, prenorm, cfg['embed_dim'])
+        notes.append('seed 003 pre-norm ViT')
     if attnpool_ln:
         if not isinstance(vision_cfg.get('layers'), (list, tuple)):
             raise ValueError('attnpool_ln needs a ModifiedResNet vision tower')
@@ -895,7 +1077,7 @@ class ActivationMonitor:
         for name, module in model.named_modules():
             self.handles.append(module.register_forward_hook(self._output_hook(name or '<model>')))
             if isinstance(module, (nn.MultiheadAttention, Attention)) or \
-                    type(module).__name__ in ('AttentionPool2d', 'EvaAttention'):
+                    type(module).__name__ in ('AttentionPool2d', 'EvaAttention', 'SeedAttention'):
                 self.handles.append(module.register_forward_pre_hook(
                     self._input_hook(name, module), with_kwargs=True))
 
@@ -952,6 +1134,10 @@ def attention_probs(module, args, kwargs):
         return attn.softmax(dim=-1)
     if type(module).__name__ == 'RotAttentionPool2d':
         return None
+    if type(module).__name__ == 'SeedAttention':  # seed 003's
+        q, k, _ = module.to_qkv(args[0]).chunk(3, dim=-1)
+        q, k = (rearrange(t, 'b n (h d) -> b h n d', h=module.heads) for t in (q, k))
+        return (torch.einsum('b h i d, b h j d -> b h i j', q, k) * module.scale).softmax(dim=-1)
     if type(module).__name__ == 'EvaAttention':  # timm's (EVA01 / EVA02 trunks), rope on the patch tokens
         from timm.layers import apply_rot_embed_cat
         x = args[0]
