@@ -155,9 +155,6 @@ TimmVitHead resolve_timm_vit_head(const TimmVitArch& arch, const std::string& po
         fail(where, ": timm cannot add a map pool to ", arch.name, " after building it (its default pool is '",
              arch.default_pool, "')");
     if (h.pool != "map") h.map_head = false;  // reset_classifier removes the attention pool
-    // timm's map head attends to the patch tokens only (x[:, num_prefix_tokens:]): no slice op yet.
-    if (h.pool == "map" && arch.prefix_tokens() > 0)
-        fail(where, ": timm_pool map on ", arch.name, ", which has class or register tokens, is not supported");
     if (h.pool == "token" && !arch.class_token)
         fail(where, ": timm_pool token needs a class token, ", arch.name, " has none");
     h.norm_before_pool = arch.final_norm && !use_fc_norm;

@@ -54,8 +54,10 @@ ValueId block(Graph& g, ModelWeights& w, const std::string& p, ValueId x, const 
 }
 
 // AttentionPoolLatent: one latent query attends to the tokens, then proj, then x + mlp(norm(x)).
+// timm hands it the patch tokens only (x[:, num_prefix_tokens:]); here the class / register tokens
+// are masked out of the keys instead (the attention's key mask: the same softmax over the same keys).
 ValueId map_head(Graph& g, ModelWeights& w, const std::string& p, ValueId x, const TimmVitArch& a) {
-    const int64_t width = a.width, batch = g.shape(x)[0];
+    const int64_t width = a.width, batch = g.shape(x)[0], tokens = g.shape(x)[1], prefix = a.prefix_tokens();
     ValueId latent = w.derived_constant(g, p + ".latent[1,W]", [&] {
         return w.get(p + ".latent", {1, 1, width})->reshaped(Shape{1, width});
     });
@@ -71,7 +73,17 @@ ValueId map_head(Graph& g, ModelWeights& w, const std::string& p, ValueId x, con
     AttentionParams params;
     params.heads = a.map_heads;
     params.scale = attention_scale(width / a.map_heads);
-    ValueId o = g.attention({q, kv[0], kv[1]}, params, p + ".attn");
+    std::vector<ValueId> inputs{q, kv[0], kv[1]};
+    if (prefix > 0) {
+        params.has_key_mask = true;
+        inputs.push_back(
+            w.derived_constant(g, p + ".patch_keys[" + std::to_string(batch) + "x" + std::to_string(tokens) + "]", [&] {
+                Tensor mask(Shape{batch, tokens}, DType::I32);
+                for (int64_t i = 0; i < batch * tokens; ++i) mask.i32()[i] = i % tokens >= prefix ? 1 : 0;
+                return mask;
+            }));
+    }
+    ValueId o = g.attention(inputs, params, p + ".attn");
     o = timm_linear(g, w, p + ".proj", o, width, width, true);
     ValueId h = layer_norm(g, w, p + ".norm", o, width, a.map_norm_eps);
     h = timm_linear(g, w, p + ".mlp.fc1", h, a.map_mlp_hidden, width, true, a.act);

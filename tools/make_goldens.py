@@ -456,6 +456,15 @@ CASES = [
                          "timm_pool": "map", "timm_proj": "none"},
           "text_cfg": SMALL_TEXT},
          image_batch=2),
+    case('small_timm_vit_map_prefix',
+         'cliprt_test_vit_map_prefix (class token + 1 register token, map pool): timm\'s '
+         'AttentionPoolLatent attends to the patch tokens only (x[:, num_prefix_tokens:]); '
+         'timm_proj linear: head.proj Linear(32, 24).',
+         {"embed_dim": 24,
+          "vision_cfg": {"image_size": 32, "timm_model_name": "cliprt_test_vit_map_prefix",
+                         "timm_pool": "map", "timm_proj": "linear"},
+          "text_cfg": SMALL_TEXT},
+         image_batch=2),
     case('small_timm_vit_token_linear',
          'cliprt_test_vit_token (class token + 2 register tokens, pos_embed over all 3+24 tokens, '
          'norm_pre and no patch bias, qk_norm, LayerScale 0.5 init (ls1/ls2.gamma), mlp_ratio '

@@ -19,6 +19,9 @@ TEST_MODELS = {
     # LayerScale, token pool, non-square 32x48 image, mlp_ratio 2.5.
     'cliprt_test_vit_token': dict(SMALL, img_size=(32, 48), class_token=True, reg_tokens=2, pre_norm=True,
                                   qk_norm=True, init_values=0.5, global_pool='token', mlp_ratio=2.5),
+    # The map head over a trunk with prefix tokens (timm attends to the patch tokens only): class
+    # token + 1 register token, map pool.
+    'cliprt_test_vit_map_prefix': dict(SMALL, class_token=True, reg_tokens=1, global_pool='map'),
     # avg pool with fc_norm decided by timm, positions only on patches (no_embed_class), no qkv bias.
     'cliprt_test_vit_avg': dict(SMALL, class_token=True, reg_tokens=1, no_embed_class=True, global_pool='avg',
                                 qkv_bias=False),
