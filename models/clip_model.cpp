@@ -19,9 +19,13 @@ std::shared_ptr<const Graph> ClipModel::image_graph(int batch, bool normalize) {
     ValueId image = graph->add_input("image", Shape{batch, 3, v.image_size, v.image_width}, DType::F32);
     ValueId features = -1;
     if (v.timm()) {
-        features = timm_family(v.timm_model_name) == "convnext"
-                       ? timm_convnext(*graph, weights_, "visual.", image, v, config_.embed_dim)
+        const std::string family = timm_family(v.timm_model_name);
+        features = family == "convnext" ? timm_convnext(*graph, weights_, "visual.", image, v, config_.embed_dim)
+                   : family == "eva"
+                       ? timm_eva(*graph, weights_, "visual.", image, v, config_.embed_dim)
                        : timm_vision_transformer(*graph, weights_, "visual.", image, v, config_.embed_dim);
+    } else if (v.prenorm_vit) {
+        features = prenorm_vit(*graph, weights_, "visual.", image, v, config_.embed_dim);
     } else {
         features = v.resnet ? modified_resnet(*graph, weights_, "visual.", image, v, config_.embed_dim)
                             : vision_transformer(*graph, weights_, "visual.", image, v, config_.embed_dim);

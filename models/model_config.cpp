@@ -147,6 +147,19 @@ std::vector<TimmHeadLayer> parse_custom_head(const json& j, const std::string& w
     return layers;
 }
 
+PrenormVitConfig parse_prenorm_vit(const json& j, const std::string& where) {
+    ObjectReader r(j, where + " prenorm_vit");
+    PrenormVitConfig p;
+    r.read("heads", p.heads, 1, kMaxHeads);
+    r.read("dim_head", p.dim_head, 1, kMaxWidth);
+    r.read("mlp_dim", p.mlp_dim, 1, 1 << 20);
+    r.read("pool", p.pool);
+    r.finish();
+    if (p.mlp_dim == 0) fail(r.where(), ": mlp_dim (the FeedForward width) is required");
+    if (p.pool != "cls" && p.pool != "mean") fail(r.where(), ": pool ", cj::describe(p.pool), " is not cls or mean");
+    return p;
+}
+
 // open_clip's TimmModel: the trunk must be one cliprt builds, with a pool and projection it can run.
 void check_timm_tower(const VisionConfig& v, const std::string& where) {
     const std::string family = timm_family(v.timm_model_name);  // an unknown name fails here
@@ -166,7 +179,10 @@ void check_timm_tower(const VisionConfig& v, const std::string& where) {
                  arch.min_image_size(), " pixels every stage of ", v.timm_model_name, " needs");
         return;
     }
-    const TimmVitArch arch = timm_vit_arch(v.timm_model_name);
+    const TimmVitArch arch = family == "eva" ? timm_eva_arch(v.timm_model_name) : timm_vit_arch(v.timm_model_name);
+    if (family == "eva" && pool == "map")
+        fail(where, ": timm_pool map on the Eva trunk ", v.timm_model_name,
+             " is not supported (supported: '', token, avg)");
     if (pool == "abs_attn" || pool == "rot_attn")
         fail(where, ": timm_pool '", pool, "' needs a convolutional trunk (", v.timm_model_name, " is a ViT)");
     if (pool != "" && pool != "token" && pool != "avg" && pool != "map" && pool != kTimmDefaultPool)
@@ -220,6 +236,7 @@ VisionConfig parse_vision(const json& j, bool quick_gelu, const std::string& sou
         fail(r.where(), ": unknown pool_type ", cj::describe(v.pool_type));
     r.read("use_se", v.use_se);
     r.read("attnpool_ln", v.attnpool_ln);
+    if (const json* prenorm = r.raw("prenorm_vit")) v.prenorm_vit = parse_prenorm_vit(*prenorm, r.where());
     std::string pos_embed_type = "learnable";
     r.read("pos_embed_type",
            pos_embed_type);  // sin_cos_2d is a fixed table stored in the state dict like a learned one
@@ -239,6 +256,8 @@ VisionConfig parse_vision(const json& j, bool quick_gelu, const std::string& sou
     for (const char* key : {"timm_model_pretrained", "timm_drop", "timm_drop_path"}) r.ignore(key);
     read_block_options(r, v.block, quick_gelu && !v.resnet);
     r.finish();
+    if (v.prenorm_vit && (v.timm() || v.resnet))
+        fail(r.where(), ": prenorm_vit (seed 003's ViT) excludes ", v.timm() ? "timm_model_name" : "ResNet layers");
     if (v.timm()) {
         check_timm_tower(v, r.where());
         return v;
@@ -252,6 +271,8 @@ VisionConfig parse_vision(const json& j, bool quick_gelu, const std::string& sou
         fail(r.where(), ": image_size ", v.image_size, "x", v.image_width, " is not a multiple of patch_size ",
              v.patch_size);
     if (v.resnet && v.image_size % 32 != 0) fail(r.where(), ": ResNet image_size must be a multiple of 32");
+    if (v.prenorm_vit && v.image_size != v.image_width)
+        fail(r.where(), ": prenorm_vit (seed 003's ViT) takes square images, got ", v.image_size, "x", v.image_width);
     return v;
 }
 

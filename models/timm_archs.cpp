@@ -26,9 +26,10 @@ Activation activation(const std::string& name, const std::string& where) {
     fail(where, ": activation '", name, "' is not supported");
 }
 
-TimmVitArch parse_vit(const std::string& name, const json& j) {
+// The facts a VisionTransformer and an Eva share (an Eva has no map head entries: timm_pool map is
+// refused for it).
+void parse_vit_base(TimmVitArch& a, const std::string& name, const json& j, bool eva) {
     const std::string where = "timm model " + name;
-    TimmVitArch a;
     a.name = name;
     auto pair = [&](const char* key, int& h, int& w) {
         const json& v = j.at(key);
@@ -41,11 +42,15 @@ TimmVitArch parse_vit(const std::string& name, const json& j) {
     a.depth = cj::to_int(j.at("depth"), where, "depth", 1, 1024);
     a.heads = cj::to_int(j.at("heads"), where, "heads", 1, 1024);
     a.mlp_hidden = cj::to_int(j.at("mlp_hidden"), where, "mlp_hidden", 1, 1 << 20);
-    a.act = activation(cj::string(j.at("act"), where, "act"), where);
+    const std::string act = cj::string(j.at("act"), where, "act");
+    // SwiGLU's SiLU gate is built from sigmoid and a product; the Mlp activation is one of the fused ones.
+    if (!(eva && act == "silu" && cj::boolean(j.at("swiglu"), where, "swiglu"))) a.act = activation(act, where);
     a.norm_eps = static_cast<float>(cj::number(j.at("norm_eps"), where, "norm_eps", 1e-12, 1));
     a.qkv_bias = cj::boolean(j.at("qkv_bias"), where, "qkv_bias");
-    a.qk_norm = cj::boolean(j.at("qk_norm"), where, "qk_norm");
-    a.layer_scale = cj::boolean(j.at("layer_scale"), where, "layer_scale");
+    if (!eva) {
+        a.qk_norm = cj::boolean(j.at("qk_norm"), where, "qk_norm");
+        a.layer_scale = cj::boolean(j.at("layer_scale"), where, "layer_scale");
+    }
     a.patch_bias = cj::boolean(j.at("patch_bias"), where, "patch_bias");
     a.class_token = cj::boolean(j.at("class_token"), where, "class_token");
     a.reg_tokens = cj::to_int(j.at("reg_tokens"), where, "reg_tokens", 0, 1024);
@@ -55,17 +60,46 @@ TimmVitArch parse_vit(const std::string& name, const json& j) {
     a.final_norm = cj::boolean(j.at("final_norm"), where, "final_norm");
     if (!j.at("fc_norm").is_null()) a.fc_norm = cj::boolean(j.at("fc_norm"), where, "fc_norm");
     a.default_pool = cj::string(j.at("default_pool"), where, "default_pool");
+    if (a.img_h < a.patch_h || a.img_w < a.patch_w)
+        fail(where, ": image ", a.img_h, "x", a.img_w, " is smaller than the patch ", a.patch_h, "x", a.patch_w);
+    if (a.width % a.heads != 0) fail(where, ": width ", a.width, " is not a multiple of the head count");
+    if (eva) return;
     a.pool_include_prefix = cj::boolean(j.at("pool_include_prefix"), where, "pool_include_prefix");
     if (a.pool_include_prefix) fail(where, ": pool_include_prefix is not supported");
     a.map_heads = cj::to_int(j.at("map_heads"), where, "map_heads", 1, 1024);
     a.map_mlp_hidden = cj::to_int(j.at("map_mlp_hidden"), where, "map_mlp_hidden", 1, 1 << 20);
     a.map_qkv_bias = cj::boolean(j.at("map_qkv_bias"), where, "map_qkv_bias");
     a.map_norm_eps = static_cast<float>(cj::number(j.at("map_norm_eps"), where, "map_norm_eps", 1e-12, 1));
-    if (a.width % a.heads != 0 || a.width % a.map_heads != 0)
-        fail(where, ": width ", a.width, " is not a multiple of the head count");
-    // timm's PatchEmbed is a strided convolution: a remainder of the image (384 px over patch 14) is dropped.
-    if (a.img_h < a.patch_h || a.img_w < a.patch_w)
-        fail(where, ": image ", a.img_h, "x", a.img_w, " is smaller than the patch ", a.patch_h, "x", a.patch_w);
+    if (a.width % a.map_heads != 0) fail(where, ": width ", a.width, " is not a multiple of the map head count");
+}
+
+TimmVitArch parse_vit(const std::string& name, const json& j) {
+    TimmVitArch a;
+    parse_vit_base(a, name, j, false);
+    return a;
+}
+
+TimmEvaArch parse_eva(const std::string& name, const json& j) {
+    const std::string where = "timm model " + name;
+    TimmEvaArch a;
+    parse_vit_base(a, name, j, true);
+    a.qkv_fused = cj::boolean(j.at("qkv_fused"), where, "qkv_fused");
+    a.attn_norm = cj::boolean(j.at("attn_norm"), where, "attn_norm");
+    a.swiglu = cj::boolean(j.at("swiglu"), where, "swiglu");
+    a.mlp_norm = cj::boolean(j.at("mlp_norm"), where, "mlp_norm");
+    a.post_norm = cj::boolean(j.at("post_norm"), where, "post_norm");
+    a.rope = cj::boolean(j.at("rope"), where, "rope");
+    if (a.rope) {
+        const json& ref = j.at("rope_ref_feat_shape");
+        if (!ref.is_null()) {
+            a.rope_ref_h = cj::to_int(ref.at(0), where, "rope_ref_feat_shape", 1, 1 << 14);
+            a.rope_ref_w = cj::to_int(ref.at(1), where, "rope_ref_feat_shape", 1, 1 << 14);
+        }
+        a.rope_temperature =
+            static_cast<float>(cj::number(j.at("rope_temperature"), where, "rope_temperature", 1, 1e9));
+        if ((a.width / a.heads) % 4 != 0)
+            fail(where, ": the rotary embedding needs a head width divisible by 4, got ", a.width / a.heads);
+    }
     return a;
 }
 
@@ -121,9 +155,6 @@ TimmVitHead resolve_timm_vit_head(const TimmVitArch& arch, const std::string& po
         fail(where, ": timm cannot add a map pool to ", arch.name, " after building it (its default pool is '",
              arch.default_pool, "')");
     if (h.pool != "map") h.map_head = false;  // reset_classifier removes the attention pool
-    // timm's map head attends to the patch tokens only (x[:, num_prefix_tokens:]): no slice op yet.
-    if (h.pool == "map" && arch.prefix_tokens() > 0)
-        fail(where, ": timm_pool map on ", arch.name, ", which has class or register tokens, is not supported");
     if (h.pool == "token" && !arch.class_token)
         fail(where, ": timm_pool token needs a class token, ", arch.name, " has none");
     h.norm_before_pool = arch.final_norm && !use_fc_norm;
@@ -168,7 +199,8 @@ TimmConvNextHead resolve_timm_convnext_head(const TimmConvNextArch& arch, const 
 
 std::string timm_supported_families() {
     return "timm VisionTransformer (vit_*_siglip_* SigLIP / SigLIP 2 towers, vit_large_patch14_clip_224, "
-           "vit_medium_patch16_gap_256) and timm ConvNeXt (convnext_tiny, _small, _base, _large, _xlarge, _xxlarge)";
+           "vit_medium_patch16_gap_256), timm ConvNeXt (convnext_tiny, _small, _base, _large, _xlarge, _xxlarge) "
+           "and timm Eva (eva02_*_clip_* EVA02 towers, eva_giant_patch14_224)";
 }
 
 std::vector<std::string> timm_model_names() {
@@ -196,7 +228,7 @@ const json& entry(const std::string& model_name, const char* family) {
 std::string timm_family(const std::string& model_name) {
     const json& j = entry(model_name, nullptr);
     const std::string family = j.value("family", "");
-    if (family != "vit" && family != "convnext")
+    if (family != "vit" && family != "convnext" && family != "eva")
         fail("timm model ", model_name, ": unknown family '", cj::describe_key(family),
              "' in models/timm/timm_archs.json");
     return family;
@@ -206,6 +238,15 @@ TimmVitArch timm_vit_arch(const std::string& model_name) {
     const json& j = entry(model_name, "vit");
     try {
         return parse_vit(model_name, j);
+    } catch (const json::exception& e) {
+        fail("timm model ", model_name, ": malformed entry in models/timm/timm_archs.json (", e.what(), ")");
+    }
+}
+
+TimmEvaArch timm_eva_arch(const std::string& model_name) {
+    const json& j = entry(model_name, "eva");
+    try {
+        return parse_eva(model_name, j);
     } catch (const json::exception& e) {
         fail("timm model ", model_name, ": malformed entry in models/timm/timm_archs.json (", e.what(), ")");
     }

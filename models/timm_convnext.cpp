@@ -62,33 +62,6 @@ ValueId patchify(Graph& g, ModelWeights& w, const std::string& name, ValueId ima
                     bias ? w.constant(g, name + ".bias", {out}) : -1, c, -1, name);
 }
 
-// Rows of timm's rotary table for RotAttentionPool2d (RotaryEmbeddingCat, in_pixels False, reference
-// feature size 7x7, interleaved pairs): token n = (i, j) of an h x w map, channel d of a head of
-// `head_dim` rotates the pair (d & ~1, d | 1) by t_axis * band_k, with t_y = i / h * 7, t_x = j / w * 7,
-// band_k = 10000^(-k / (head_dim / 4)), axis = (d / 2) / (head_dim / 4), k = (d / 2) % (head_dim / 4).
-// Row 0 (the mean token) is not rotated: cos 1, sin 0. Returns [tokens + 1, width] of cos or sin.
-Tensor rotary_table(int64_t h, int64_t w, int64_t width, int64_t head_dim, bool sine) {
-    const int64_t bands = head_dim / 4;
-    Tensor t(Shape{h * w + 1, width}, DType::F32);
-    float* out = t.f32();
-    for (int64_t c = 0; c < width; ++c) out[c] = sine ? 0.0f : 1.0f;
-    for (int64_t i = 0; i < h; ++i) {
-        for (int64_t j = 0; j < w; ++j) {
-            // float32 like timm's grid: arange(s) / s * ref.
-            const float pos[2] = {static_cast<float>(i) / static_cast<float>(h) * 7.0f,
-                                  static_cast<float>(j) / static_cast<float>(w) * 7.0f};
-            float* row = out + (1 + i * w + j) * width;
-            for (int64_t c = 0; c < width; ++c) {
-                const int64_t f = (c % head_dim) / 2;
-                const float band = static_cast<float>(1.0 / std::pow(10000.0, static_cast<double>(f % bands) / bands));
-                const float angle = pos[f / bands] * band;
-                row[c] = sine ? std::sin(angle) : std::cos(angle);
-            }
-        }
-    }
-    return t;
-}
-
 // rot(x) of timm's apply_rot_embed as weight rows: output channel 2m takes -row 2m+1, 2m+1 takes row 2m.
 Tensor rotate_pairs(const Tensor& rows) {
     const Shape& s = rows.shape();
@@ -104,8 +77,9 @@ Tensor rotate_pairs(const Tensor& rows) {
 
 // timm's AttentionPool2d (open_clip's abs_attn head.pool) or RotAttentionPool2d (rot_attn) over the
 // tokens [B, N, C]: the mean token is prepended; abs adds the learned positions [N + 1, C], rot
-// rotates the keys of the N map tokens (the mean token's query is never rotated). Only the mean
-// token's query attends (the pool keeps token 0 of the output), then proj Linear(C, out) with bias.
+// rotates the keys of the N map tokens (RotaryEmbeddingCat with reference feature size 7x7) (the mean token's query is
+// never rotated). Only the mean token's query attends (the pool keeps token 0 of the output), then proj Linear(C, out)
+// with bias.
 ValueId attention_pool(Graph& g, ModelWeights& w, const std::string& p, ValueId x, const Grid& grid, bool rotary,
                        int pool_h, int pool_w, int64_t out) {
     const Shape xs = g.shape(x);
@@ -144,10 +118,12 @@ ValueId attention_pool(Graph& g, ModelWeights& w, const std::string& p, ValueId 
         ValueId k_rot =
             g.linear(all, rotated(".weight", qkv_w), rotated(".bias", qkv_b), Activation::None, -1, p + ".k_rot");
         const std::string table = p + ".rope[" + std::to_string(grid.h) + "x" + std::to_string(grid.w) + "]";
-        ValueId cos = w.derived_constant(
-            g, table + "cos", [&] { return rotary_table(grid.h, grid.w, width, kTimmAttnPoolHeadDim, false); });
-        ValueId sin = w.derived_constant(
-            g, table + "sin", [&] { return rotary_table(grid.h, grid.w, width, kTimmAttnPoolHeadDim, true); });
+        ValueId cos = w.derived_constant(g, table + "cos", [&] {
+            return timm_rotary_table(grid.h, grid.w, 1, width, kTimmAttnPoolHeadDim, 7, 7, 10000.0f, false);
+        });
+        ValueId sin = w.derived_constant(g, table + "sin", [&] {
+            return timm_rotary_table(grid.h, grid.w, 1, width, kTimmAttnPoolHeadDim, 7, 7, 10000.0f, true);
+        });
         k = g.binary(BinaryOp::Add, g.binary(BinaryOp::Mul, k, cos, p + ".k_cos"),
                      g.binary(BinaryOp::Mul, k_rot, sin, p + ".k_sin"), p + ".k_rope");
     }

@@ -1,5 +1,7 @@
 #include "models/timm_layers.h"
 
+#include <cmath>
+
 #include "cliprt/error.h"
 #include "models/transformer_block.h"
 
@@ -27,6 +29,33 @@ ValueId timm_packed_part(Graph& g, ModelWeights& w, const std::string& name, con
     const int64_t rows = shape[0] / parts;
     return w.derived_constant(g, name + "[" + std::to_string(part) + "/" + std::to_string(parts) + "]",
                               [&] { return slice_rows(*w.get(name, shape), part * rows, rows); });
+}
+
+Tensor timm_rotary_table(int64_t h, int64_t w, int64_t prefix, int64_t width, int64_t head_dim, int ref_h, int ref_w,
+                         float temperature, bool sine) {
+    const int64_t bands = head_dim / 4;
+    Tensor t(Shape{prefix + h * w, width}, DType::F32);
+    float* out = t.f32();
+    for (int64_t c = 0; c < prefix * width; ++c) out[c] = sine ? 0.0f : 1.0f;
+    for (int64_t i = 0; i < h; ++i) {
+        for (int64_t j = 0; j < w; ++j) {
+            // float32 like timm's grid: arange(s) / s * ref.
+            float pos[2] = {static_cast<float>(i), static_cast<float>(j)};
+            if (ref_h > 0) {
+                pos[0] = pos[0] / static_cast<float>(h) * static_cast<float>(ref_h);
+                pos[1] = pos[1] / static_cast<float>(w) * static_cast<float>(ref_w);
+            }
+            float* row = out + (prefix + i * w + j) * width;
+            for (int64_t c = 0; c < width; ++c) {
+                const int64_t f = (c % head_dim) / 2;
+                const float band = static_cast<float>(
+                    1.0 / std::pow(static_cast<double>(temperature), static_cast<double>(f % bands) / bands));
+                const float angle = pos[f / bands] * band;
+                row[c] = sine ? std::sin(angle) : std::cos(angle);
+            }
+        }
+    }
+    return t;
 }
 
 ValueId timm_custom_head(Graph& g, ModelWeights& w, const std::string& prefix, ValueId x,

@@ -54,8 +54,10 @@ ValueId block(Graph& g, ModelWeights& w, const std::string& p, ValueId x, const 
 }
 
 // AttentionPoolLatent: one latent query attends to the tokens, then proj, then x + mlp(norm(x)).
+// timm hands it the patch tokens only (x[:, num_prefix_tokens:]); here the class / register tokens
+// are masked out of the keys instead (the attention's key mask: the same softmax over the same keys).
 ValueId map_head(Graph& g, ModelWeights& w, const std::string& p, ValueId x, const TimmVitArch& a) {
-    const int64_t width = a.width, batch = g.shape(x)[0];
+    const int64_t width = a.width, batch = g.shape(x)[0], tokens = g.shape(x)[1], prefix = a.prefix_tokens();
     ValueId latent = w.derived_constant(g, p + ".latent[1,W]", [&] {
         return w.get(p + ".latent", {1, 1, width})->reshaped(Shape{1, width});
     });
@@ -71,7 +73,17 @@ ValueId map_head(Graph& g, ModelWeights& w, const std::string& p, ValueId x, con
     AttentionParams params;
     params.heads = a.map_heads;
     params.scale = attention_scale(width / a.map_heads);
-    ValueId o = g.attention({q, kv[0], kv[1]}, params, p + ".attn");
+    std::vector<ValueId> inputs{q, kv[0], kv[1]};
+    if (prefix > 0) {
+        params.has_key_mask = true;
+        inputs.push_back(
+            w.derived_constant(g, p + ".patch_keys[" + std::to_string(batch) + "x" + std::to_string(tokens) + "]", [&] {
+                Tensor mask(Shape{batch, tokens}, DType::I32);
+                for (int64_t i = 0; i < batch * tokens; ++i) mask.i32()[i] = i % tokens >= prefix ? 1 : 0;
+                return mask;
+            }));
+    }
+    ValueId o = g.attention(inputs, params, p + ".attn");
     o = timm_linear(g, w, p + ".proj", o, width, width, true);
     ValueId h = layer_norm(g, w, p + ".norm", o, width, a.map_norm_eps);
     h = timm_linear(g, w, p + ".mlp.fc1", h, a.map_mlp_hidden, width, true, a.act);
@@ -81,17 +93,10 @@ ValueId map_head(Graph& g, ModelWeights& w, const std::string& p, ValueId x, con
 
 }  // namespace
 
-ValueId timm_vision_transformer(Graph& g, ModelWeights& w, const std::string& prefix, ValueId image,
-                                const VisionConfig& c, int embed_dim) {
-    const TimmVitArch a = timm_vit_arch(c.timm_model_name);
-    // A custom head replaces open_clip's: the trunk is reset with the pool as for a projection.
-    const bool custom = !c.timm_custom_head.empty();
-    const TimmVitHead head =
-        resolve_timm_vit_head(a, c.timm_pool, custom ? "linear" : c.timm_proj, c.timm_proj_bias, embed_dim, prefix);
+ValueId timm_vit_tokens(Graph& g, ModelWeights& w, const std::string& t, ValueId image, const TimmVitArch& a) {
     const Shape is = g.shape(image);
     if (is[2] != a.img_h || is[3] != a.img_w)
-        fail(prefix, ": ", a.name, " takes ", a.img_h, "x", a.img_w, " images, got ", is[2], "x", is[3]);
-    const std::string t = prefix + "trunk.";
+        fail(t, ": ", a.name, " takes ", a.img_h, "x", a.img_w, " images, got ", is[2], "x", is[3]);
     const int64_t width = a.width, batch = is[0];
     const int64_t grid = static_cast<int64_t>(a.img_h / a.patch_h) * (a.img_w / a.patch_w);
     const int64_t prefix_tokens = a.prefix_tokens();
@@ -123,15 +128,20 @@ ValueId timm_vision_transformer(Graph& g, ModelWeights& w, const std::string& pr
     }
     if (pos >= 0 && !a.no_embed_class) x = g.binary(BinaryOp::Add, x, pos, t + "pos_embed");
     if (a.pre_norm) x = layer_norm(g, w, t + "norm_pre", x, width, a.norm_eps);
-    for (int i = 0; i < a.depth; ++i) x = block(g, w, t + "blocks." + std::to_string(i), x, a);
-    if (head.norm_before_pool) x = layer_norm(g, w, t + "norm", x, width, a.norm_eps);
+    return x;
+}
 
+ValueId timm_vit_head(Graph& g, ModelWeights& w, const std::string& prefix, ValueId x, const TimmVitArch& a,
+                      const TimmVitHead& head, const VisionConfig& c, int embed_dim) {
+    const std::string t = prefix + "trunk.";
+    const int64_t width = a.width;
+    if (head.norm_before_pool) x = layer_norm(g, w, t + "norm", x, width, a.norm_eps);
     if (head.pool == "map") {
         x = map_head(g, w, t + "attn_pool", x, a);
     } else if (head.pool == "avg" || head.pool == "token") {
         TokenPoolParams pool;
         pool.mode = head.pool == "avg" ? PoolMode::Mean : PoolMode::First;
-        pool.mean_start = static_cast<int>(prefix_tokens);  // avg leaves the prefix tokens out
+        pool.mean_start = static_cast<int>(a.prefix_tokens());  // avg leaves the prefix tokens out
         x = g.token_pool(x, -1, pool, t + "pool");
     }
     if (head.fc_norm) x = layer_norm(g, w, t + "fc_norm", x, width, a.norm_eps);
@@ -140,7 +150,7 @@ ValueId timm_vision_transformer(Graph& g, ModelWeights& w, const std::string& pr
         x = timm_linear(g, w, t + "head", x, head.trunk_classes, width, true);
         features = head.trunk_classes;
     }
-    if (custom) return timm_custom_head(g, w, prefix + "head.", x, c.timm_custom_head, embed_dim);
+    if (!c.timm_custom_head.empty()) return timm_custom_head(g, w, prefix + "head.", x, c.timm_custom_head, embed_dim);
     if (head.proj == "linear") {
         x = timm_linear(g, w, prefix + "head.proj", x, embed_dim, features, head.proj_bias);
     } else if (head.proj == "mlp") {  // timm Mlp(features, 2 * embed_dim, embed_dim), exact GELU
@@ -148,6 +158,19 @@ ValueId timm_vision_transformer(Graph& g, ModelWeights& w, const std::string& pr
         x = timm_linear(g, w, prefix + "head.mlp.fc2", x, embed_dim, 2 * embed_dim, head.proj_bias);
     }
     return x;
+}
+
+ValueId timm_vision_transformer(Graph& g, ModelWeights& w, const std::string& prefix, ValueId image,
+                                const VisionConfig& c, int embed_dim) {
+    const TimmVitArch a = timm_vit_arch(c.timm_model_name);
+    // A custom head replaces open_clip's: the trunk is reset with the pool as for a projection.
+    const bool custom = !c.timm_custom_head.empty();
+    const TimmVitHead head =
+        resolve_timm_vit_head(a, c.timm_pool, custom ? "linear" : c.timm_proj, c.timm_proj_bias, embed_dim, prefix);
+    const std::string t = prefix + "trunk.";
+    ValueId x = timm_vit_tokens(g, w, t, image, a);
+    for (int i = 0; i < a.depth; ++i) x = block(g, w, t + "blocks." + std::to_string(i), x, a);
+    return timm_vit_head(g, w, prefix, x, a, head, c, embed_dim);
 }
 
 }  // namespace cliprt

@@ -79,8 +79,8 @@ TEST(ModelConfig, TimmTowerErrorsNameTheProblem) {
     const std::string token = R"({"image_size": [32, 48], "timm_model_name": "cliprt_test_vit_token", )";
     EXPECT_NE(message(token + R"("timm_pool": "map", "timm_proj": "linear"})").find("cannot add a map pool"),
               std::string::npos);
-    EXPECT_NE(message(token + R"("timm_pool": "map", "timm_proj": "none"})").find("class or register tokens"),
-              std::string::npos);
+    // Built with map (no extra projection), a trunk with class and register tokens has its map head.
+    EXPECT_EQ(message(token + R"("timm_pool": "map", "timm_proj": "none"})"), "no error");
     EXPECT_NE(message(map + R"("timm_pool": "token", "timm_proj": "none"})").find("needs a class token"),
               std::string::npos);
     EXPECT_NE(unknown.find("timm ConvNeXt"), std::string::npos) << unknown;
@@ -121,6 +121,58 @@ TEST(ModelConfig, TimmConvNextErrorsNameTheProblem) {
                              "convnext_xlarge", "convnext_xxlarge", "convnext_xxlarge_320"})
         EXPECT_TRUE(is_builtin_model(name)) << name;
     EXPECT_EQ(builtin_model_config("convnext_large_d").vision.timm_proj, "mlp");
+}
+
+TEST(ModelConfig, TimmEvaErrorsNameTheProblem) {
+    auto message = [](const std::string& vision) {
+        try {
+            parse_model_config(R"({"embed_dim": 8, "vision_cfg": )" + vision +
+                                   R"(, "text_cfg": {"width": 64, "heads": 2, "layers": 1}})",
+                               "test.json");
+        } catch (const Error& e) {
+            return std::string(e.what());
+        }
+        return std::string("no error");
+    };
+    const std::string unknown = message(R"({"timm_model_name": "resnet50d"})");
+    EXPECT_NE(unknown.find("timm Eva (eva02_*_clip_*"), std::string::npos) << unknown;
+    // Eva (EVA01 / EVA02): the VisionTransformer's pools, without the map head.
+    const std::string eva = R"({"image_size": [32, 48], "timm_model_name": "cliprt_test_eva02", )";
+    EXPECT_EQ(message(eva + R"("timm_pool": "token", "timm_proj": null})"), "no error");
+    EXPECT_EQ(message(eva + R"("timm_pool": "avg", "timm_proj": "mlp"})"), "no error");
+    EXPECT_NE(message(eva + R"("timm_pool": "map", "timm_proj": "none"})").find("map on the Eva trunk"),
+              std::string::npos);
+    EXPECT_NE(message(eva + R"("timm_pool": "abs_attn"})").find("convolutional trunk"), std::string::npos);
+    EXPECT_NE(message(R"({"image_size": 32, "timm_model_name": "cliprt_test_eva02"})").find("differs from the 32x48"),
+              std::string::npos);
+    // Every open_clip EVA config is built in.
+    for (const char* name : {"EVA01-g-14", "EVA01-g-14-plus", "EVA02-B-16", "EVA02-L-14", "EVA02-L-14-336",
+                             "EVA02-E-14", "EVA02-E-14-plus"})
+        EXPECT_TRUE(is_builtin_model(name)) << name;
+    EXPECT_EQ(builtin_model_config("EVA02-B-16").vision.timm_model_name, "eva02_base_patch16_clip_224");
+}
+
+TEST(ModelConfig, PrenormVitErrorsNameTheProblem) {
+    auto message = [](const std::string& vision) {
+        try {
+            parse_model_config(R"({"embed_dim": 8, "vision_cfg": )" + vision +
+                                   R"(, "text_cfg": {"width": 64, "heads": 2, "layers": 1}})",
+                               "test.json");
+        } catch (const Error& e) {
+            return std::string(e.what());
+        }
+        return std::string("no error");
+    };
+    const std::string tower = R"({"image_size": 32, "patch_size": 8, "width": 32, "layers": 2, "prenorm_vit": )";
+    EXPECT_EQ(message(tower + R"({"heads": 2, "dim_head": 16, "mlp_dim": 64, "pool": "mean"}})"), "no error");
+    EXPECT_NE(message(tower + R"({"heads": 2, "dim_head": 16}})").find("mlp_dim"), std::string::npos);
+    EXPECT_NE(message(tower + R"({"mlp_dim": 64, "pool": "max"}})").find("not cls or mean"), std::string::npos);
+    EXPECT_NE(message(tower + R"({"mlp_dim": 64, "depth": 2}})").find("unknown config key 'depth'"), std::string::npos);
+    EXPECT_NE(
+        message(R"({"image_size": [32, 48], "patch_size": 8, "prenorm_vit": {"mlp_dim": 64}})").find("square images"),
+        std::string::npos);
+    EXPECT_NE(message(R"({"layers": [1, 1, 1, 1], "width": 16, "prenorm_vit": {"mlp_dim": 64}})").find("ResNet"),
+              std::string::npos);
 }
 
 TEST(ModelConfig, TimmCustomHeadErrorsNameTheProblem) {

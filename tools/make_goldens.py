@@ -109,6 +109,15 @@ CONVNEXT_BASE_CFG = {
     "text_cfg": {"context_length": 77, "vocab_size": 49408, "width": 512, "heads": 8, "layers": 12},
 }
 
+# Verbatim open_clip 3.3.0 model_configs/EVA02-B-16.json.
+EVA02_B_16_CFG = {
+    "embed_dim": 512,
+    "vision_cfg": {"image_size": 224, "timm_model_name": "eva02_base_patch16_clip_224",
+                   "timm_model_pretrained": False, "timm_pool": "token", "timm_proj": None},
+    "text_cfg": {"context_length": 77, "vocab_size": 49408, "width": 512, "heads": 8, "layers": 12},
+    "custom_text": True,
+}
+
 # Towers that a case builds but does not run (CLIP always builds both).
 SMALL_VISION = {"image_size": 32, "layers": 1, "width": 32, "patch_size": 16, "head_width": 16}
 SMALL_TEXT = {"context_length": 16, "vocab_size": 49408, "width": 32, "heads": 2, "layers": 1}
@@ -447,6 +456,15 @@ CASES = [
                          "timm_pool": "map", "timm_proj": "none"},
           "text_cfg": SMALL_TEXT},
          image_batch=2),
+    case('small_timm_vit_map_prefix',
+         'cliprt_test_vit_map_prefix (class token + 1 register token, map pool): timm\'s '
+         'AttentionPoolLatent attends to the patch tokens only (x[:, num_prefix_tokens:]); '
+         'timm_proj linear: head.proj Linear(32, 24).',
+         {"embed_dim": 24,
+          "vision_cfg": {"image_size": 32, "timm_model_name": "cliprt_test_vit_map_prefix",
+                         "timm_pool": "map", "timm_proj": "linear"},
+          "text_cfg": SMALL_TEXT},
+         image_batch=2),
     case('small_timm_vit_token_linear',
          'cliprt_test_vit_token (class token + 2 register tokens, pos_embed over all 3+24 tokens, '
          'norm_pre and no patch bias, qk_norm, LayerScale 0.5 init (ls1/ls2.gamma), mlp_ratio '
@@ -580,6 +598,48 @@ CASES = [
           "text_cfg": SMALL_TEXT},
          image_batch=2),
 
+    # ---- open_clip TimmModel towers (timm Eva: EVA01 / EVA02) ----------------------------------
+    case('eva02_b_16_image',
+         'Full-size EVA02-B-16 (open_clip model_configs/EVA02-B-16.json verbatim), image tower only: '
+         'TimmModel over timm eva02_base_patch16_clip_224 (patch 16 conv with bias, class token, '
+         'pos_embed [1,197,768], 12 EvaBlocks width 768, 12 heads: q_proj / k_proj (no bias) / '
+         'v_proj, 2D rotary embedding of the 196 patch tokens (RotaryEmbeddingCat, in_pixels False, '
+         'grid 14x14 scaled to ref_feat_shape 16x16, temperature 10000, interleaved pairs; the class '
+         'token is not rotated), attn.norm LayerNorm before proj, SwiGLU fc1_g / fc1_x 768 -> 2048, '
+         'SiLU gate, mlp.norm LayerNorm(2048), fc2; LayerNorm eps 1e-6, final norm), timm_pool token, '
+         'timm_proj null (the trunk classifier trunk.head = Linear(768, 512) with bias). Batch 1 at '
+         '224x224.',
+         EVA02_B_16_CFG, image_batch=1, full_size=True),
+    case('small_timm_eva02_token',
+         'timm trunk cliprt_test_eva02 (tools/timm_test_models.py: EVA02\'s block, small: q / k / v '
+         'projections with k unbiased, rotary embedding on a non-square 4x6 patch grid scaled to '
+         'ref_feat_shape 3x5, attn.norm, SwiGLU hidden 85 with mlp.norm, 32x48 image), timm_pool '
+         'token, timm_proj null as the EVA02 configs: trunk.head = Linear(32, 24) with bias.',
+         {"embed_dim": 24, "custom_text": True,
+          "vision_cfg": {"image_size": [32, 48], "timm_model_name": "cliprt_test_eva02",
+                         "timm_pool": "token", "timm_proj": None},
+          "text_cfg": SMALL_TEXT},
+         image_batch=2),
+    case('small_timm_eva02_avg_none',
+         'cliprt_test_eva02 built with global_pool avg (timm then puts fc_norm after the pool and no '
+         'final norm; the mean leaves the class token out), timm_proj none: the pooled, normed '
+         'features straight out (embed_dim = width 32).',
+         {"embed_dim": 32,
+          "vision_cfg": {"image_size": [32, 48], "timm_model_name": "cliprt_test_eva02",
+                         "timm_pool": "avg", "timm_proj": "none"},
+          "text_cfg": SMALL_TEXT},
+         image_batch=2),
+    case('small_timm_eva_post_linear',
+         'cliprt_test_eva_post (EVA02-E\'s post-norm blocks x + norm1(attn(x)), x + norm2(mlp(x)), '
+         'with EVA01\'s fused qkv Linear without bias plus q_bias / v_bias parameters, k_bias a zero '
+         'buffer; exact-GELU Mlp; no rotary embedding; built with avg pool: fc_norm), timm_pool "" '
+         '(keep the trunk pool), timm_proj linear with timm_proj_bias: head.proj Linear(32, 24).',
+         {"embed_dim": 24,
+          "vision_cfg": {"image_size": 32, "timm_model_name": "cliprt_test_eva_post",
+                         "timm_pool": "", "timm_proj": "linear", "timm_proj_bias": True},
+          "text_cfg": SMALL_TEXT},
+         image_batch=2),
+
     case('small_rn_attnpool_ln',
          'small_rn with vision_cfg attnpool_ln true (seed 001, a cliprt extension): AttentionPool2d '
          'normalizes its HW+1 tokens with attnpool.ln (nn.LayerNorm(512), eps 1e-5, keys '
@@ -589,6 +649,37 @@ CASES = [
          {"embed_dim": 32,
           "vision_cfg": {"image_size": 64, "layers": [1, 2, 1, 1], "width": 16,
                          "head_width": 16, "patch_size": None, "attnpool_ln": True},
+          "text_cfg": SMALL_TEXT},
+         image_batch=2),
+
+    # ---- seed 003's pre-norm ViT (vision_cfg prenorm_vit, a cliprt extension) ------------------
+    case('small_prenorm_vit_cls',
+         'Seed 003\'s ViT as the image tower (vision_cfg "prenorm_vit", tools/make_goldens.py runs '
+         'the seed\'s own PreNorm / FeedForward / Attention / Transformer / ViT classes): patches '
+         'rearranged b (h w) (p1 p2 c), LayerNorm(192) -> Linear(192, 32) -> LayerNorm(32), class '
+         'token, pos_embedding [1, 17, 32], 2 pre-norm blocks (to_qkv without bias, 2 heads of 16, '
+         'to_out Linear, exact-GELU FeedForward 64), no final norm, pool cls, mlp_head LayerNorm + '
+         'Linear(32, embed_dim 24). Every LayerNorm eps 1e-5.',
+         {"embed_dim": 24,
+          "vision_cfg": {"image_size": 32, "patch_size": 8, "width": 32, "layers": 2,
+                         "prenorm_vit": {"heads": 2, "dim_head": 16, "mlp_dim": 64, "pool": "cls"}},
+          "text_cfg": SMALL_TEXT},
+         image_batch=2),
+    case('small_prenorm_vit_mean_inner',
+         'Seed 003\'s ViT with an attention narrower than the tower (3 heads of 8: inner 24, '
+         'to_qkv Linear(32, 72), to_out Linear(24, 32)), patch 6 on a 24x24 image (patch_dim 108), '
+         'pool mean (over every token, the class token included, as the seed does), FeedForward 48.',
+         {"embed_dim": 16,
+          "vision_cfg": {"image_size": 24, "patch_size": 6, "width": 32, "layers": 2,
+                         "prenorm_vit": {"heads": 3, "dim_head": 8, "mlp_dim": 48, "pool": "mean"}},
+          "text_cfg": SMALL_TEXT},
+         image_batch=2),
+    case('small_prenorm_vit_single_head',
+         'Seed 003\'s ViT with one head as wide as the tower (heads 1, dim_head 32 = dim): the seed '
+         'then has no to_out projection (nn.Identity); one block, patch 4 on a 16x16 image, pool cls.',
+         {"embed_dim": 24,
+          "vision_cfg": {"image_size": 16, "patch_size": 4, "width": 32, "layers": 1,
+                         "prenorm_vit": {"heads": 1, "dim_head": 32, "mlp_dim": 64, "pool": "cls"}},
           "text_cfg": SMALL_TEXT},
          image_batch=2),
 
@@ -655,6 +746,151 @@ def swap_in_se_bottlenecks(visual):
             layer[i] = se_block
             count += 1
     return count
+
+
+# ---- Seed 003's pre-norm ViT (vit-pytorch style), its classes as the seed writes them ----------
+# Changes from the seed's text: `repeat` imported (the seed calls it without importing it) and
+# DropPath from timm.layers (timm.models.layers is its deprecated alias); nothing else.
+from einops import rearrange, repeat  # noqa: E402
+from timm.layers import DropPath  # noqa: E402
+
+
+class PreNorm(nn.Module):
+    def __init__(self, dim, fn):
+        super().__init__()
+        self.norm = nn.LayerNorm(dim)
+        self.fn = fn
+
+    def forward(self, x, **kwargs):
+        return self.fn(self.norm(x), **kwargs)
+
+
+class FeedForward(nn.Module):
+    def __init__(self, dim, hidden_dim, dropout=0.):
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.Linear(dim, hidden_dim),
+            nn.GELU(),
+            nn.Dropout(dropout),
+            nn.Linear(hidden_dim, dim),
+            nn.Dropout(dropout)
+        )
+
+    def forward(self, x):
+        return self.net(x)
+
+
+class SeedAttention(nn.Module):  # the seed's `Attention` (renamed: open_clip's Attention is imported here)
+    def __init__(self, dim, heads=8, dim_head=64, dropout=0.):
+        super().__init__()
+        inner_dim = dim_head * heads
+        project_out = not (heads == 1 and dim_head == dim)
+
+        self.heads = heads
+        self.scale = dim_head ** -0.5
+
+        self.attend = nn.Softmax(dim=-1)
+        self.dropout = nn.Dropout(dropout)
+
+        self.to_qkv = nn.Linear(dim, inner_dim * 3, bias=False)
+
+        self.to_out = nn.Sequential(
+            nn.Linear(inner_dim, dim),
+            nn.Dropout(dropout)
+        ) if project_out else nn.Identity()
+
+    def forward(self, x):
+        b, n, _, h = *x.shape, self.heads
+        qkv = self.to_qkv(x).chunk(3, dim=-1)
+        q, k, v = map(lambda t: rearrange(t, 'b n (h d) -> b h n d', h=h), qkv)
+
+        dots = torch.einsum('b h i d, b h j d -> b h i j', q, k) * self.scale
+
+        attn = self.attend(dots)
+        attn = self.dropout(attn)
+
+        out = torch.einsum('b h i j, b h j d -> b h i d', attn, v)
+        out = rearrange(out, 'b h n d -> b n (h d)')
+        return self.to_out(out)
+
+
+class Transformer(nn.Module):
+    def __init__(self, dim, depth, heads, dim_head, mlp_dim, dropout=0., drop_path=0.):
+        super().__init__()
+        self.layers = nn.ModuleList([])
+        for _ in range(depth):
+            self.layers.append(nn.ModuleList([
+                PreNorm(dim, SeedAttention(dim, heads=heads, dim_head=dim_head, dropout=dropout)),
+                PreNorm(dim, FeedForward(dim, mlp_dim, dropout=dropout))
+            ]))
+        self.drop_path = DropPath(drop_path) if drop_path > 0. else nn.Identity()
+
+    def forward(self, x):
+        for attn, ff in self.layers:
+            x = x + self.drop_path(attn(x))
+            x = x + self.drop_path(ff(x))
+        return x
+
+
+class ViT(nn.Module):
+    def __init__(self, *, image_size, patch_size, num_classes, dim, depth, heads, mlp_dim, pool='cls', channels=3,
+                 dim_head=64, dropout=0., emb_dropout=0., drop_path=0.):
+        super().__init__()
+        assert image_size % patch_size == 0, 'Image dimensions must be divisible by the patch size.'
+        num_patches = (image_size // patch_size) ** 2
+        patch_dim = channels * patch_size ** 2
+        assert pool in {'cls', 'mean'}, 'pool type must be either cls (cls token) or mean (mean pooling)'
+
+        self.patch_size = patch_size
+
+        self.to_patch_embedding = nn.Sequential(
+            nn.LayerNorm(patch_dim),
+            nn.Linear(patch_dim, dim),
+            nn.LayerNorm(dim),
+        )
+
+        self.pos_embedding = nn.Parameter(torch.randn(1, num_patches + 1, dim))
+        self.cls_token = nn.Parameter(torch.randn(1, 1, dim))
+        self.dropout = nn.Dropout(emb_dropout)
+
+        self.transformer = Transformer(dim, depth, heads, dim_head, mlp_dim, dropout, drop_path)
+
+        self.pool = pool
+        self.to_latent = nn.Identity()
+
+        self.mlp_head = nn.Sequential(
+            nn.LayerNorm(dim),
+            nn.Linear(dim, num_classes)
+        )
+
+    def forward(self, img):
+        p = self.patch_size
+
+        x = rearrange(img, 'b c (h p1) (w p2) -> b (h w) (p1 p2 c)', p1=p, p2=p)
+        x = self.to_patch_embedding(x)
+        b, n, _ = x.shape
+
+        cls_tokens = repeat(self.cls_token, '1 1 d -> b 1 d', b=b)
+        x = torch.cat((cls_tokens, x), dim=1)
+        x += self.pos_embedding[:, :(n + 1)]
+        x = self.dropout(x)
+
+        x = self.transformer(x)
+
+        x = x.mean(dim=1) if self.pool == 'mean' else x[:, 0]
+
+        x = self.to_latent(x)
+        return self.mlp_head(x)
+
+
+def seed_prenorm_vit(vision_cfg, prenorm, embed_dim):
+    """vision_cfg "prenorm_vit" (a cliprt extension): the image tower is seed 003's ViT, its
+    num_classes = embed_dim (the mlp_head is the projection), weights visual.<the seed's names>."""
+    size = vision_cfg['image_size']
+    assert isinstance(size, int), 'the seed\'s ViT takes square images'
+    return ViT(image_size=size, patch_size=vision_cfg['patch_size'], num_classes=embed_dim,
+               dim=vision_cfg['width'], depth=vision_cfg['layers'], heads=prenorm['heads'],
+               mlp_dim=prenorm['mlp_dim'], pool=prenorm.get('pool', 'cls'), dim_head=prenorm['dim_head'])
 
 
 class LnAttentionPool2d(nn.Module):
@@ -774,13 +1010,19 @@ def build_model(model_cfg):
         vision_cfg['timm_proj'] = 'linear'  # the trunk reset the seed's TimmModel does for a pool
     use_se = bool(vision_cfg.pop('use_se', False))
     attnpool_ln = bool(vision_cfg.pop('attnpool_ln', False))
+    prenorm = vision_cfg.pop('prenorm_vit', None)
     custom_text = bool(cfg.pop('custom_text', False))
     unknown = set(cfg) - {'embed_dim', 'quick_gelu', 'init_logit_scale', 'init_logit_bias',
                           'nonscalar_logit_scale'}
     if unknown:
         raise ValueError(f'model_cfg keys this script does not handle: {sorted(unknown)}')
-    model = (CustomTextCLIP if custom_text else CLIP)(vision_cfg=vision_cfg, text_cfg=text_cfg, **cfg)
+    # The seed's ViT replaces the vision tower; open_clip builds a placeholder one first.
+    model = (CustomTextCLIP if custom_text else CLIP)(vision_cfg=SMALL_VISION if prenorm else vision_cfg,
+                                                      text_cfg=text_cfg, **cfg)
     notes = []
+    if prenorm is not None:
+        model.visual = seed_prenorm_vit(vision_cfg, prenorm, cfg['embed_dim'])
+        notes.append('seed 003 pre-norm ViT')
     if attnpool_ln:
         if not isinstance(vision_cfg.get('layers'), (list, tuple)):
             raise ValueError('attnpool_ln needs a ModifiedResNet vision tower')
@@ -844,7 +1086,7 @@ class ActivationMonitor:
         for name, module in model.named_modules():
             self.handles.append(module.register_forward_hook(self._output_hook(name or '<model>')))
             if isinstance(module, (nn.MultiheadAttention, Attention)) or \
-                    type(module).__name__ == 'AttentionPool2d':
+                    type(module).__name__ in ('AttentionPool2d', 'EvaAttention', 'SeedAttention'):
                 self.handles.append(module.register_forward_pre_hook(
                     self._input_hook(name, module), with_kwargs=True))
 
@@ -901,6 +1143,27 @@ def attention_probs(module, args, kwargs):
         return attn.softmax(dim=-1)
     if type(module).__name__ == 'RotAttentionPool2d':
         return None
+    if type(module).__name__ == 'SeedAttention':  # seed 003's
+        q, k, _ = module.to_qkv(args[0]).chunk(3, dim=-1)
+        q, k = (rearrange(t, 'b n (h d) -> b h n d', h=module.heads) for t in (q, k))
+        return (torch.einsum('b h i d, b h j d -> b h i j', q, k) * module.scale).softmax(dim=-1)
+    if type(module).__name__ == 'EvaAttention':  # timm's (EVA01 / EVA02 trunks), rope on the patch tokens
+        from timm.layers import apply_rot_embed_cat
+        x = args[0]
+        rope = kwargs.get('rope', args[1] if len(args) > 1 else None)
+        B, N, C = x.shape
+        if module.qkv is not None:
+            bias = None if module.q_bias is None else torch.cat((module.q_bias, module.k_bias, module.v_bias))
+            q, k, _ = F.linear(x, module.qkv.weight, bias).chunk(3, dim=-1)
+        else:
+            q, k = module.q_proj(x), module.k_proj(x)
+        q = q.reshape(B, N, module.num_heads, -1).transpose(1, 2)
+        k = k.reshape(B, N, module.num_heads, -1).transpose(1, 2)
+        if rope is not None:
+            npt = module.num_prefix_tokens
+            q = torch.cat([q[:, :, :npt], apply_rot_embed_cat(q[:, :, npt:], rope)], dim=2)
+            k = torch.cat([k[:, :, :npt], apply_rot_embed_cat(k[:, :, npt:], rope)], dim=2)
+        return (q @ k.transpose(-2, -1) * module.scale).softmax(dim=-1)
     if type(module).__name__ == 'AttentionPool2d' and hasattr(module, 'pos_embed'):  # timm's (abs_attn)
         x = args[0]
         B, C, H, W = x.shape

@@ -46,6 +46,8 @@ TENSORS = [
     ('visual.trunk.reg_token', [1, 2, 16]),
     ('visual.trunk.attn_pool.latent', [1, 1, 16]),
     ('visual.head.pool.pos_embed', [5, 16]),
+    ('visual.pos_embedding', [1, 5, 16]),
+    ('visual.cls_token', [1, 1, 16]),
     ('visual.proj', [16, 8]),
     ('text_projection', [16, 8]),
     ('visual.bn3.weight', [8]),

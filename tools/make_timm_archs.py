@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes models/timm/timm_archs.json: the architecture of every timm trunk cliprt can build
-(VisionTransformer and ConvNeXt),
+(VisionTransformer, ConvNeXt and EVA),
 read off the modules timm itself constructs (development time only; timm is the reference).
 
     python3 tools/make_timm_archs.py --out models/timm/timm_archs.json
@@ -19,8 +19,9 @@ from torch import nn
 
 import timm
 from timm.layers import LayerScale
-from timm.layers import LayerNorm, LayerNorm2d, Mlp, NormMlpClassifierHead
+from timm.layers import LayerNorm, LayerNorm2d, Mlp, NormMlpClassifierHead, RotaryEmbeddingCat, SwiGLU
 from timm.models.convnext import ConvNeXt, ConvNeXtBlock
+from timm.models.eva import Eva, EvaAttention, EvaBlock, EvaBlockPostNorm
 from timm.models.vision_transformer import Attention, Block, VisionTransformer
 
 import sys
@@ -41,6 +42,11 @@ VIT_MODELS = [
 # timm ConvNeXt trunks of open_clip's convnext_* configs.
 CONVNEXT_MODELS = ['convnext_tiny', 'convnext_small', 'convnext_base', 'convnext_large', 'convnext_xlarge',
                    'convnext_xxlarge']
+
+
+# timm Eva trunks of open_clip's EVA01-* / EVA02-* configs.
+EVA_MODELS = ['eva02_base_patch16_clip_224', 'eva02_large_patch14_clip_224', 'eva02_large_patch14_clip_336',
+              'eva02_enormous_patch14_clip_224', 'eva_giant_patch14_224']
 
 
 def identity(m):
@@ -184,13 +190,95 @@ def convnext_arch(name):
     }
 
 
+def eva_arch(name):
+    """timm's Eva as EVA01 / EVA02 use it: the VisionTransformer facts (same embedding, pools and
+    norms) plus the block's options."""
+    with torch.device('meta'):
+        flat = timm.create_model(name, pretrained=False, num_classes=0, global_pool='')
+        avg = timm.create_model(name, pretrained=False, num_classes=0, global_pool='avg')
+        default = timm.create_model(name, pretrained=False, num_classes=0)
+    m = flat
+    assert type(m) is Eva, type(m)
+    assert not m.dynamic_img_size and not getattr(m.patch_embed, 'dynamic_img_pad', False)
+    assert m.patch_drop is None and not m.rope_mixed
+    blk = m.blocks[0]
+    post_norm = type(blk) is EvaBlockPostNorm
+    assert type(blk) in (EvaBlock, EvaBlockPostNorm) and all(type(b) is type(blk) for b in m.blocks), type(blk)
+    attn = blk.attn
+    assert type(attn) is EvaAttention, type(attn)
+    assert identity(attn.q_norm) and identity(attn.k_norm), 'qk_norm'
+    assert getattr(attn, 'gate', None) is None, 'gated attention'
+    assert attn.head_dim * attn.num_heads == m.embed_dim, 'attn_head_dim'
+    assert attn.num_prefix_tokens == m.num_prefix_tokens
+    assert getattr(blk, 'gamma_1', None) is None and getattr(blk, 'gamma_2', None) is None, 'init_values'
+    assert identity(m.patch_embed.norm), 'embed_norm_layer'
+    qkv_fused = attn.qkv is not None
+    qkv_bias = attn.q_bias is not None if qkv_fused else attn.q_proj.bias is not None
+    if not qkv_fused:
+        assert attn.k_proj.bias is None and (attn.v_proj.bias is not None) == qkv_bias
+    mlp = blk.mlp
+    swiglu = type(mlp) is SwiGLU
+    assert swiglu or type(mlp) is Mlp, f'{type(mlp).__name__} (GluMlp: swiglu_mlp without scale_mlp)'
+    fc1 = mlp.fc1_g if swiglu else mlp.fc1
+    assert fc1.bias is not None and mlp.fc2.bias is not None
+    if swiglu:
+        assert activation(mlp.act) == 'silu' and mlp.fc1_x.bias is not None
+    proj = m.patch_embed.proj
+    assert proj.kernel_size == proj.stride and proj.padding == (0, 0), proj
+    rope = m.rope
+    arch = {
+        'family': 'eva',
+        'img_size': list(m.patch_embed.img_size),
+        'patch_size': list(m.patch_embed.patch_size),
+        'width': m.embed_dim,
+        'depth': len(m.blocks),
+        'heads': attn.num_heads,
+        'mlp_hidden': fc1.out_features,
+        'act': activation(mlp.act),
+        'norm_eps': eps_of(blk.norm1),
+        'qkv_bias': qkv_bias,
+        'qkv_fused': qkv_fused,
+        'attn_norm': not identity(attn.norm),
+        'swiglu': swiglu,
+        'mlp_norm': not identity(mlp.norm),
+        'post_norm': post_norm,
+        'patch_bias': proj.bias is not None,
+        'class_token': m.cls_token is not None,
+        'reg_tokens': 0 if m.reg_token is None else int(m.reg_token.shape[1]),
+        'no_embed_class': bool(m.no_embed_class),
+        'pos_embed': m.pos_embed is not None,
+        'pre_norm': not identity(m.norm_pre),
+        'final_norm': not (identity(flat.norm) and identity(flat.fc_norm)),
+        'fc_norm': True if not identity(flat.fc_norm) else (None if not identity(avg.fc_norm) else False),
+        'default_pool': default.global_pool,
+        'rope': rope is not None,
+    }
+    if rope is not None:
+        assert type(rope) is RotaryEmbeddingCat and not rope.in_pixels and rope.grid_type == 'index'
+        assert rope.grid_offset == 0 and rope.grid_indexing == 'ij' and not rope.rotate_half
+        assert not attn.rotate_half and not rope.aug_active and rope.dim == attn.head_dim and rope.dim % 4 == 0
+        assert list(rope.feat_shape) == list(m.patch_embed.grid_size)
+        ref = rope.ref_feat_shape
+        arch['rope_ref_feat_shape'] = list(ref) if ref is not None else None
+        arch['rope_temperature'] = float(rope.temperature)
+    if attn.norm is not None and not identity(attn.norm):
+        assert eps_of(attn.norm) == arch['norm_eps']
+    if not identity(mlp.norm):
+        assert eps_of(mlp.norm) == arch['norm_eps']
+    if not identity(m.norm):
+        assert eps_of(m.norm) == arch['norm_eps']
+    return arch
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--out', default=os.path.join(os.path.dirname(__file__), '..', 'models', 'timm',
                                                       'timm_archs.json'))
     args = parser.parse_args()
-    archs = {name: vit_arch(name) for name in VIT_MODELS + list(TEST_MODELS) if 'convnext' not in name}
+    archs = {name: vit_arch(name) for name in VIT_MODELS + list(TEST_MODELS) if '_vit_' in name or
+             name in VIT_MODELS}
     archs.update({name: convnext_arch(name) for name in CONVNEXT_MODELS + list(TEST_MODELS) if 'convnext' in name})
+    archs.update({name: eva_arch(name) for name in EVA_MODELS + list(TEST_MODELS) if 'eva' in name})
     doc = {'about': 'Written by tools/make_timm_archs.py from timm ' + timm.__version__ +
                     ': each timm trunk as timm constructs it. Do not edit by hand.',
            'models': archs}

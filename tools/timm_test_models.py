@@ -1,4 +1,4 @@
-"""Small timm VisionTransformer and ConvNeXt trunks for cliprt's goldens (development time only).
+"""Small timm VisionTransformer, ConvNeXt and EVA trunks for cliprt's goldens (development time only).
 
 open_clip's TimmModel takes nothing but a timm model name, so the small golden cases name these,
 registered with timm here exactly as timm registers its own models. Each exercises options the
@@ -7,6 +7,7 @@ models/timm/timm_archs.json next to the real ones.
 """
 from timm.models import register_model
 from timm.models.convnext import _create_convnext
+from timm.models.eva import _create_eva
 from timm.models.vision_transformer import _create_vision_transformer
 
 SMALL = dict(img_size=32, patch_size=8, embed_dim=32, depth=2, num_heads=2)
@@ -18,6 +19,9 @@ TEST_MODELS = {
     # LayerScale, token pool, non-square 32x48 image, mlp_ratio 2.5.
     'cliprt_test_vit_token': dict(SMALL, img_size=(32, 48), class_token=True, reg_tokens=2, pre_norm=True,
                                   qk_norm=True, init_values=0.5, global_pool='token', mlp_ratio=2.5),
+    # The map head over a trunk with prefix tokens (timm attends to the patch tokens only): class
+    # token + 1 register token, map pool.
+    'cliprt_test_vit_map_prefix': dict(SMALL, class_token=True, reg_tokens=1, global_pool='map'),
     # avg pool with fc_norm decided by timm, positions only on patches (no_embed_class), no qkv bias.
     'cliprt_test_vit_avg': dict(SMALL, class_token=True, reg_tokens=1, no_embed_class=True, global_pool='avg',
                                 qkv_bias=False),
@@ -38,6 +42,24 @@ CONVNEXT_TEST_MODELS = {
 }
 TEST_MODELS.update(CONVNEXT_TEST_MODELS)
 
+EVA_TEST_MODELS = {
+    # EVA02's CLIP trunk (eva02_base_patch16_clip_224), small: separate q / k / v projections (k
+    # without bias), 2D rotary embedding of the patch tokens (RotaryEmbeddingCat, interleaved pairs,
+    # the class token not rotated) with ref_feat_shape 3x5 on a non-square 4x6 patch grid, LayerNorm
+    # of the attention output (scale_attn_inner), SwiGLU with its inner LayerNorm (scale_mlp, hidden
+    # int(32 * 8 / 3) = 85), token pool, 32x48 image.
+    'cliprt_test_eva02': dict(img_size=(32, 48), patch_size=8, embed_dim=32, depth=2, num_heads=2,
+                              qkv_fused=False, mlp_ratio=4 * 2 / 3, swiglu_mlp=True, scale_mlp=True,
+                              scale_attn_inner=True, use_rot_pos_emb=True, ref_feat_shape=(3, 5),
+                              global_pool='token'),
+    # EVA02-E's block shape (eva02_enormous_patch14_clip_224) and EVA01's fused qkv: post-norm blocks
+    # (x + norm1(attn(x)), x + norm2(mlp(x))), one qkv Linear without bias plus q_bias / v_bias (k
+    # zero), exact-GELU Mlp, no rotary embedding; avg pool (fc_norm after the pool, no final norm).
+    'cliprt_test_eva_post': dict(img_size=32, patch_size=8, embed_dim=32, depth=2, num_heads=2,
+                                 use_post_norm=True, global_pool='avg'),
+}
+TEST_MODELS.update(EVA_TEST_MODELS)
+
 
 def _register(name, args, create):
     def fn(pretrained=False, **kwargs):
@@ -49,4 +71,5 @@ def _register(name, args, create):
 
 
 for _name, _args in TEST_MODELS.items():
-    _register(_name, _args, _create_convnext if _name in CONVNEXT_TEST_MODELS else _create_vision_transformer)
+    _register(_name, _args, _create_convnext if _name in CONVNEXT_TEST_MODELS else
+              _create_eva if _name in EVA_TEST_MODELS else _create_vision_transformer)

@@ -44,6 +44,18 @@ struct TimmHeadLayer {
 // timm_pool null in a config: timm.create_model drops the argument and the trunk keeps its own pool.
 inline constexpr const char* kTimmDefaultPool = "(trunk default)";
 
+// vision_cfg "prenorm_vit" (seed 003's vit-pytorch style ViT as the image tower, a cliprt
+// extension): image_size (square), patch_size, width (the seed's dim) and layers (depth) as usual;
+// the seed's own keys here. Weights visual.<the seed's names>: to_patch_embedding.{0,1,2},
+// cls_token, pos_embedding, transformer.layers.<i>.{0,1}.{norm,fn.*}, mlp_head.{0,1}
+// (num_classes = embed_dim).
+struct PrenormVitConfig {
+    int heads = 8;
+    int dim_head = 64;
+    int mlp_dim = 0;           // FeedForward hidden width (required)
+    std::string pool = "cls";  // cls (token 0) or mean (every token, the class token included)
+};
+
 struct VisionConfig {
     bool resnet = false;  // layers given as a list: ModifiedResNet
     std::vector<int> resnet_layers;
@@ -63,6 +75,7 @@ struct VisionConfig {
     bool use_se = false;            // SE block in the ResNet Bottleneck (cliprt extension)
     bool attnpool_ln = false;       // LayerNorm before AttentionPool2d's q/k/v (seed 001; cliprt extension)
     BlockConfig block;
+    std::optional<PrenormVitConfig> prenorm_vit;  // seed 003's tower (cliprt extension)
     // open_clip's TimmModel tower (timm_model.py) when timm_model_name is set; the keys above
     // (except image_size) are then unused, as in open_clip.
     std::string timm_model_name;

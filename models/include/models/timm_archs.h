@@ -49,6 +49,21 @@ struct TimmVitHead {
 TimmVitHead resolve_timm_vit_head(const TimmVitArch& arch, const std::string& pool, const std::string& proj,
                                   bool proj_bias, int embed_dim, const std::string& where);
 
+// timm.models.eva.Eva (EVA01 / EVA02 as open_clip's EVA configs use it): the VisionTransformer's
+// patch embedding, class token, positions, pools and norms (the base), with EvaBlocks: q / k / v
+// either as one qkv Linear without bias plus q_bias / v_bias parameters (k's bias is zero) or as
+// q_proj / k_proj / v_proj (k without bias); RotaryEmbeddingCat over the patch tokens; LayerNorm of
+// the attention output (scale_attn_inner); the Mlp (act) or SwiGLU (fc1_g, fc1_x, SiLU gate), with
+// LayerNorm of its hidden layer (scale_mlp); pre-norm or post-norm (EvaBlockPostNorm) residuals.
+struct TimmEvaArch : TimmVitArch {
+    bool qkv_fused = false, attn_norm = false, swiglu = false, mlp_norm = false, post_norm = false;
+    // RotaryEmbeddingCat(head_dim, in_pixels False): token (i, j) of the h x w grid, position
+    // t = (i / h * ref_h, j / w * ref_w) (t = (i, j) without a reference shape), interleaved pairs.
+    bool rope = false;
+    int rope_ref_h = 0, rope_ref_w = 0;  // 0: none
+    float rope_temperature = 10000.0f;
+};
+
 // timm.models.convnext.ConvNeXt with the patchify stem and ConvNeXtBlocks (7x7 depthwise
 // convolution, LayerNorm over channels, Mlp, LayerScale gamma), and NormMlpClassifierHead (pool,
 // LayerNorm2d, classifier).
@@ -88,13 +103,14 @@ TimmConvNextHead resolve_timm_convnext_head(const TimmConvNextArch& arch, const 
                                             const std::string& proj, bool proj_bias, int embed_dim,
                                             const std::string& where);
 
-// The family of a timm model name ("vit" or "convnext"); an Error naming the model and the
+// The family of a timm model name ("vit", "convnext" or "eva"); an Error naming the model and the
 // supported families when cliprt does not build it.
 std::string timm_family(const std::string& model_name);
 // The architecture of a timm model name; an Error naming the model and the supported families otherwise
 // (or the family it belongs to when it is another one).
 TimmVitArch timm_vit_arch(const std::string& model_name);
 TimmConvNextArch timm_convnext_arch(const std::string& model_name);
+TimmEvaArch timm_eva_arch(const std::string& model_name);
 std::vector<std::string> timm_model_names();
 // "timm VisionTransformer (vit_*_siglip_*, ...)": what the error for an unknown name lists.
 std::string timm_supported_families();

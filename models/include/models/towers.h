@@ -19,6 +19,12 @@ ValueId timm_vision_transformer(Graph& graph, ModelWeights& weights, const std::
 // open_clip's TimmModel with a timm ConvNeXt trunk (weights visual.trunk.*, visual.head.*).
 ValueId timm_convnext(Graph& graph, ModelWeights& weights, const std::string& prefix, ValueId image,
                       const VisionConfig& config, int embed_dim);
+// open_clip's TimmModel with a timm Eva trunk (EVA01 / EVA02; weights visual.trunk.*, visual.head.*).
+ValueId timm_eva(Graph& graph, ModelWeights& weights, const std::string& prefix, ValueId image,
+                 const VisionConfig& config, int embed_dim);
+// vision_cfg prenorm_vit: seed 003's pre-norm ViT under its own weight names (prenorm_vit.cpp).
+ValueId prenorm_vit(Graph& graph, ModelWeights& weights, const std::string& prefix, ValueId image,
+                    const VisionConfig& config, int embed_dim);
 ValueId modified_resnet(Graph& graph, ModelWeights& weights, const std::string& prefix, ValueId image,
                         const VisionConfig& config, int embed_dim);
 // ids [B, context_length] (i32) -> features [B, embed_dim] (or [B, width] without projection).
