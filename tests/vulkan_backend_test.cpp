@@ -94,6 +94,28 @@ TEST(VulkanBackend, DescribesTheDevice) {
     EXPECT_TRUE(found);
 }
 
+// Subgroup reductions are the default where the device reports subgroup arithmetic in compute
+// shaders (lavapipe: subgroups of 8), and VulkanOptions::subgroups = false turns them off.
+TEST(VulkanBackend, SubgroupReductionsWhereTheDeviceHasThem) {
+    CLIPRT_VULKAN_BACKEND_OR_SKIP(backend, DType::F32, "cpu");
+    std::string why;
+    VulkanBackend* plain = vulkan_test::shared_backend(DType::F32, "cpu-no-subgroups", &why);
+    ASSERT_NE(plain, nullptr) << why;
+    auto detail = [](const DeviceInfo& info, const std::string& key) {
+        for (const auto& [k, v] : info.details) {
+            if (k == key) return v;
+        }
+        return std::string();
+    };
+    const DeviceInfo info = backend->device_info();
+    const std::string arithmetic = detail(info, "subgroup arithmetic");
+    ASSERT_TRUE(arithmetic == "yes" || arithmetic == "no") << arithmetic;
+    EXPECT_EQ(detail(info, "kernels").find("subgroup reductions") != std::string::npos, arithmetic == "yes")
+        << detail(info, "kernels");
+    EXPECT_EQ(detail(plain->device_info(), "kernels").find("subgroup"), std::string::npos)
+        << detail(plain->device_info(), "kernels");
+}
+
 TEST(VulkanBackend, DeviceSelectionErrorsAreClear) {
     std::string why;
     if (!vulkan_test::shared_backend(DType::F32, "cpu", &why)) CLIPRT_VULKAN_UNAVAILABLE(why);

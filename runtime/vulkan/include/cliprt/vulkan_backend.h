@@ -20,6 +20,10 @@ struct VulkanOptions {
     // "cpu" (register blocks, no shared memory, texel-buffer loads), "registers" (cpu with
     // storage-buffer loads only), "gpu" (shared-memory tiles) or "auto" (by device type)
     std::string kernels = "auto";
+    // Subgroup arithmetic in the row reductions (layer norm, softmax, l2 normalize) and attention
+    // where the device has it in compute shaders (the default); false, or CLIPRT_VULKAN_SUBGROUPS=0,
+    // keeps the shared-memory (gpu style) and per-invocation (cpu style) reductions.
+    bool subgroups = true;
     std::optional<std::string> pipeline_cache;  // cache file; unset: the default path; "": none
     // The most bytes one shader binding may cover; 0: the device's maxStorageBufferRange. Tensors
     // past it are bound in pieces (an embedding table by vocabulary rows, a linear's weight by output
