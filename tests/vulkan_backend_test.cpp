@@ -224,6 +224,32 @@ TEST(VulkanBackend, PipelineCacheRoundTripAndRejection) {
     ASSERT_TRUE(fs::exists(path));
     EXPECT_EQ(compile().rfind("loaded ", 0), 0u);
 
+    // What `cliprt bench` reports as start-up (never timed here): cold, then warm from the file;
+    // where the driver reports creation feedback and keeps pipelines in its cache data (more than
+    // cliprt's and the driver's headers: lavapipe keeps none), every pipeline comes from the cache.
+    for (const char* want : {"cold", "warm"}) {
+        const bool warm = std::string(want) == "warm";
+        if (!warm) fs::remove(path);
+        const bool driver_keeps_pipelines =
+            warm && fs::file_size(path) > 56 + sizeof(VkPipelineCacheHeaderVersionOne);  // 56: cliprt's header
+        auto backend = make_vulkan_backend(options);
+        WeightCache weights(*backend);
+        CompiledGraph compiled(diamond_graph(), *backend, weights);
+        const StartupStats s = startup_stats(*backend);
+        EXPECT_EQ(s.pipeline_cache, want) << s.pipeline_cache_detail;
+        EXPECT_EQ(s.pipelines, static_cast<int>(backend->pipeline_count()));
+        EXPECT_GT(s.pipelines, 0);
+        EXPECT_GT(s.pipeline_seconds, 0.0);
+        EXPECT_NE(s.pipeline_cache_detail.find(path), std::string::npos) << s.pipeline_cache_detail;
+        EXPECT_LE(s.pipeline_cache_hits, s.pipelines);
+        if (warm && s.pipeline_cache_hits >= 0 && driver_keeps_pipelines) {
+            EXPECT_EQ(s.pipeline_cache_hits, s.pipelines);
+        }
+        if (!warm) {
+            EXPECT_LE(s.pipeline_cache_hits, 0);
+        }
+    }
+
     // A damaged file is ignored (and replaced), never handed to the driver.
     std::vector<char> bytes;
     {

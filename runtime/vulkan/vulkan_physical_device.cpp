@@ -118,6 +118,7 @@ std::vector<PhysicalDevice> enumerate_physical_devices(const Instance& instance)
             api.vkGetPhysicalDeviceProperties2(handle, &props2);
             d.driver.pNext = d.subgroup.pNext = d.maintenance3.pNext = nullptr;
             d.max_subgroup_size = std::max(d.subgroup.subgroupSize, size_control.maxSubgroupSize);
+            d.creation_feedback = has_device_extension(api, handle, VK_EXT_PIPELINE_CREATION_FEEDBACK_EXTENSION_NAME);
 
             VkPhysicalDeviceVulkan11Features f11{};
             f11.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES;

@@ -23,9 +23,10 @@ struct PhysicalDevice {
     uint32_t max_subgroup_size = 0;
     VkPhysicalDeviceMaintenance3Properties maintenance3{};
     VkPhysicalDeviceMemoryProperties memory{};
-    bool storage_16bit = false;  // storageBuffer16BitAccess
-    bool float16 = false;        // shaderFloat16
-    bool texel_views = false;    // uniform texel buffers of R32, RGBA32, R16 and RGBA16 floats
+    bool storage_16bit = false;      // storageBuffer16BitAccess
+    bool float16 = false;            // shaderFloat16
+    bool texel_views = false;        // uniform texel buffers of R32, RGBA32, R16 and RGBA16 floats
+    bool creation_feedback = false;  // VK_EXT_pipeline_creation_feedback: whether a pipeline came from the cache
     int compute_queue_family = -1;
     uint32_t queue_timestamp_bits = 0;  // timestampValidBits of that family (0: no timestamps)
 

@@ -31,6 +31,16 @@ struct VulkanOptions {
     uint64_t max_binding_bytes = 0;
 };
 
+// The pipelines a backend has created so far and the pipeline cache they came through (start-up
+// cost: `cliprt bench` reports it through startup_stats() of cliprt/backends.h).
+struct VulkanPipelineStats {
+    int pipelines = 0;
+    double seconds = 0;        // wall time spent in vkCreateComputePipelines
+    std::string cache;         // "cold" (nothing loaded), "warm" (loaded from its file), "off" (no file)
+    std::string cache_detail;  // what happened to the file at start, and its path
+    int cache_hits = -1;       // pipelines the driver reported as found in the cache; -1: not reported
+};
+
 class VulkanBackend : public Backend {
 public:
     // Warnings and errors reported by the validation layer since creation (or the last clear).
@@ -40,6 +50,7 @@ public:
     // Pipelines created so far, and what happened to the on-disk pipeline cache.
     virtual size_t pipeline_count() const = 0;
     virtual std::string pipeline_cache_status() const = 0;
+    virtual VulkanPipelineStats pipeline_stats() const = 0;
 };
 
 // Throws Error with a readable reason when there is no loader, no device or a missing feature.
