@@ -76,6 +76,9 @@ void use_subgroups(KernelVariants& v, const PhysicalDevice& device) {
     v.subgroup_size = size;
     v.attention_mode = AttentionMode::Subgroup;
     v.attention_queries = attention_wg;
+    // Keys per lane and step: the lanes together cover lanes x 4 keys per step. Larger tiles
+    // unroll into shaders that lavapipe's LLVM takes minutes to compile (16 with head dim 64).
+    v.attention_key_tile = 4;
 }
 
 KernelVariants choose_variants(const PhysicalDevice& device, const std::string& style, bool subgroups) {
