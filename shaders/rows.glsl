@@ -4,7 +4,7 @@
 //   workgroup, plain build:      one workgroup per row, shared-memory tree reduction;
 //   workgroup, "subgroup" build: one workgroup per row, subgroupAdd / subgroupMax within each
 //                                subgroup, then the gl_NumSubgroups partials through shared memory
-//                                (two barriers instead of log2(workgroup size) + 1);
+//                                (two barriers instead of log2(workgroup size) + 2);
 //   invocation, plain build:     one invocation loops over its row (CPU devices, where barriers
 //                                cost more than the reduction saves);
 //   invocation, "subgroup" build: one subgroup per row, gl_NumSubgroups rows per workgroup, no
