@@ -1,13 +1,19 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
-// cliprt-variants: texel
+// cliprt-variants: texel subgroup
 // Fused multi-head attention with online softmax: out = softmax(s * q k^T) v per head, never
 // materializing the score matrix. A workgroup owns Q consecutive queries of one (batch, head); each
 // invocation owns one query row, its running max, running sum and D accumulators, and walks the
 // keys KT at a time. Keys and values reach the invocations in one of two ways (MODE):
 //   MODE_SHARED:    the workgroup stages each key/value tile in shared memory (GPUs);
 //   MODE_REGISTERS: every invocation reads whole key and value rows itself, four elements per
-//                   load; with texel-buffer loads (inputs.glsl) the kernel for CPU devices.
+//                   load; with texel-buffer loads (inputs.glsl) the kernel for CPU devices;
+//   MODE_SUBGROUP:  (the "subgroup" build, -DSUBGROUP_OPS) a subgroup owns each query, the
+//                   workgroup gl_NumSubgroups of them; each lane walks every lanes-th key as
+//                   MODE_REGISTERS does with its own running max, sum and accumulators, and the
+//                   lanes' row max, sum and outputs are combined with subgroupMax / subgroupAdd
+//                   at the end. Any subgroup size, partial subgroups included (lanes are counted
+//                   with subgroupAdd).
 //
 // Scaled-cosine attention (ATTENTION_COSINE) l2-normalizes q and k per head and uses logit_mult[h]
 // as the score multiplier; ATTENTION_HEAD_SCALE multiplies each head's output by head_scale[h];
@@ -16,6 +22,10 @@
 // 0); packed qkv is the same buffer bound three times with column offsets.
 #include "common.glsl"
 #include "inputs.glsl"
+#ifdef SUBGROUP_OPS
+#extension GL_KHR_shader_subgroup_basic : require
+#extension GL_KHR_shader_subgroup_arithmetic : require
+#endif
 
 layout(constant_id = 3) const uint D = 64;  // head dim
 layout(constant_id = 4) const uint MODE = MODE_REGISTERS;
@@ -26,6 +36,11 @@ layout(constant_id = 6) const bool VEC4 = false;  // texel views of q, k, v hold
 // attention of a model.
 
 const bool USE_SHARED = MODE == MODE_SHARED;
+#ifdef SUBGROUP_OPS
+const bool USE_SUBGROUP = MODE == MODE_SUBGROUP;
+#else
+const bool USE_SUBGROUP = false;  // the plain build has no subgroup mode
+#endif
 
 FLOAT_INPUT(0, q)
 FLOAT_INPUT(1, k)
@@ -87,6 +102,16 @@ void main() {
     uint h = gl_WorkGroupID.y;
     uint b = gl_WorkGroupID.z;
     uint i = gl_WorkGroupID.x * gl_WorkGroupSize.x + gl_LocalInvocationID.x;
+    // This invocation's share of the keys: every lanes-th from lane (1 and 0 but in MODE_SUBGROUP).
+    uint lane = 0u;
+    uint lanes = 1u;
+#ifdef SUBGROUP_OPS
+    if (USE_SUBGROUP) {
+        lane = subgroupExclusiveAdd(1u);
+        lanes = subgroupAdd(1u);
+        i = gl_WorkGroupID.x * gl_NumSubgroups + gl_SubgroupID;
+    }
+#endif
     bool valid = i < p.q_len;
     uint qi = min(i, p.q_len - 1u);
     uint keys = causal ? qi + 1u : p.kv_len;
@@ -114,7 +139,7 @@ void main() {
     // The shared mode needs every invocation on every tile (barriers).
     uint walk = USE_SHARED ? group_keys : keys;
 
-    for (uint j0 = 0u; j0 < walk; j0 += KT) {
+    for (uint j0 = 0u; j0 < walk; j0 += KT * lanes) {
         if (USE_SHARED) {
             for (uint e = gl_LocalInvocationID.x; e < KT * D; e += gl_WorkGroupSize.x) {
                 uint t = e / D;
@@ -132,7 +157,7 @@ void main() {
         }
         float tile_max = NEG_BIG;
         [[unroll]] for (uint t = 0u; t < KT; ++t) {
-            uint j = j0 + t;
+            uint j = j0 + t * lanes + lane;
             s[t] = NEG_BIG;
             if (j < keys && (!masked || key_mask[b * p.kv_len + j] != 0)) {
                 float dot_qk = 0.0;
@@ -153,7 +178,7 @@ void main() {
         l *= correction;
         for (uint d = 0u; d < D; ++d) o[d] *= correction;
         [[unroll]] for (uint t = 0u; t < KT; ++t) {
-            uint j = j0 + t;
+            uint j = j0 + t * lanes + lane;
             if (j < keys && (!masked || key_mask[b * p.kv_len + j] != 0)) {
                 float pr = exp(s[t] - m_new);
                 l += pr;
@@ -169,9 +194,23 @@ void main() {
         if (USE_SHARED) barrier();
     }
 
+#ifdef SUBGROUP_OPS
+    if (USE_SUBGROUP) {
+        // The query's row max over the lanes, each lane's sum and outputs rescaled to it, summed.
+        // A lane that saw no key has m = NEG_BIG, l = 0 and o = 0, and contributes nothing.
+        float m_row = subgroupMax(m);
+        float c = exp(m - m_row);
+        l = subgroupAdd(l * c);
+        for (uint d = 0u; d < D; ++d) o[d] = subgroupAdd(o[d] * c);
+    }
+#endif
+
     if (!valid) return;
     // l is 0 only when the key mask hides every key this query could see: zeros, not NaN.
     float out_scale = l > 0.0 ? (scale_heads ? float(head_scale[h]) : 1.0) / l : 0.0;
     uint out_base = (b * p.q_len + i) * p.width + h * D;
-    for (uint d = 0u; d < D; ++d) out_[out_base + d] = ftype(o[d] * out_scale);
+    // MODE_SUBGROUP: every lane holds the whole row; each stores every lanes-th element.
+    for (uint d = 0u; d < D; ++d) {
+        if (d % lanes == lane) out_[out_base + d] = ftype(o[d] * out_scale);
+    }
 }

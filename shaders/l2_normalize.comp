@@ -1,5 +1,6 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
+// cliprt-variants: subgroup
 // y = x / max(|x|, 1e-12) over the last dimension (torch.nn.functional.normalize).
 #include "common.glsl"
 #include "rows.glsl"

@@ -1,5 +1,6 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
+// cliprt-variants: subgroup
 // y = (x - mean) / sqrt(var + eps) * gamma + beta over the last dimension (biased variance, two passes).
 #include "common.glsl"
 #include "rows.glsl"

@@ -36,6 +36,7 @@ CLIPRT_SHADER_CONST uint EPILOGUE_RESIDUAL = 2u;
 // How gemm.glsl and attention.comp feed their invocations (their MODE constant).
 CLIPRT_SHADER_CONST uint MODE_REGISTERS = 0u;
 CLIPRT_SHADER_CONST uint MODE_SHARED = 1u;
+CLIPRT_SHADER_CONST uint MODE_SUBGROUP = 2u;  // attention.comp's subgroup build: a subgroup per query
 
 // AttentionPush.flags.
 CLIPRT_SHADER_CONST uint ATTENTION_CAUSAL = 1u;

@@ -1,5 +1,6 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
+// cliprt-variants: subgroup
 // Softmax over the last dimension: max, sum of exp, normalize.
 #include "common.glsl"
 #include "rows.glsl"

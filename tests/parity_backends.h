@@ -215,15 +215,21 @@ inline std::vector<ParityBackend> make_parity_backends() {
 #if defined(CLIPRT_TEST_VULKAN)  // not in the sanitizer tree, which is built without Vulkan
     // Vulkan with the validation layer on, in every kernel style ("cpu": register blocks fed by
     // texel-buffer loads, "registers": the same fed by storage-buffer loads, "gpu": shared-memory
-    // tiles; each runs on any device); goldens with the kernels the device picks ("auto").
+    // tiles; each runs on any device), with subgroup reductions where the device has them and,
+    // "-no-subgroups", with the per-invocation (cpu) and shared-memory (gpu) reductions; goldens
+    // with the kernels the device picks ("auto").
     ParityBackend vulkan;
     vulkan.name = "vulkan";
     vulkan.unavailable_prefix = "no Vulkan device: ";
     vulkan.op_configs = {{"vulkan", DType::F32, "cpu"},
+                         {"vulkan", DType::F32, "cpu-no-subgroups"},
                          {"vulkan", DType::F32, "registers"},
                          {"vulkan", DType::F32, "gpu"},
+                         {"vulkan", DType::F32, "gpu-no-subgroups"},
                          {"vulkan", DType::F16, "cpu"},
-                         {"vulkan", DType::F16, "gpu"}};
+                         {"vulkan", DType::F16, "cpu-no-subgroups"},
+                         {"vulkan", DType::F16, "gpu"},
+                         {"vulkan", DType::F16, "gpu-no-subgroups"}};
     vulkan.golden_configs = {{"vulkan", DType::F32, "auto"},
                              {"vulkan", DType::F16, "auto"},
                              {"vulkan", DType::F32, "gpu", /*small_goldens_only=*/true}};

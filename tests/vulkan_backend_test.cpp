@@ -94,6 +94,28 @@ TEST(VulkanBackend, DescribesTheDevice) {
     EXPECT_TRUE(found);
 }
 
+// Subgroup reductions are the default where the device reports subgroup arithmetic in compute
+// shaders (lavapipe: subgroups of 8), and VulkanOptions::subgroups = false turns them off.
+TEST(VulkanBackend, SubgroupReductionsWhereTheDeviceHasThem) {
+    CLIPRT_VULKAN_BACKEND_OR_SKIP(backend, DType::F32, "cpu");
+    std::string why;
+    VulkanBackend* plain = vulkan_test::shared_backend(DType::F32, "cpu-no-subgroups", &why);
+    ASSERT_NE(plain, nullptr) << why;
+    auto detail = [](const DeviceInfo& info, const std::string& key) {
+        for (const auto& [k, v] : info.details) {
+            if (k == key) return v;
+        }
+        return std::string();
+    };
+    const DeviceInfo info = backend->device_info();
+    const std::string arithmetic = detail(info, "subgroup arithmetic");
+    ASSERT_TRUE(arithmetic == "yes" || arithmetic == "no") << arithmetic;
+    EXPECT_EQ(detail(info, "kernels").find("subgroup reductions") != std::string::npos, arithmetic == "yes")
+        << detail(info, "kernels");
+    EXPECT_EQ(detail(plain->device_info(), "kernels").find("subgroup"), std::string::npos)
+        << detail(plain->device_info(), "kernels");
+}
+
 TEST(VulkanBackend, DeviceSelectionErrorsAreClear) {
     std::string why;
     if (!vulkan_test::shared_backend(DType::F32, "cpu", &why)) CLIPRT_VULKAN_UNAVAILABLE(why);
@@ -201,6 +223,32 @@ TEST(VulkanBackend, PipelineCacheRoundTripAndRejection) {
     EXPECT_EQ(compile(), "none");
     ASSERT_TRUE(fs::exists(path));
     EXPECT_EQ(compile().rfind("loaded ", 0), 0u);
+
+    // What `cliprt bench` reports as start-up (never timed here): cold, then warm from the file;
+    // where the driver reports creation feedback and keeps pipelines in its cache data (more than
+    // cliprt's and the driver's headers: lavapipe keeps none), every pipeline comes from the cache.
+    for (const char* want : {"cold", "warm"}) {
+        const bool warm = std::string(want) == "warm";
+        if (!warm) fs::remove(path);
+        const bool driver_keeps_pipelines =
+            warm && fs::file_size(path) > 56 + sizeof(VkPipelineCacheHeaderVersionOne);  // 56: cliprt's header
+        auto backend = make_vulkan_backend(options);
+        WeightCache weights(*backend);
+        CompiledGraph compiled(diamond_graph(), *backend, weights);
+        const StartupStats s = startup_stats(*backend);
+        EXPECT_EQ(s.pipeline_cache, want) << s.pipeline_cache_detail;
+        EXPECT_EQ(s.pipelines, static_cast<int>(backend->pipeline_count()));
+        EXPECT_GT(s.pipelines, 0);
+        EXPECT_GT(s.pipeline_seconds, 0.0);
+        EXPECT_NE(s.pipeline_cache_detail.find(path), std::string::npos) << s.pipeline_cache_detail;
+        EXPECT_LE(s.pipeline_cache_hits, s.pipelines);
+        if (warm && s.pipeline_cache_hits >= 0 && driver_keeps_pipelines) {
+            EXPECT_EQ(s.pipeline_cache_hits, s.pipelines);
+        }
+        if (!warm) {
+            EXPECT_LE(s.pipeline_cache_hits, 0);
+        }
+    }
 
     // A damaged file is ignored (and replaced), never handed to the driver.
     std::vector<char> bytes;

@@ -35,14 +35,19 @@ public:
 inline ::testing::Environment* const shared_backends_environment =
     ::testing::AddGlobalTestEnvironment(new SharedBackendsEnvironment);
 
-// kernels: "cpu" or "gpu" (the two kernel styles; both run on any device).
+// kernels: a kernel style ("cpu", "registers", "gpu", "auto"; each runs on any device), with
+// "-no-subgroups" appended to turn the subgroup reductions off (VulkanOptions::subgroups).
 inline VulkanBackend* shared_backend(DType dtype, const std::string& kernels, std::string* why) {
     auto [it, inserted] = shared_backends().try_emplace({dtype, kernels});
     if (inserted) {
         try {
+            const std::string suffix = "-no-subgroups";
+            const bool no_subgroups = kernels.size() > suffix.size() &&
+                                      kernels.compare(kernels.size() - suffix.size(), suffix.size(), suffix) == 0;
             VulkanOptions options;
             options.dtype = dtype;
-            options.kernels = kernels;
+            options.kernels = no_subgroups ? kernels.substr(0, kernels.size() - suffix.size()) : kernels;
+            options.subgroups = !no_subgroups;
             options.validation = true;
             options.pipeline_cache = "";  // tests never touch the user's cache
             it->second.backend = make_vulkan_backend(options);

@@ -1,6 +1,11 @@
 // cliprt bench: forwards per second of a model's towers on several backends, side by side in one run.
+#include <unistd.h>
+
 #include <chrono>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -26,6 +31,45 @@ struct BenchOptions {
     double min_seconds = 2.0;
     int threads = 0;
     bool json = false;
+    std::string pipeline_cache = "default";
+};
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// --pipeline-cache for the Vulkan backends (CLIPRT_VULKAN_PIPELINE_CACHE, read when a backend is
+// created): "default" leaves the user's cache (or the variable) alone, "off" keeps none, "cold"
+// gives every backend a new file in a temporary folder (removed at exit), anything else is a file.
+class PipelineCacheChoice {
+public:
+    explicit PipelineCacheChoice(std::string mode) : mode_(std::move(mode)) {
+        if (mode_ == "off") ::setenv("CLIPRT_VULKAN_PIPELINE_CACHE", "off", 1);
+        if (mode_ != "default" && mode_ != "off" && mode_ != "cold")
+            ::setenv("CLIPRT_VULKAN_PIPELINE_CACHE", mode_.c_str(), 1);
+    }
+    ~PipelineCacheChoice() {
+        std::error_code ec;
+        if (!dir_.empty()) std::filesystem::remove_all(dir_, ec);
+    }
+    PipelineCacheChoice(const PipelineCacheChoice&) = delete;
+    PipelineCacheChoice& operator=(const PipelineCacheChoice&) = delete;
+
+    // Before each backend is created.
+    void next_backend() {
+        if (mode_ != "cold") return;
+        if (dir_.empty()) {
+            dir_ = std::filesystem::temp_directory_path() / ("cliprt-bench-cold-" + std::to_string(::getpid()));
+            std::filesystem::create_directories(dir_);
+        }
+        const std::string path = (dir_ / ("pipelines-" + std::to_string(count_++) + ".bin")).string();
+        ::setenv("CLIPRT_VULKAN_PIPELINE_CACHE", path.c_str(), 1);
+    }
+
+private:
+    std::string mode_;
+    std::filesystem::path dir_;
+    int count_ = 0;
 };
 
 std::vector<std::string> split(const std::string& text) {
@@ -65,16 +109,24 @@ Command add_bench_command(CLI::App& app) {
         ->capture_default_str()
         ->check(CLI::PositiveNumber);
     cmd->add_option("--threads", o->threads, "CPU threads (0 = all cores)")->capture_default_str();
+    cmd->add_option("--pipeline-cache", o->pipeline_cache,
+                    "Vulkan pipeline cache: default (the user's), cold (a new empty one per backend), off, or a file")
+        ->capture_default_str();
     cmd->add_flag("--json", o->json, "Print JSON");
     return [o] {
+        PipelineCacheChoice cache_choice(o->pipeline_cache);
         nlohmann::json rows = nlohmann::json::array();
+        nlohmann::json startups = nlohmann::json::array();
+        std::vector<std::string> startup_lines;
         if (!o->json) {
             std::printf("%s weights\n", o->weights.c_str());
             std::printf("%-12s %-8s %-6s %-5s %6s %12s %12s %10s %8s %10s %9s\n", "model", "backend", "tower", "dtype",
                         "batch", "items/s", "ms/forward", "dispatches", "submits", "GFLOP/fwd", "GFLOP/s");
         }
         for (const std::string& model_name : split(o->model)) {
+            const auto load_start = std::chrono::steady_clock::now();
             auto model = load_clip_model(model_name, o->weights);
+            const double load_seconds = seconds_since(load_start);
             const ClipConfig& cfg = model->config();
             for (const auto& [backend_name, dtype_text] : combinations(split(o->backends), split(o->dtypes))) {
                 BackendOptions options;
@@ -89,8 +141,12 @@ Command add_bench_command(CLI::App& app) {
                     std::cerr << "cliprt: skipping cpu " << dtype_text << " (the cpu backend runs f32 or bf16)\n";
                     continue;
                 }
+                cache_choice.next_backend();
+                const auto backend_start = std::chrono::steady_clock::now();
                 auto backend = create_backend(backend_name, options);
                 ClipSession session(model, *backend);
+                const double backend_seconds = seconds_since(backend_start);
+                bool first = true;
                 for (const std::string& tower : split(o->towers)) {
                     for (const std::string& batch_text : split(o->batches)) {
                         const int batch = std::stoi(batch_text);
@@ -100,7 +156,48 @@ Command add_bench_command(CLI::App& app) {
                             return tower == "image" ? session.encode_image(input, true)
                                                     : session.encode_text(input, true);
                         };
-                        forward();  // compile, upload weights, warm caches
+                        const auto first_start = std::chrono::steady_clock::now();
+                        forward();  // compile, upload weights, create pipelines, warm caches
+                        if (first) {
+                            // Time to the first embedding: the model's load, the backend's creation, and the
+                            // first forward (which compiles the graph, uploads the weights and creates the
+                            // pipelines it needs).
+                            first = false;
+                            const double first_seconds = seconds_since(first_start);
+                            const StartupStats st = startup_stats(*backend);
+                            const double total = load_seconds + backend_seconds + first_seconds;
+                            startups.push_back({{"model", cfg.name},
+                                                {"backend", backend_name},
+                                                {"dtype", dtype_name(options.dtype)},
+                                                {"tower", tower},
+                                                {"batch", batch},
+                                                {"load_ms", 1000 * load_seconds},
+                                                {"backend_ms", 1000 * backend_seconds},
+                                                {"first_forward_ms", 1000 * first_seconds},
+                                                {"first_embedding_ms", 1000 * total},
+                                                {"pipelines", st.pipelines},
+                                                {"pipelines_ms", 1000 * st.pipeline_seconds},
+                                                {"pipeline_cache", st.pipeline_cache},
+                                                {"pipeline_cache_detail", st.pipeline_cache_detail},
+                                                {"pipeline_cache_hits", st.pipeline_cache_hits}});
+                            auto ms_text = [](double seconds) { return std::to_string(std::lround(1000 * seconds)); };
+                            std::string line = "startup " + cfg.name + " " + backend_name + " " +
+                                               dtype_name(options.dtype) + " (" + tower + ", batch " +
+                                               std::to_string(batch) + "): load " +
+                                               ms_text(load_seconds + backend_seconds) + " ms (model " +
+                                               ms_text(load_seconds) + ", backend " + ms_text(backend_seconds) + "), ";
+                            if (!st.pipeline_cache.empty()) {
+                                line += "pipelines " + ms_text(st.pipeline_seconds) + " ms for " +
+                                        std::to_string(st.pipelines) + " (cache " + st.pipeline_cache +
+                                        (st.pipeline_cache_hits >= 0
+                                             ? ", " + std::to_string(st.pipeline_cache_hits) + " hits"
+                                             : std::string()) +
+                                        "), ";
+                            }
+                            line += "first forward " + ms_text(first_seconds) + " ms; first embedding after " +
+                                    ms_text(total) + " ms";
+                            startup_lines.push_back(line);
+                        }
                         int runs = 0;
                         const auto start = std::chrono::steady_clock::now();
                         double elapsed = 0;
@@ -144,7 +241,12 @@ Command add_bench_command(CLI::App& app) {
                 }
             }
         }
-        if (o->json) std::cout << nlohmann::json{{"weights", o->weights}, {"results", rows}}.dump(2) << "\n";
+        if (o->json) {
+            std::cout << nlohmann::json{{"weights", o->weights}, {"results", rows}, {"startup", startups}}.dump(2)
+                      << "\n";
+        } else {
+            for (const std::string& line : startup_lines) std::printf("%s\n", line.c_str());
+        }
         return 0;
     };
 }

@@ -117,4 +117,21 @@ std::vector<BackendStatus> backend_statuses() {
     return out;
 }
 
+StartupStats startup_stats(const Backend& backend) {
+    StartupStats s;
+#ifdef CLIPRT_HAVE_VULKAN
+    if (const auto* vulkan = dynamic_cast<const VulkanBackend*>(&backend)) {
+        const VulkanPipelineStats p = vulkan->pipeline_stats();
+        s.pipelines = p.pipelines;
+        s.pipeline_seconds = p.seconds;
+        s.pipeline_cache = p.cache;
+        s.pipeline_cache_detail = p.cache_detail;
+        s.pipeline_cache_hits = p.cache_hits;
+    }
+#else
+    (void)backend;
+#endif
+    return s;
+}
+
 }  // namespace cliprt

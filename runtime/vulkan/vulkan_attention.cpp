@@ -56,7 +56,11 @@ void record_attention(Recording& r, const NodeArgs& a) {
         while (key_tile > 1 && (2 * key_tile * static_cast<uint64_t>(head_dim) + key_tile) * sizeof(float) > budget)
             key_tile /= 2;
     }
+    // Invocations per workgroup; with subgroups, a query per subgroup: at least queries /
+    // subgroup_size of them per workgroup, whatever size the driver runs.
     const uint32_t queries = kv.attention_queries;
+    const bool subgroup = kv.attention_mode == AttentionMode::Subgroup;
+    const uint32_t queries_per_group = subgroup ? std::max<uint32_t>(1, queries / kv.subgroup_size) : queries;
     // Rows of q, k and v start at multiples of the head dim: four floats per texel when it allows.
     const bool vec4 = head_dim % 4 == 0;
     const bool texel = r.texel_ok(*q, vec4) && r.texel_ok(*k, vec4) && r.texel_ok(*v, vec4);
@@ -67,11 +71,11 @@ void record_attention(Recording& r, const NodeArgs& a) {
                                static_cast<uint32_t>(kv.attention_mode),
                                key_tile,
                                texel && vec4 ? 1u : 0u};
-    const Grid grid{static_cast<uint32_t>(ceil_div(static_cast<uint64_t>(view.q_len), queries)),
+    const Grid grid{static_cast<uint32_t>(ceil_div(static_cast<uint64_t>(view.q_len), queries_per_group)),
                     static_cast<uint32_t>(view.heads), static_cast<uint32_t>(view.batch)};
     auto input = [&](const TensorArg& t) { return texel ? r.texel(t, vec4) : r.read(t); };
     r.dispatch(
-        a, {Recording::shader(ShaderId::attention, a.output.dtype, texel), std::move(spec)},
+        a, {Recording::shader(ShaderId::attention, a.output.dtype, texel, subgroup), std::move(spec)},
         {input(*q), input(*k), input(*v), r.read(logit_mult), r.read(head_scale), r.write(a.output), r.read(key_mask)},
         push, grid);
 }

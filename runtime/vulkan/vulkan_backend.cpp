@@ -143,6 +143,17 @@ public:
     bool validation_enabled() const override { return context_->instance->validation(); }
     size_t pipeline_count() const override { return context_->pipelines->size(); }
     std::string pipeline_cache_status() const override { return context_->pipelines->cache().load_status(); }
+    VulkanPipelineStats pipeline_stats() const override {
+        vk::PipelineRegistry& p = *context_->pipelines;
+        const vk::PipelineCache& cache = p.cache();
+        VulkanPipelineStats s;
+        s.pipelines = static_cast<int>(p.size());
+        s.seconds = p.creation_seconds();
+        s.cache = cache.path().empty() ? "off" : cache.load_status().rfind("loaded", 0) == 0 ? "warm" : "cold";
+        s.cache_detail = cache.path().empty() ? "no cache file" : cache.load_status() + " from " + cache.path();
+        s.cache_hits = p.cache_hits();
+        return s;
+    }
 
 private:
     // Whether the recorder binds operand `i` of the node (its output at inputs.size()) in pieces

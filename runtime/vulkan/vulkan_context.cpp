@@ -21,7 +21,7 @@ Context::Context(const VulkanOptions& options) {
     transfer = std::make_unique<Transfer>(*device, *allocator, options.force_staging);
     pipelines = std::make_unique<PipelineRegistry>(
         *device, options.pipeline_cache.value_or(PipelineCache::default_path(physical)));
-    variants = choose_variants(physical, options.kernels);
+    variants = choose_variants(physical, options.kernels, options.subgroups);
     float_storage = options.dtype;
     max_binding = device->limits().maxStorageBufferRange;
     if (options.max_binding_bytes > 0) max_binding = std::min<uint64_t>(max_binding, options.max_binding_bytes);

@@ -1,5 +1,7 @@
 #include "vulkan/vulkan_device.h"
 
+#include <vector>
+
 #include "cliprt/error.h"
 
 namespace cliprt::vk {
@@ -25,9 +27,15 @@ Device::Device(const Instance& instance, const PhysicalDevice& physical) : physi
     features.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2;
     features.pNext = &f11;
 
+    // Pipeline creation feedback (whether a pipeline came from the pipeline cache) where the driver has it.
+    std::vector<const char*> extensions;
+    if (physical.creation_feedback) extensions.push_back(VK_EXT_PIPELINE_CREATION_FEEDBACK_EXTENSION_NAME);
+
     VkDeviceCreateInfo info{};
     info.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO;
     info.pNext = &features;
+    info.enabledExtensionCount = static_cast<uint32_t>(extensions.size());
+    info.ppEnabledExtensionNames = extensions.data();
     info.queueCreateInfoCount = 1;
     info.pQueueCreateInfos = &queue_info;
     check(instance.api().vkCreateDevice(physical.handle, &info, nullptr, &device_), "vkCreateDevice");

@@ -1,7 +1,10 @@
 #include "vulkan/vulkan_physical_device.h"
 
+#include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <sstream>
+#include <vector>
 
 #include "cliprt/error.h"
 
@@ -33,6 +36,18 @@ std::string version_string(uint32_t v) {
 
 std::string mib(uint64_t bytes) { return std::to_string(bytes / (1024 * 1024)) + " MiB"; }
 
+bool has_device_extension(const InstanceApi& api, VkPhysicalDevice handle, const char* name) {
+    uint32_t count = 0;
+    if (api.vkEnumerateDeviceExtensionProperties(handle, nullptr, &count, nullptr) != VK_SUCCESS) return false;
+    std::vector<VkExtensionProperties> extensions(count);
+    if (api.vkEnumerateDeviceExtensionProperties(handle, nullptr, &count, extensions.data()) != VK_SUCCESS)
+        return false;
+    for (uint32_t i = 0; i < count; ++i) {
+        if (std::strcmp(extensions[i].extensionName, name) == 0) return true;
+    }
+    return false;
+}
+
 }  // namespace
 
 const char* PhysicalDevice::type_name() const {
@@ -63,6 +78,12 @@ VkFormat PhysicalDevice::texel_format(DType dtype, bool vec4) {
     return vec4 ? VK_FORMAT_R32G32B32A32_SFLOAT : VK_FORMAT_R32_SFLOAT;
 }
 
+bool PhysicalDevice::subgroup_arithmetic() const {
+    const VkSubgroupFeatureFlags need = VK_SUBGROUP_FEATURE_BASIC_BIT | VK_SUBGROUP_FEATURE_ARITHMETIC_BIT;
+    return (subgroup.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT) && (subgroup.supportedOperations & need) == need &&
+           subgroup.subgroupSize > 0;
+}
+
 std::optional<std::string> PhysicalDevice::unusable_reason() const {
     if (properties.apiVersion < VK_API_VERSION_1_2)
         return "supports Vulkan " + version_string(properties.apiVersion) + ", cliprt needs 1.2";
@@ -87,11 +108,17 @@ std::vector<PhysicalDevice> enumerate_physical_devices(const Instance& instance)
             d.maintenance3.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MAINTENANCE_3_PROPERTIES;
             d.driver.pNext = &d.subgroup;
             d.subgroup.pNext = &d.maintenance3;
+            VkPhysicalDeviceSubgroupSizeControlPropertiesEXT size_control{};
+            size_control.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_SIZE_CONTROL_PROPERTIES_EXT;
+            if (has_device_extension(api, handle, VK_EXT_SUBGROUP_SIZE_CONTROL_EXTENSION_NAME))
+                d.maintenance3.pNext = &size_control;
             VkPhysicalDeviceProperties2 props2{};
             props2.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2;
             props2.pNext = &d.driver;
             api.vkGetPhysicalDeviceProperties2(handle, &props2);
             d.driver.pNext = d.subgroup.pNext = d.maintenance3.pNext = nullptr;
+            d.max_subgroup_size = std::max(d.subgroup.subgroupSize, size_control.maxSubgroupSize);
+            d.creation_feedback = has_device_extension(api, handle, VK_EXT_PIPELINE_CREATION_FEEDBACK_EXTENSION_NAME);
 
             VkPhysicalDeviceVulkan11Features f11{};
             f11.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES;
@@ -181,7 +208,11 @@ DeviceInfo describe(const PhysicalDevice& d) {
     std::ostringstream ids;
     ids << std::hex << "0x" << d.properties.vendorID << ":0x" << d.properties.deviceID;
     x.emplace_back("vendor:device", ids.str());
-    x.emplace_back("subgroup size", std::to_string(d.subgroup.subgroupSize));
+    x.emplace_back("subgroup size", std::to_string(d.subgroup.subgroupSize) +
+                                        (d.max_subgroup_size != d.subgroup.subgroupSize
+                                             ? " (up to " + std::to_string(d.max_subgroup_size) + ")"
+                                             : std::string()));
+    x.emplace_back("subgroup arithmetic", d.subgroup_arithmetic() ? "yes" : "no");
     x.emplace_back("shared memory", std::to_string(l.maxComputeSharedMemorySize / 1024) + " KiB");
     x.emplace_back("max workgroup invocations", std::to_string(l.maxComputeWorkGroupInvocations));
     x.emplace_back("max storage buffer range", mib(l.maxStorageBufferRange));

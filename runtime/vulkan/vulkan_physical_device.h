@@ -17,17 +17,24 @@ struct PhysicalDevice {
     VkPhysicalDeviceProperties properties{};
     VkPhysicalDeviceDriverProperties driver{};
     VkPhysicalDeviceSubgroupProperties subgroup{};
+    // The largest subgroup a compute shader may run with: maxSubgroupSize of
+    // VK_EXT_subgroup_size_control where the device has it (Intel and AMD vary the size per
+    // pipeline), else subgroup.subgroupSize.
+    uint32_t max_subgroup_size = 0;
     VkPhysicalDeviceMaintenance3Properties maintenance3{};
     VkPhysicalDeviceMemoryProperties memory{};
-    bool storage_16bit = false;  // storageBuffer16BitAccess
-    bool float16 = false;        // shaderFloat16
-    bool texel_views = false;    // uniform texel buffers of R32, RGBA32, R16 and RGBA16 floats
+    bool storage_16bit = false;      // storageBuffer16BitAccess
+    bool float16 = false;            // shaderFloat16
+    bool texel_views = false;        // uniform texel buffers of R32, RGBA32, R16 and RGBA16 floats
+    bool creation_feedback = false;  // VK_EXT_pipeline_creation_feedback: whether a pipeline came from the cache
     int compute_queue_family = -1;
     uint32_t queue_timestamp_bits = 0;  // timestampValidBits of that family (0: no timestamps)
 
     const char* type_name() const;
     bool is_cpu() const { return properties.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU; }
     bool supports_f16() const { return storage_16bit && float16; }
+    // subgroupAdd / subgroupMax / subgroupExclusiveAdd in compute shaders (the "subgroup" variants).
+    bool subgroup_arithmetic() const;
     // The view format of float data stored as `dtype` (F32 or F16), one or four per texel.
     static VkFormat texel_format(DType dtype, bool vec4);
     uint64_t device_local_bytes() const;  // sum of device-local heaps

@@ -1,12 +1,16 @@
 #include "vulkan/vulkan_pipelines.h"
 
+#include <chrono>
+
 #include "cliprt/error.h"
 #include "vulkan/vulkan_shaders.h"
 
 namespace cliprt::vk {
 
 PipelineRegistry::PipelineRegistry(const Device& device, std::string cache_path)
-    : device_(device), cache_(device, std::move(cache_path)) {}
+    : device_(device),
+      cache_(device, std::move(cache_path)),
+      cache_hits_(device.physical().creation_feedback ? 0 : -1) {}
 
 PipelineRegistry::~PipelineRegistry() {
     const DeviceApi& api = device_.api();
@@ -91,10 +95,23 @@ const Pipeline& PipelineRegistry::get(const PipelineKey& key) {
     info.stage.pName = "main";
     info.stage.pSpecializationInfo = key.spec.empty() ? nullptr : &spec;
     info.layout = p.layout;
+    VkPipelineCreationFeedbackEXT feedback{};
+    VkPipelineCreationFeedbackCreateInfoEXT feedback_info{};
+    feedback_info.sType = VK_STRUCTURE_TYPE_PIPELINE_CREATION_FEEDBACK_CREATE_INFO_EXT;
+    feedback_info.pPipelineCreationFeedback = &feedback;
+    if (device_.physical().creation_feedback) info.pNext = &feedback_info;
+    const auto start = std::chrono::steady_clock::now();
     const VkResult result =
         device_.api().vkCreateComputePipelines(device_.handle(), cache_.handle(), 1, &info, nullptr, &p.pipeline);
+    creation_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (result != VK_SUCCESS)
         fail("vulkan: creating the pipeline of shader ", key.shader->name, " failed: ", result_name(result));
+    if (device_.physical().creation_feedback) {
+        const VkPipelineCreationFeedbackFlags hit =
+            VK_PIPELINE_CREATION_FEEDBACK_VALID_BIT_EXT |
+            VK_PIPELINE_CREATION_FEEDBACK_APPLICATION_PIPELINE_CACHE_HIT_BIT_EXT;
+        if ((feedback.flags & hit) == hit) ++cache_hits_;
+    }
     cache_.mark_dirty();
     return pipelines_.emplace(key, p).first->second;
 }

@@ -41,6 +41,11 @@ public:
     const Pipeline& get(const PipelineKey& key);
     size_t size() const { return pipelines_.size(); }
     PipelineCache& cache() { return cache_; }
+    // Wall time spent in vkCreateComputePipelines so far (start-up cost: `cliprt bench`), and how
+    // many pipelines the driver reported as found in the pipeline cache (-1: the driver has no
+    // VK_EXT_pipeline_creation_feedback).
+    double creation_seconds() const { return creation_seconds_; }
+    int cache_hits() const { return cache_hits_; }
 
 private:
     struct Layout {
@@ -55,6 +60,8 @@ private:
     std::map<std::vector<VkDescriptorType>, Layout> layouts_;
     std::map<const SpirvModule*, std::pair<VkShaderModule, std::vector<VkDescriptorType>>> modules_;
     std::map<PipelineKey, Pipeline> pipelines_;
+    double creation_seconds_ = 0;
+    int cache_hits_ = -1;
 };
 
 }  // namespace cliprt::vk

@@ -57,9 +57,10 @@ public:
     const KernelVariants& variants() const { return context_->variants; }
     const VkPhysicalDeviceLimits& limits() const { return context_->device->limits(); }
 
-    // The module of shader `id` for data stored as `dtype`, with texel-buffer loads or not.
-    static const SpirvModule* shader(ShaderId id, DType dtype, bool texel = false) {
-        return &spirv_module(id, dtype, texel);
+    // The module of shader `id` for data stored as `dtype`, with texel-buffer loads or not,
+    // subgroup arithmetic or not (KernelVariants::subgroups).
+    static const SpirvModule* shader(ShaderId id, DType dtype, bool texel = false, bool subgroup = false) {
+        return &spirv_module(id, dtype, texel, subgroup);
     }
     // The most bytes one binding may cover (Context::max_binding), and the boundary, in bytes, a
     // binding of part of a tensor must start on (storage and texel offset alignments).

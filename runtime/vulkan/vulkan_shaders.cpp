@@ -24,12 +24,15 @@ constexpr uint32_t kDimBuffer = 5;
 
 }  // namespace
 
-const SpirvModule& spirv_module(ShaderId id, DType dtype, bool texel) {
+const SpirvModule& spirv_module(ShaderId id, DType dtype, bool texel, bool subgroup) {
     const auto row = static_cast<size_t>(id);
-    const size_t variant = (texel ? 2 : 0) + (dtype_size(dtype) == 2 ? 1 : 0);
+    const size_t variant = (subgroup ? 4 : 0) + (texel ? 2 : 0) + (dtype_size(dtype) == 2 ? 1 : 0);
     if (row >= std::size(kEmbeddedSpirv)) fail("vulkan: shader id ", row, " is not built into this cliprt");
     const SpirvModule& m = kEmbeddedSpirv[row][variant];
-    if (m.words == nullptr) fail("vulkan: shader ", kEmbeddedSpirv[row][0].name, " has no texel-buffer variant");
+    if (m.words == nullptr) {
+        fail("vulkan: shader ", kEmbeddedSpirv[row][0].name, " has no ", texel ? "texel-buffer " : "",
+             texel && subgroup ? "+ " : "", subgroup ? "subgroup " : "", "variant");
+    }
     return m;
 }
 

@@ -1,7 +1,8 @@
 // The SPIR-V of shaders/*.comp, compiled by glslangValidator at build time and embedded in the
 // library (see shaders/CMakeLists.txt). Each shader exists as "<stem>_f32" and "<stem>_f16", some also
-// as "<stem>_texel_f32" and "<stem>_texel_f16"; recorders name them by ShaderId (generated from
-// the file names at build time), never by string.
+// as "<stem>_texel_f32" / "_f16" (texel-buffer loads), "<stem>_subgroup_f32" / "_f16" (subgroup
+// arithmetic) or "<stem>_texel_subgroup_f32" / "_f16"; recorders name them by ShaderId (generated
+// from the file names at build time), never by string.
 #pragma once
 
 #include <cstddef>
@@ -21,12 +22,14 @@ struct SpirvModule {
     size_t word_count;
 };
 
-// Variants per shader: f32, f16, texel_f32, texel_f16.
-inline constexpr size_t kShaderVariants = 4;
+// Variants per shader, at index f16 + 2 * texel + 4 * subgroup: f32, f16, texel_f32, texel_f16,
+// subgroup_f32, subgroup_f16, texel_subgroup_f32, texel_subgroup_f16.
+inline constexpr size_t kShaderVariants = 8;
 
 // The module of shader `id` for data stored as `dtype` (4-byte data uses the f32 variant), with
-// texel-buffer loads or not; Error when that variant is not built (no "cliprt-variants: texel").
-const SpirvModule& spirv_module(ShaderId id, DType dtype, bool texel = false);
+// texel-buffer loads or not, subgroup arithmetic or not; Error when that variant is not built (no
+// "cliprt-variants: texel" or "subgroup").
+const SpirvModule& spirv_module(ShaderId id, DType dtype, bool texel = false, bool subgroup = false);
 
 // The descriptor type of each binding of set 0, in binding order: uniform texel buffers (sampled
 // images of dimension Buffer) and storage buffers (everything else cliprt's shaders declare).

@@ -45,7 +45,9 @@ KernelVariants gpu_style_variants(const PhysicalDevice& device) {
     return v;
 }
 
-KernelVariants choose_variants(const PhysicalDevice& device, const std::string& style) {
+namespace {
+
+KernelVariants choose_style(const PhysicalDevice& device, const std::string& style) {
     std::string chosen = style;
     const char* source = "kernels option";
     if (chosen == "auto") {
@@ -60,6 +62,39 @@ KernelVariants choose_variants(const PhysicalDevice& device, const std::string& 
     return device.is_cpu() ? cpu_style_variants(device, true) : gpu_style_variants(device);
 }
 
+}  // namespace
+
+void use_subgroups(KernelVariants& v, const PhysicalDevice& device) {
+    if (!device.subgroup_arithmetic()) return;
+    const VkPhysicalDeviceLimits& l = device.properties.limits;
+    const uint32_t size = std::max(device.subgroup.subgroupSize, device.max_subgroup_size);
+    // Attention: at least one whole subgroup per workgroup, 64 invocations on CPU devices (eight
+    // queries of lavapipe's subgroups of 8), 128 on GPUs (4 queries at 32, 2 at 64).
+    const uint32_t attention_wg = std::max(size, v.cpu_style ? 64u : 128u);
+    if (attention_wg > l.maxComputeWorkGroupInvocations || attention_wg > l.maxComputeWorkGroupSize[0]) return;
+    v.subgroups = true;
+    v.subgroup_size = size;
+    v.attention_mode = AttentionMode::Subgroup;
+    v.attention_queries = attention_wg;
+    // Keys per lane and step: the lanes together cover lanes x 4 keys per step. Larger tiles
+    // unroll into shaders that lavapipe's LLVM takes minutes to compile (16 with head dim 64).
+    v.attention_key_tile = 4;
+}
+
+KernelVariants choose_variants(const PhysicalDevice& device, const std::string& style, bool subgroups) {
+    KernelVariants v = choose_style(device, style);
+    if (const char* env = std::getenv("CLIPRT_VULKAN_SUBGROUPS"); env && *env) {
+        const std::string value(env);
+        if (value == "0" || value == "off") {
+            subgroups = false;
+        } else if (value != "1" && value != "on" && value != "auto") {
+            fail("vulkan: CLIPRT_VULKAN_SUBGROUPS '", value, "' (expected 0, off, 1, on or auto)");
+        }
+    }
+    if (subgroups) use_subgroups(v, device);
+    return v;
+}
+
 std::string KernelVariants::describe() const {
     std::ostringstream out;
     switch (gemm_mode) {
@@ -71,7 +106,13 @@ std::string KernelVariants::describe() const {
             out << "shared-memory gemm tiles " << gemm_tm * gemm_wg_m << "x" << gemm_tn * gemm_wg_n << "x" << gemm_bk;
             break;
     }
-    out << (cpu_style ? "; no shared memory or barriers" : "; shared-memory attention and row reductions");
+    if (subgroups) {
+        out << (cpu_style ? "; no shared memory or barriers" : "") << "; subgroup reductions (subgroups of up to "
+            << subgroup_size << "): " << (row_per_workgroup ? "a workgroup" : "a subgroup")
+            << " per row, a subgroup per attention query";
+    } else {
+        out << (cpu_style ? "; no shared memory or barriers" : "; shared-memory attention and row reductions");
+    }
     return out.str();
 }
 

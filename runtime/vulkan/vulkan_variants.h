@@ -14,8 +14,13 @@ namespace cliprt::vk {
 
 // How gemm.glsl feeds its accumulators (its MODE constant, MODE_* of shader_interface.h).
 enum class GemmMode : uint32_t { Registers = shader::MODE_REGISTERS, Shared = shader::MODE_SHARED };
-// How attention.comp gets keys and values to its invocations (its MODE constant).
-enum class AttentionMode : uint32_t { Registers = shader::MODE_REGISTERS, Shared = shader::MODE_SHARED };
+// How attention.comp gets keys and values to its invocations (its MODE constant; Subgroup only in
+// its subgroup build).
+enum class AttentionMode : uint32_t {
+    Registers = shader::MODE_REGISTERS,
+    Shared = shader::MODE_SHARED,
+    Subgroup = shader::MODE_SUBGROUP
+};
 
 struct KernelVariants {
     bool cpu_style = false;  // no shared memory or barriers, a row per invocation
@@ -29,7 +34,15 @@ struct KernelVariants {
     GemmMode gemm_mode = GemmMode::Shared;
     uint32_t gemm_tm = 4, gemm_tn = 4, gemm_wg_m = 16, gemm_wg_n = 16, gemm_bk = 16;
 
-    // Row ops (layer norm, softmax, l2 normalize): a workgroup per row, or a row per invocation.
+    // Subgroup arithmetic (the "subgroup" shader builds) in the row ops and attention, where the
+    // device has it in compute shaders and VulkanOptions::subgroups / CLIPRT_VULKAN_SUBGROUPS allow.
+    // subgroup_size: the largest subgroup the device may run; workgroup counts assume it, the
+    // shaders count their lanes, so any size the driver picks is correct.
+    bool subgroups = false;
+    uint32_t subgroup_size = 0;
+
+    // Row ops (layer norm, softmax, l2 normalize): a workgroup per row, or a row per invocation
+    // (with subgroups: a row per subgroup, row_wg / subgroup_size rows per workgroup).
     bool row_per_workgroup = true;
     uint32_t row_wg = 256;
 
@@ -38,6 +51,8 @@ struct KernelVariants {
 
     // Attention: an invocation per query row, attention_queries rows of one head per workgroup,
     // keys attention_key_tile at a time, staged in shared memory or read by each invocation.
+    // With subgroups: a subgroup per query row, attention_queries invocations per workgroup
+    // (attention_queries / subgroup_size queries).
     AttentionMode attention_mode = AttentionMode::Shared;
     uint32_t attention_queries = 64, attention_key_tile = 16;
 
@@ -45,8 +60,12 @@ struct KernelVariants {
 };
 
 // style "cpu", "registers" (cpu with plain storage-buffer loads only) or "gpu" forces a style
-// (tests run each); "auto" consults CLIPRT_VULKAN_KERNELS, then picks by device type.
-KernelVariants choose_variants(const PhysicalDevice& device, const std::string& style);
+// (tests run each); "auto" consults CLIPRT_VULKAN_KERNELS, then picks by device type. subgroups:
+// use subgroup arithmetic where the device has it, unless CLIPRT_VULKAN_SUBGROUPS is 0 or off;
+// false keeps the shared-memory and per-invocation reductions (tests run both).
+KernelVariants choose_variants(const PhysicalDevice& device, const std::string& style, bool subgroups = true);
+// Turns on the subgroup paths of `v` where the device has subgroup arithmetic.
+void use_subgroups(KernelVariants& v, const PhysicalDevice& device);
 // fast_loads: texel-buffer loads where the device has them.
 KernelVariants cpu_style_variants(const PhysicalDevice& device, bool fast_loads);
 KernelVariants gpu_style_variants(const PhysicalDevice& device);

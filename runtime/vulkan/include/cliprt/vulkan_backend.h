@@ -20,11 +20,25 @@ struct VulkanOptions {
     // "cpu" (register blocks, no shared memory, texel-buffer loads), "registers" (cpu with
     // storage-buffer loads only), "gpu" (shared-memory tiles) or "auto" (by device type)
     std::string kernels = "auto";
+    // Subgroup arithmetic in the row reductions (layer norm, softmax, l2 normalize) and attention
+    // where the device has it in compute shaders (the default); false, or CLIPRT_VULKAN_SUBGROUPS=0,
+    // keeps the shared-memory (gpu style) and per-invocation (cpu style) reductions.
+    bool subgroups = true;
     std::optional<std::string> pipeline_cache;  // cache file; unset: the default path; "": none
     // The most bytes one shader binding may cover; 0: the device's maxStorageBufferRange. Tensors
     // past it are bound in pieces (an embedding table by vocabulary rows, a linear's weight by output
     // features and its activations by rows); a smaller value exercises those paths in tests.
     uint64_t max_binding_bytes = 0;
+};
+
+// The pipelines a backend has created so far and the pipeline cache they came through (start-up
+// cost: `cliprt bench` reports it through startup_stats() of cliprt/backends.h).
+struct VulkanPipelineStats {
+    int pipelines = 0;
+    double seconds = 0;        // wall time spent in vkCreateComputePipelines
+    std::string cache;         // "cold" (nothing loaded), "warm" (loaded from its file), "off" (no file)
+    std::string cache_detail;  // what happened to the file at start, and its path
+    int cache_hits = -1;       // pipelines the driver reported as found in the cache; -1: not reported
 };
 
 class VulkanBackend : public Backend {
@@ -36,6 +50,7 @@ public:
     // Pipelines created so far, and what happened to the on-disk pipeline cache.
     virtual size_t pipeline_count() const = 0;
     virtual std::string pipeline_cache_status() const = 0;
+    virtual VulkanPipelineStats pipeline_stats() const = 0;
 };
 
 // Throws Error with a readable reason when there is no loader, no device or a missing feature.
