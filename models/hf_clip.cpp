@@ -13,6 +13,7 @@
 #include "cliprt/config_json.h"
 #include "cliprt/error.h"
 #include "cliprt/safetensors.h"
+#include "models/config_bounds.h"
 #include "models/model_loader.h"
 #include "models/model_weights.h"
 
@@ -58,12 +59,7 @@ std::string optional_string(const json& j, const char* key, const std::string& w
     return v ? cj::string(*v, where, key) : fallback;
 }
 
-// Bounds as for open_clip configs (model_config.cpp).
-constexpr int kMaxWidth = 1 << 16;
-constexpr int kMaxLayers = 1024;
-constexpr int kMaxHeads = 1024;
-constexpr int kMaxImageSize = 1 << 14;
-constexpr int kMaxVocab = 1 << 24;
+using namespace config_bounds;
 
 // "<digits>." at the start of `text`: the layer index (digits only, any length) and the rest.
 bool split_layer_index(const std::string& text, std::string& index, std::string& rest) {

@@ -2,6 +2,7 @@
 
 #include "cliprt/config_json.h"
 #include "cliprt/error.h"
+#include "models/config_bounds.h"
 
 namespace cliprt {
 
@@ -10,11 +11,7 @@ using nlohmann::json;
 
 namespace {
 
-// Far beyond any released encoder, small enough that no product of them overflows a shape.
-constexpr int kMaxWidth = 1 << 16;
-constexpr int kMaxLayers = 1024;
-constexpr int kMaxVocab = 1 << 24;
-constexpr int kMaxPositions = 1 << 16;
+using namespace config_bounds;
 
 }  // namespace
 

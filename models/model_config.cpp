@@ -7,6 +7,7 @@
 #include "cliprt/config_json.h"
 #include "cliprt/embedded_file.h"
 #include "cliprt/error.h"
+#include "models/config_bounds.h"
 #include "models/timm_archs.h"
 
 namespace cliprt {
@@ -18,14 +19,7 @@ namespace {
 using nlohmann::json;
 namespace cj = config_json;
 
-// Bounds of the integer keys: far beyond any real model, small enough that no product of them
-// overflows the graph's int64 shapes.
-constexpr int kMaxWidth = 1 << 16;
-constexpr int kMaxLayers = 1024;
-constexpr int kMaxHeads = 1024;
-constexpr int kMaxImageSize = 1 << 14;
-constexpr int kMaxContext = 1 << 14;
-constexpr int kMaxVocab = 1 << 24;
+using namespace config_bounds;
 
 // Reads the keys of one JSON object, remembering which were consumed so that anything left over
 // is reported as unknown.

@@ -1,7 +1,7 @@
 // Depthwise convolution with stride 1 (ConvNeXt's 7x7 over every channel). Each plane is copied
 // into a zero-padded scratch image once; the output is then computed at the padded row pitch, so
 // each kernel tap is one contiguous run over the whole plane (no bounds per row, full vectors even
-// on 7x7 and 14x14 planes), kChunk outputs at a time accumulated across all taps (compiled for
+// on 7x7 and 14x14 planes), kOutputsPerBlock outputs at a time accumulated across all taps (compiled for
 // AVX-512, AVX2 and the baseline, picked at load time). Other grouped convolutions run the
 // reference kernel.
 #include <algorithm>
@@ -14,29 +14,29 @@ namespace cliprt::cpu_fast {
 
 namespace {
 
-constexpr int64_t kChunk = 64;  // outputs per accumulator block
+constexpr int64_t kOutputsPerBlock = 64;  // outputs per accumulator block
 
 struct DepthwisePlan {
     int64_t planes, channels, in_h, in_w, out_h, out_w, kernel_h, kernel_w, pad_h, pad_w;
     int64_t pitch() const { return in_w + 2 * pad_w; }  // padded row length
     // The padded image plus the slack the last chunk reads past it.
-    int64_t padded_floats() const { return (in_h + 2 * pad_h) * pitch() + kernel_w + kChunk; }
+    int64_t padded_floats() const { return (in_h + 2 * pad_h) * pitch() + kernel_w + kOutputsPerBlock; }
     int64_t pitched_outputs() const { return out_h * pitch(); }  // columns past out_w are ignored
 };
 
 // out[j] = sum over taps of w[ky, kx] * pad[j + ky * pitch + kx] for j in [0, count), count rounded
-// up to kChunk (out and pad have the room).
+// up to kOutputsPerBlock (out and pad have the room).
 __attribute__((target_clones("avx512f", "avx2", "default"))) void depthwise_pitched(const float* pad, const float* w,
                                                                                     float* out, int64_t count,
                                                                                     int64_t pitch, int64_t kernel_h,
                                                                                     int64_t kernel_w) {
-    for (int64_t j0 = 0; j0 < count; j0 += kChunk) {
-        float acc[kChunk] = {};
+    for (int64_t j0 = 0; j0 < count; j0 += kOutputsPerBlock) {
+        float acc[kOutputsPerBlock] = {};
         for (int64_t ky = 0; ky < kernel_h; ++ky) {
             for (int64_t kx = 0; kx < kernel_w; ++kx) {
                 const float wv = w[ky * kernel_w + kx];
                 const float* src = pad + j0 + ky * pitch + kx;
-                for (int64_t t = 0; t < kChunk; ++t) acc[t] += wv * src[t];
+                for (int64_t t = 0; t < kOutputsPerBlock; ++t) acc[t] += wv * src[t];
             }
         }
         std::memcpy(out + j0, acc, sizeof(acc));
@@ -89,7 +89,7 @@ Step record_grouped_conv2d(const FastArgs& a) {
     return [&pool = a.pool, p, x, w, bias, residual, y, act = params.act] {
         const int64_t in_plane = p.in_h * p.in_w;
         const int64_t out_plane = p.out_h * p.out_w;
-        const size_t scratch = static_cast<size_t>(p.padded_floats() + p.pitched_outputs() + kChunk);
+        const size_t scratch = static_cast<size_t>(p.padded_floats() + p.pitched_outputs() + kOutputsPerBlock);
         pool.parallel_for(p.planes, 1, [&](int64_t begin, int64_t end, int thread) {
             float* buffer = pool.scratch(thread, scratch);
             for (int64_t plane = begin; plane < end; ++plane) {

@@ -157,9 +157,9 @@ private:
     bool individual_;
 };
 
-class Sequence final : public PreTokenizer {
+class PreTokenizerSequence final : public PreTokenizer {
 public:
-    explicit Sequence(std::vector<std::unique_ptr<PreTokenizer>> steps) : steps_(std::move(steps)) {}
+    explicit PreTokenizerSequence(std::vector<std::unique_ptr<PreTokenizer>> steps) : steps_(std::move(steps)) {}
     void pre_tokenize(std::vector<Piece>& pieces) const override {
         for (const auto& step : steps_) step->pre_tokenize(pieces);
     }
@@ -219,7 +219,7 @@ std::unique_ptr<PreTokenizer> make_pre_tokenizer(const json& j, const JsonPath& 
         for (size_t i = 0; i < list.size(); ++i) {
             if (auto p = make_pre_tokenizer(list[i], where.at("pretokenizers").at(i))) steps.push_back(std::move(p));
         }
-        return std::make_unique<Sequence>(std::move(steps));
+        return std::make_unique<PreTokenizerSequence>(std::move(steps));
     }
     unknown_type(type, where,
                  "BertPreTokenizer, Whitespace, WhitespaceSplit, ByteLevel, Metaspace, Split, Punctuation, Digits, "

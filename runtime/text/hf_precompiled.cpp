@@ -120,7 +120,7 @@ private:
     std::string normalized_;
 };
 
-class Identity final : public Normalizer {
+class IdentityNormalizer final : public Normalizer {
 public:
     void normalize(std::u32string&, size_t&) const override {}
 };
@@ -129,10 +129,10 @@ public:
 
 std::unique_ptr<Normalizer> make_precompiled(const json& j, const JsonPath& where) {
     const json& map = field(j, "precompiled_charsmap", where);
-    if (map.is_null()) return std::make_unique<Identity>();
+    if (map.is_null()) return std::make_unique<IdentityNormalizer>();
     if (!map.is_string()) fail(where.at("precompiled_charsmap").str(), " must be a base64 string");
     const std::string blob = decode_base64(map.get<std::string>(), where.at("precompiled_charsmap"));
-    if (blob.empty()) return std::make_unique<Identity>();
+    if (blob.empty()) return std::make_unique<IdentityNormalizer>();
     return std::make_unique<Precompiled>(blob, where.at("precompiled_charsmap"));
 }
 
