@@ -1,7 +1,7 @@
 # cmake -P script run by the sanitize_build ctest entry: configures SOURCE_DIR into BINARY_DIR with
 # the clang++ CXX and CLIPRT_SANITIZE=ON (no CUDA, no Vulkan: the sanitized entries run on the
-# CPU) as a unity build (the libraries' files compiled a batch at a time: the tree builds in about
-# half the time; the tests stay one file per unit), then builds TARGETS with two jobs.
+# CPU) as a unity build (the libraries' files compiled a batch at a time; the tests stay one file
+# per unit), then builds TARGETS with two jobs.
 # Incremental after the first run.
 foreach(var SOURCE_DIR BINARY_DIR CXX TARGETS)
   if(NOT DEFINED ${var})
