@@ -179,13 +179,8 @@ Step record_conv2d(const FastArgs& a) {
         const int64_t in_image = p.s.in_channels * p.s.in_h * p.s.in_w;
         const int64_t out_image = p.s.out_channels * p.pixels;
         const int64_t panel_floats = p.patch * p.nr;
-        // Tasks: image x panel block x row block, about four per thread; panels are split first
-        // (a row split gathers the same panel in each of its tasks).
-        const int64_t want = pool.threads() == 1 ? 1 : 4 * pool.threads();
+        const int64_t want = pool.threads() == 1 ? 1 : 4 * pool.threads();  // tasks: about four per thread
         const int64_t row_tiles = (p.s.out_channels + kernels.gemm_mr - 1) / kernels.gemm_mr;
-        const int64_t panel_chunks = std::clamp<int64_t>((want + p.s.batch - 1) / p.s.batch, 1, p.panels);
-        const int64_t panel_chunk = (p.panels + panel_chunks - 1) / panel_chunks;
-        const int64_t row_chunks = std::clamp<int64_t>(want / (p.s.batch * panel_chunks), 1, row_tiles);
         if (!amx && p.s.batch * p.panels < want) {
             // Too few panels to split: each image's patches are gathered once, together, and the
             // tasks split the weights' rows, so that every weight is read once (a split of the
@@ -213,6 +208,11 @@ Step record_conv2d(const FastArgs& a) {
             }
             return;
         }
+        // Tasks: image x panel block x row block; panels are split first (a row split gathers the
+        // same panel in each of its tasks).
+        const int64_t panel_chunks = std::clamp<int64_t>((want + p.s.batch - 1) / p.s.batch, 1, p.panels);
+        const int64_t panel_chunk = (p.panels + panel_chunks - 1) / panel_chunks;
+        const int64_t row_chunks = std::clamp<int64_t>(want / (p.s.batch * panel_chunks), 1, row_tiles);
         // Row blocks in whole register blocks, or pairs of AMX row tiles.
         const int64_t row_unit = amx ? 2 * kernels.amx_rows : kernels.gemm_mr;
         const int64_t row_chunk =

@@ -292,10 +292,6 @@ inline V load_bf16_vec(const uint16_t* p) {
 inline V load_bf16_vec(const uint16_t* p) { return load_bf16(p); }
 #endif
 
-// One vector of a B panel row: f32, or bf16 widened to f32.
-inline V load_b(const float* p) { return Vec::load(p); }
-inline V load_b(const uint16_t* p) { return load_bf16_vec(p); }
-
 // B rows ahead of the one in use that the first row tile of a k block prefetches into L1: that
 // tile is the first to read the panel slice.
 constexpr int64_t kPrefetchRows = 24;
@@ -329,9 +325,10 @@ private:
     int64_t due_ = 0;
 };
 
-// One R x kNr block of C from a packed A tile (k-major, kMr per k) and one B panel (f32 or bf16).
-template <int R, bool Lead, typename BT>
-void gemm_block(int64_t k, const float* ap, const BT* b, int64_t ldb, int cols, float* c, int64_t ldc,
+// One R x kNr block of C from a packed A tile (k-major, kMr per k) and one f32 B panel (bf16
+// panels are widened a slice at a time first, see gemm_bf16_packed_a).
+template <int R, bool Lead>
+void gemm_block(int64_t k, const float* ap, const float* b, int64_t ldb, int cols, float* c, int64_t ldc,
                 const GemmEpilogue& ep, int64_t row0, int64_t col0, bool first, bool last, NextSlice next) {
     V acc0[R];
     V acc1[R];
@@ -341,11 +338,11 @@ void gemm_block(int64_t k, const float* ap, const BT* b, int64_t ldb, int cols, 
         if constexpr (Lead) {
             const char* ahead = reinterpret_cast<const char*>(b + (kk + kPrefetchRows) * ldb);
             __builtin_prefetch(ahead, 0, 3);
-            if constexpr (sizeof(BT) == 4) __builtin_prefetch(ahead + 64, 0, 3);
+            __builtin_prefetch(ahead + 64, 0, 3);
         }
         spread.step();
-        const V b0 = load_b(b + kk * ldb);
-        const V b1 = load_b(b + kk * ldb + kW);
+        const V b0 = Vec::load(b + kk * ldb);
+        const V b1 = Vec::load(b + kk * ldb + kW);
         const float* a = ap + kk * kMr;
 #pragma GCC unroll 16
         for (int i = 0; i < R; ++i) {
@@ -450,8 +447,8 @@ struct BlockStep {
     int64_t row0;
     int rows;
     int64_t p;  // the panel
-    bool first, last, lead;
-    int tile, tiles;                   // this row tile in its block, and the block's row tiles
+    bool first, last;
+    int tile, tiles;                   // this row tile in its block (0: the lead), and the block's row tiles
     int64_t next_p, next_kb, next_kc;  // the panel slice the next block reads (next_p < 0: none)
 };
 
@@ -471,7 +468,7 @@ inline void blocked_loops(int64_t m0, int64_t m1, int64_t p0, int64_t p1, int64_
         for (int t = 0; t < tiles; ++t) {
             const int64_t row0 = r0 + t * kMr;
             block(BlockStep{kb, kc, row0, static_cast<int>(std::min<int64_t>(kMr, r1 - row0)), p, kb == 0, kb + kc >= k,
-                            t == 0, t, tiles, next_p, next_kb, next_kc});
+                            t, tiles, next_p, next_kb, next_kc});
         }
     };
     const int64_t padded_rows = row_tiles(m0, m1) * kMr;
@@ -491,8 +488,8 @@ inline void blocked_loops(int64_t m0, int64_t m1, int64_t p0, int64_t p1, int64_
             const bool last_mb = mb + kMc >= m1;
             for (int64_t p = p0; p < p1; ++p) {
                 // Next: the following panel, or after the last m block the next k block's first.
-                int64_t next_p = p + 1 < p1 ? p + 1 : (last_mb && kb + kKc < k ? p0 : -1);
-                if (panels_cached) next_p = -1;
+                // (None when the panels are cached: the B prefetch would find them in L2.)
+                const int64_t next_p = panels_cached ? -1 : (p + 1 < p1 ? p + 1 : (last_mb && kb + kKc < k ? p0 : -1));
                 run_block(kb, kc, mb, std::min(m1, mb + kMc), p, next_p, p + 1 < p1 ? kb : kb + kKc);
             }
         }
@@ -523,7 +520,7 @@ void gemm_f32_packed_a(int64_t m0, int64_t m1, int64_t p0, int64_t p1, int64_t n
         if (b.panels_cached && s.p == p0 && s.tile + 1 < s.tiles)
             next = {reinterpret_cast<const char*>(at + kMr * k), kMr * s.kc * 4 / 64};
         dispatch_rows(s.rows, [&]<int R>() {
-            if (s.lead)
+            if (s.tile == 0)
                 gemm_block<R, true>(s.kc, at, panel, b.ldb, cols, ct, ldc, ep, s.row0, s.p * kNr, s.first, s.last,
                                     next);
             else
@@ -566,7 +563,8 @@ void gemm_bf16_packed_a(int64_t m0, int64_t m1, int64_t p0, int64_t p1, int64_t 
         if (s.tile == 0) {
             const uint16_t* panel = b.data + s.p * b.panel_stride + s.kb * b.ldb;
             for (int64_t kk = 0; kk < s.kc; ++kk) {
-                for (int j = 0; j < kNr; j += kW) Vec::store(slice.v + kk * kNr + j, load_b(panel + kk * b.ldb + j));
+                for (int j = 0; j < kNr; j += kW)
+                    Vec::store(slice.v + kk * kNr + j, load_bf16_vec(panel + kk * b.ldb + j));
             }
         }
         const float* at = static_cast<const float*>(ap) + s.row0 * k + s.kb * kMr;
