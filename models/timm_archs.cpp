@@ -223,6 +223,18 @@ const json& entry(const std::string& model_name, const char* family) {
     return *it;
 }
 
+// The family's architecture parsed from the model's entry; a wrong-typed value in the table is
+// one error naming the model.
+template <typename Parse>
+auto parse_entry(const std::string& model_name, const char* family, Parse parse) {
+    const json& j = entry(model_name, family);
+    try {
+        return parse(model_name, j);
+    } catch (const json::exception& e) {
+        fail("timm model ", model_name, ": malformed entry in models/timm/timm_archs.json (", e.what(), ")");
+    }
+}
+
 }  // namespace
 
 std::string timm_family(const std::string& model_name) {
@@ -234,31 +246,12 @@ std::string timm_family(const std::string& model_name) {
     return family;
 }
 
-TimmVitArch timm_vit_arch(const std::string& model_name) {
-    const json& j = entry(model_name, "vit");
-    try {
-        return parse_vit(model_name, j);
-    } catch (const json::exception& e) {
-        fail("timm model ", model_name, ": malformed entry in models/timm/timm_archs.json (", e.what(), ")");
-    }
-}
+TimmVitArch timm_vit_arch(const std::string& model_name) { return parse_entry(model_name, "vit", parse_vit); }
 
-TimmEvaArch timm_eva_arch(const std::string& model_name) {
-    const json& j = entry(model_name, "eva");
-    try {
-        return parse_eva(model_name, j);
-    } catch (const json::exception& e) {
-        fail("timm model ", model_name, ": malformed entry in models/timm/timm_archs.json (", e.what(), ")");
-    }
-}
+TimmEvaArch timm_eva_arch(const std::string& model_name) { return parse_entry(model_name, "eva", parse_eva); }
 
 TimmConvNextArch timm_convnext_arch(const std::string& model_name) {
-    const json& j = entry(model_name, "convnext");
-    try {
-        return parse_convnext(model_name, j);
-    } catch (const json::exception& e) {
-        fail("timm model ", model_name, ": malformed entry in models/timm/timm_archs.json (", e.what(), ")");
-    }
+    return parse_entry(model_name, "convnext", parse_convnext);
 }
 
 }  // namespace cliprt

@@ -54,17 +54,20 @@ TEST(ModelConfig, UnknownKeysAndUnsupportedOptionsAreNamed) {
     EXPECT_THROW(builtin_model_config("ViT-Q-99"), Error);
 }
 
+// The error a config with this vision_cfg (and a small text tower) gets, or "no error".
+std::string timm_vision_error(const std::string& vision) {
+    try {
+        parse_model_config(
+            R"({"embed_dim": 8, "vision_cfg": )" + vision + R"(, "text_cfg": {"width": 64, "heads": 2, "layers": 1}})",
+            "test.json");
+    } catch (const Error& e) {
+        return std::string(e.what());
+    }
+    return std::string("no error");
+}
+
 TEST(ModelConfig, TimmTowerErrorsNameTheProblem) {
-    auto message = [](const std::string& vision) {
-        try {
-            parse_model_config(R"({"embed_dim": 8, "vision_cfg": )" + vision +
-                                   R"(, "text_cfg": {"width": 64, "heads": 2, "layers": 1}})",
-                               "test.json");
-        } catch (const Error& e) {
-            return std::string(e.what());
-        }
-        return std::string("no error");
-    };
+    const auto message = timm_vision_error;
     const std::string unknown = message(R"({"timm_model_name": "resnet50d"})");
     EXPECT_NE(unknown.find("'resnet50d' is not supported"), std::string::npos) << unknown;
     EXPECT_NE(unknown.find("timm VisionTransformer"), std::string::npos) << unknown;
@@ -87,16 +90,7 @@ TEST(ModelConfig, TimmTowerErrorsNameTheProblem) {
 }
 
 TEST(ModelConfig, TimmConvNextErrorsNameTheProblem) {
-    auto message = [](const std::string& vision) {
-        try {
-            parse_model_config(R"({"embed_dim": 8, "vision_cfg": )" + vision +
-                                   R"(, "text_cfg": {"width": 64, "heads": 2, "layers": 1}})",
-                               "test.json");
-        } catch (const Error& e) {
-            return std::string(e.what());
-        }
-        return std::string("no error");
-    };
+    const auto message = timm_vision_error;
     const std::string convnext = R"({"image_size": 64, "timm_model_name": "cliprt_test_convnext", )";
     EXPECT_EQ(message(convnext + R"("timm_pool": "", "timm_proj": "linear"})"), "no error");
     EXPECT_EQ(message(convnext + R"("timm_pool": "avg", "timm_proj": ""})"), "no error");
@@ -124,16 +118,7 @@ TEST(ModelConfig, TimmConvNextErrorsNameTheProblem) {
 }
 
 TEST(ModelConfig, TimmEvaErrorsNameTheProblem) {
-    auto message = [](const std::string& vision) {
-        try {
-            parse_model_config(R"({"embed_dim": 8, "vision_cfg": )" + vision +
-                                   R"(, "text_cfg": {"width": 64, "heads": 2, "layers": 1}})",
-                               "test.json");
-        } catch (const Error& e) {
-            return std::string(e.what());
-        }
-        return std::string("no error");
-    };
+    const auto message = timm_vision_error;
     const std::string unknown = message(R"({"timm_model_name": "resnet50d"})");
     EXPECT_NE(unknown.find("timm Eva (eva02_*_clip_*"), std::string::npos) << unknown;
     // Eva (EVA01 / EVA02): the VisionTransformer's pools, without the map head.
@@ -153,16 +138,7 @@ TEST(ModelConfig, TimmEvaErrorsNameTheProblem) {
 }
 
 TEST(ModelConfig, PrenormVitErrorsNameTheProblem) {
-    auto message = [](const std::string& vision) {
-        try {
-            parse_model_config(R"({"embed_dim": 8, "vision_cfg": )" + vision +
-                                   R"(, "text_cfg": {"width": 64, "heads": 2, "layers": 1}})",
-                               "test.json");
-        } catch (const Error& e) {
-            return std::string(e.what());
-        }
-        return std::string("no error");
-    };
+    const auto message = timm_vision_error;
     const std::string tower = R"({"image_size": 32, "patch_size": 8, "width": 32, "layers": 2, "prenorm_vit": )";
     EXPECT_EQ(message(tower + R"({"heads": 2, "dim_head": 16, "mlp_dim": 64, "pool": "mean"}})"), "no error");
     EXPECT_NE(message(tower + R"({"heads": 2, "dim_head": 16}})").find("mlp_dim"), std::string::npos);
@@ -177,16 +153,8 @@ TEST(ModelConfig, PrenormVitErrorsNameTheProblem) {
 
 TEST(ModelConfig, TimmCustomHeadErrorsNameTheProblem) {
     auto message = [](const std::string& head, const std::string& pool = "avg") {
-        try {
-            parse_model_config(R"({"embed_dim": 8, "vision_cfg": {"image_size": 64, "timm_model_name": )"
-                               R"("cliprt_test_convnext", "timm_pool": ")" +
-                                   pool + R"(", "timm_custom_head": )" + head +
-                                   R"(}, "text_cfg": {"width": 64, "heads": 2, "layers": 1}})",
-                               "test.json");
-        } catch (const Error& e) {
-            return std::string(e.what());
-        }
-        return std::string("no error");
+        return timm_vision_error(R"({"image_size": 64, "timm_model_name": "cliprt_test_convnext", "timm_pool": ")" +
+                                 pool + R"(", "timm_custom_head": )" + head + "}");
     };
     EXPECT_EQ(message(R"([{"kind": "linear", "out_features": 8}, {"kind": "relu"}])"), "no error");
     EXPECT_NE(message(R"([{"kind": "conv", "out_features": 8}])").find("unknown layer kind \"conv\""),
