@@ -26,7 +26,7 @@ bool amx_usable();
 // How bf16 weights are multiplied: on AMX tiles, by AVX512_BF16 dot products (activations rounded
 // to bf16 too), or widened to f32 a panel slice at a time and multiplied by the f32 kernels.
 enum class Bf16Path : uint8_t { Amx, DotProducts, Widened };
-// AMX where usable; otherwise widened, which measured 1.36x the dot products on a Xeon with
+// AMX where usable; otherwise widened, which measured 1.24-1.37x the dot products on a Xeon with
 // AVX512_BF16 but no AMX (one dot product per cycle there). `CLIPRT_CPU_BF16_DOT=1` picks the
 // dot products instead where the processor has them.
 Bf16Path default_bf16_path();
