@@ -5,6 +5,7 @@
 //   gtest_*.json   GoogleTest's --gtest_output=json of each parity suite
 //   bench_*.json   `cliprt bench --json` outputs
 //   torch.json     tools/torch_gpu_bench.py's output
+//   profile_*.json `cliprt profile --json` outputs (time per op kind)
 // Writes DIR/report.md (tables) and DIR/report.json (the same, structured). Missing or unreadable
 // inputs are reported in the tables, never fatal: the report says what ran and what did not.
 #include <algorithm>
@@ -186,6 +187,28 @@ int main(int argc, char** argv) {
     report["bench_errors"] = bench_errors;
     report["runtimes"] = runtimes;
 
+    json profiles = json::array();
+    for (const fs::path& p : files_like(dir, "profile_")) {
+        const json prof = read_json(p, &error);
+        if (prof.is_null()) {
+            profiles.push_back({{"file", p.filename().string()}, {"error", error}});
+            continue;
+        }
+        json entry{{"file", p.filename().string()}, {"ops", json::array()}};
+        for (const char* key :
+             {"backend", "device", "model", "tower", "dtype", "batch", "forward_ms", "steps_ms", "clock"})
+            entry[key] = prof.value(key, json());
+        for (const json& op : prof.value("ops", json::array()))
+            entry["ops"].push_back({{"op", op.value("op", "")},
+                                    {"nodes", op.value("nodes", 0)},
+                                    {"ms", op.value("ms", 0.0)},
+                                    {"share", op.value("share", 0.0)},
+                                    {"gflop_per_second", op.value("gflop_per_second", 0.0)},
+                                    {"gbytes_per_second", op.value("gbytes_per_second", 0.0)}});
+        profiles.push_back(entry);
+    }
+    report["profiles"] = profiles;
+
     // ---- Markdown ----
     std::ostringstream md;
     md << "# cliprt device check\n\n";
@@ -260,6 +283,25 @@ int main(int argc, char** argv) {
     if (report["torch"].contains("torch"))
         md << "\nPyTorch " << cell(report["torch"]["torch"]) << ", open_clip " << cell(report["torch"]["open_clip"])
            << " on " << cell(report["torch"]["device"]) << " (open_clip's random initialisation).\n";
+
+    md << "\n## Profiles (ms per forward by op kind)\n\n";
+    if (profiles.empty()) md << "No profile ran.\n";
+    for (const json& p : profiles) {
+        if (p.contains("error")) {
+            md << "- profile output " << cell(p["file"]) << ": " << cell(p["error"]) << "\n";
+            continue;
+        }
+        md << "### " << cell(p["model"]) << " " << cell(p["tower"]) << " on " << cell(p["backend"]) << " ("
+           << cell(p["device"]) << "), " << cell(p["dtype"]) << ", batch " << cell(p["batch"]) << "\n\n"
+           << "Forward " << cell(p["forward_ms"]) << " ms, steps " << cell(p["steps_ms"]) << " ms (" << cell(p["clock"])
+           << ").\n\n| op | nodes | ms | share | GFLOP/s | GB/s |\n| --- | --- | --- | --- | --- | --- |\n";
+        for (const json& op : p["ops"])
+            md << "| " << cell(op["op"]) << " | " << cell(op["nodes"]) << " | " << fixed(op["ms"].get<double>(), 3)
+               << " | " << fixed(100 * op["share"].get<double>(), 1) << " % | "
+               << fixed(op["gflop_per_second"].get<double>(), 1) << " | "
+               << fixed(op["gbytes_per_second"].get<double>(), 1) << " |\n";
+        md << "\n";
+    }
 
     std::ofstream(dir / "report.md") << md.str();
     std::ofstream(dir / "report.json") << report.dump(1) << "\n";

@@ -92,15 +92,16 @@ std::unique_ptr<Program> CudaBackend::record(const Graph& graph, const std::vect
     context.workspace = workspace_->data();
     context.workspace_bytes = workspace_->size();
     std::vector<Step> steps;
-    std::vector<std::string> names;
+    std::vector<std::string> names, ops;
     size_t next_check = 0;
     for (const Node& node : graph.nodes()) {
         NodeArgs node_args{gather_node_args(node, args), context};
         if (node.op == OpKind::Embedding) node_args.error_position = program->id_error_slot(next_check++);
         steps.push_back(node.op == OpKind::Linear ? record_linear(node_args) : record_kernel_op(node_args));
         names.push_back(node.name);
+        ops.push_back(op_name(node.op));
     }
-    program->capture(steps, names);
+    program->capture(steps, names, ops);
     return program;
 }
 

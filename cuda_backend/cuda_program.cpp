@@ -1,5 +1,7 @@
 #include "cuda_program.h"
 
+#include <algorithm>
+
 #include "cuda_check.h"
 
 namespace cliprt::cuda {
@@ -23,6 +25,7 @@ CudaProgram::~CudaProgram() {
     // Destructors cannot report errors; at worst something leaks.
     cudaSetDevice(device_);
     if (exec_ != nullptr) cudaGraphExecDestroy(exec_);
+    for (cudaEvent_t event : events_) cudaEventDestroy(event);
     if (device_slots_ != nullptr) cudaFree(device_slots_);
     if (host_slots_ != nullptr) cudaFreeHost(host_slots_);
 }
@@ -46,12 +49,28 @@ void CudaProgram::enqueue_all(const std::vector<Step>& steps, const std::vector<
     }
 }
 
-void CudaProgram::capture(const std::vector<Step>& steps, const std::vector<std::string>& node_names) {
+void CudaProgram::capture(const std::vector<Step>& steps, const std::vector<std::string>& node_names,
+                          const std::vector<std::string>& op_names) {
     check(cudaSetDevice(device_), "cudaSetDevice");
     dispatches_ = 0;
     bool any_work = !id_checks_.empty();
     for (const Step& step : steps) any_work = any_work || static_cast<bool>(step.enqueue);
     if (!any_work) return;  // only views: nothing to replay
+    if (profile_mode("CLIPRT_CUDA_PROFILE") != ProfileMode::Off) {
+        timed_ = true;
+        for (size_t i = 0; i < steps.size(); ++i) {
+            if (!steps[i].enqueue) continue;
+            steps_.push_back(steps[i]);
+            step_nodes_.push_back(node_names[i]);
+            step_ops_.push_back(op_names[i]);
+            dispatches_ += steps[i].kernels;
+        }
+        events_.assign(steps_.size() + 1, nullptr);
+        for (cudaEvent_t& event : events_) check(cudaEventCreate(&event), "cudaEventCreate");
+        seconds_.assign(steps_.size(), 0.0);
+        best_.assign(steps_.size(), 1e30);
+        return;
+    }
     check(cudaStreamBeginCapture(stream_, cudaStreamCaptureModeThreadLocal), "cudaStreamBeginCapture");
     cudaGraph_t graph = nullptr;
     try {
@@ -68,8 +87,42 @@ void CudaProgram::capture(const std::vector<Step>& steps, const std::vector<std:
 
 void CudaProgram::run() {
     check(cudaSetDevice(device_), "cudaSetDevice");
-    if (exec_ != nullptr) check(cudaGraphLaunch(exec_, stream_), "cudaGraphLaunch");
+    if (timed_) {
+        run_timed();
+    } else {
+        if (exec_ != nullptr) check(cudaGraphLaunch(exec_, stream_), "cudaGraphLaunch");
+        check(cudaStreamSynchronize(stream_), "cudaStreamSynchronize (running the forward)");
+    }
+    check_ids();
+}
+
+void CudaProgram::run_timed() {
+    const size_t slot_bytes = id_checks_.size() * sizeof(int);
+    if (slot_bytes > 0) check(cudaMemsetAsync(device_slots_, 0x7f, slot_bytes, stream_), "cudaMemsetAsync");
+    check(cudaEventRecord(events_[0], stream_), "cudaEventRecord");
+    for (size_t i = 0; i < steps_.size(); ++i) {
+        steps_[i].enqueue(stream_);
+        const cudaError_t status = cudaGetLastError();
+        if (status != cudaSuccess) {
+            fail("cuda backend: node '", step_nodes_[i], "': kernel launch failed: ", cudaGetErrorString(status));
+        }
+        check(cudaEventRecord(events_[i + 1], stream_), "cudaEventRecord");
+    }
+    if (slot_bytes > 0) {
+        check(cudaMemcpyAsync(host_slots_, device_slots_, slot_bytes, cudaMemcpyDeviceToHost, stream_),
+              "cudaMemcpyAsync");
+    }
     check(cudaStreamSynchronize(stream_), "cudaStreamSynchronize (running the forward)");
+    for (size_t i = 0; i < steps_.size(); ++i) {
+        float ms = 0;
+        check(cudaEventElapsedTime(&ms, events_[i], events_[i + 1]), "cudaEventElapsedTime");
+        seconds_[i] += 1e-3 * ms;
+        best_[i] = std::min(best_[i], 1e-3 * ms);
+    }
+    ++timed_runs_;
+}
+
+void CudaProgram::check_ids() const {
     for (size_t i = 0; i < id_checks_.size(); ++i) {
         if (host_slots_[i] == kNoIdError) continue;
         const int position = host_slots_[i];
@@ -78,6 +131,16 @@ void CudaProgram::run() {
         fail("cuda backend: node '", id_checks_[i].node, "': id ", id, " at position ", position,
              " is outside the vocabulary [0, ", id_checks_[i].vocab, ")");
     }
+}
+
+ProgramProfile CudaProgram::profile() const {
+    ProgramProfile p;
+    if (!timed_) return p;
+    p.runs = timed_runs_;
+    p.clock = "CUDA events after each step, steps launched one by one (no graph)";
+    for (size_t i = 0; i < steps_.size(); ++i)
+        p.steps.push_back(StepTime{step_nodes_[i], step_ops_[i], seconds_[i], timed_runs_ > 0 ? best_[i] : 0.0});
+    return p;
 }
 
 }  // namespace cliprt::cuda

@@ -18,7 +18,7 @@
 #   and every golden case on CUDA in f32 and f16, the same on Vulkan where an NVIDIA Vulkan driver
 #   is found (validation layer on), `cliprt bench` for ViT-B-32, ViT-L-14 and RN50 (image and text,
 #   f32 and f16, batch 1/8/64/256) on cuda, the same towers in PyTorch (tools/torch_gpu_bench.py),
-#   then on vulkan; writes report.md, report.json and results.tar.gz (every raw output and log)
+#   then on vulkan, and `cliprt profile` of ViT-B-32's image tower on each; writes report.md, report.json and results.tar.gz (every raw output and log)
 #   into $OUT. A stage that fails or runs out of time is recorded as such; the others still run.
 # dry-run: prepare without wheels into a temporary directory, then run --dry-run from it on this
 #   machine: CUDA and PyTorch stages skipped, Vulkan parity and bench on a small selection (lavapipe),
@@ -34,9 +34,10 @@ SELF="$ROOT/scripts/device_check.sh"
 MODE="${1:-}"
 shift || true
 
-# Internal: one parity suite (NAME FILTER) with its JSON result, and `cliprt bench` for every model
-# and dtype, one process and JSON file each so that a timeout loses one; both inside a stage, with
-# BIN and RESULTS from the environment.
+# Internal: one parity suite (NAME FILTER) with its JSON result, `cliprt bench` for every model
+# and dtype, one process and JSON file each so that a timeout loses one, and `cliprt profile` of one
+# image tower at batch 1 (BACKEND MODEL RUNS); each inside a stage, with BIN and RESULTS from the
+# environment.
 case "$MODE" in
   _gtest)
     exec "$BIN/cliprt_tests" --gtest_filter="$2" --gtest_output="json:$RESULTS/gtest_$1.json" ;;
@@ -55,6 +56,13 @@ case "$MODE" in
         rm -f "$file.tmp"
       done
     done
+    exit "$rc" ;;
+  _profile)
+    file="$RESULTS/profile_$1_$(basename "$2").json"
+    "$BIN/cliprt" profile --json --model "$2" --weights synthetic --backend "$1" --tower image --batch 1 \
+      --runs "$3" --top 0 > "$file.tmp" && mv "$file.tmp" "$file"
+    rc=$?
+    rm -f "$file.tmp"
     exit "$rc" ;;
 esac
 
@@ -265,11 +273,13 @@ run() {
     stage vulkan_parity 300 env CLIPRT_REQUIRE_VULKAN=1 "$SELF" _gtest vulkan_contract \
       'VulkanOpsContract*:VulkanOpsErrors*:VulkanBindingPiecesErrors*'
     stage bench_vulkan 300 "$SELF" _bench vulkan "$ROOT/models/default" f32 text,image 1,2 0.05
+    stage profile_vulkan 120 "$SELF" _profile vulkan "$ROOT/models/default" 2
   else
     stage cuda_ops 60 "$SELF" _gtest cuda_ops 'Cuda/OpParity*'
     stage cuda_goldens 90 "$SELF" _gtest cuda_goldens 'CudaGoldens*'
     stage cuda_other 30 "$SELF" _gtest cuda_other '*Cuda*:-Cuda/OpParity*:CudaGoldens*'
     stage bench_cuda 120 "$SELF" _bench cuda "$models" f32,f16 image,text "$batches" 0.1
+    stage profile_cuda 30 "$SELF" _profile cuda ViT-B-32 10
     if ls "$work/bundle/wheels"/*.whl > /dev/null 2>&1; then
       stage torch 90 bash -c "python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir \
         --target '$work/site' '$work/bundle/wheels'/*.whl && PYTHONPATH='$work/site' PYTHONUNBUFFERED=1 \
@@ -283,9 +293,11 @@ run() {
       stage vulkan_other 30 env CLIPRT_REQUIRE_VULKAN=1 "$SELF" _gtest vulkan_other \
         '*Vulkan*:-Vulkan/OpParity*:VulkanGoldens*'
       stage bench_vulkan 100 "$SELF" _bench vulkan "$models" f32,f16 image,text "$batches" 0.1
+      stage profile_vulkan 30 "$SELF" _profile vulkan ViT-B-32 10
     else
       skip vulkan_parity "no NVIDIA Vulkan driver manifest (nvidia_icd.json) found"
       skip bench_vulkan "no NVIDIA Vulkan driver manifest found"
+      skip profile_vulkan "no NVIDIA Vulkan driver manifest found"
     fi
   fi
 
@@ -313,6 +325,7 @@ dry_run() {
   check '.parity | map(select(.suite == "vulkan_contract" and .tests > 0 and .failed == 0)) | length == 1' "the Vulkan contract suite is in the report"
   check '[.bench[] | select(.["cliprt vulkan"].items_per_second > 0)] | length == 4' "four Vulkan bench rows"
   check '.info.backends | length > 0' "cliprt info is in the report"
+  check '.profiles | map(select(.backend == "vulkan" and (.ops | length) > 0)) | length == 1' "a Vulkan profile is in the report"
   local files; files="$(find "$OUT_DIR" -type f | wc -l)"
   [ "$files" -le 8 ] && echo "ok: $files files in OUT (at most 8 come back)" || { echo "device_check dry run: $files files in OUT, more than 8" >&2; fail=1; }
   exit "$fail"

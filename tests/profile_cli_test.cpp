@@ -1,6 +1,7 @@
 // `cliprt profile`: every node of the forward is timed (one row per node that runs, each with its
 // steps), the rows add up to the forward's step time and its shares to one, and the FLOPs are the
-// graph's own count (node_cost.h). On cpu-ref (host timers) and on Vulkan (timestamp queries).
+// graph's own count (node_cost.h). On cpu-ref (host timers), on Vulkan (timestamp queries) and on
+// CUDA (events; skipped without a CUDA device).
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -8,6 +9,7 @@
 #include "cli_runner.h"
 #include "cliprt/node_cost.h"
 #include "models/model_loader.h"
+#include "parity_backends.h"
 #include "search_test_support.h"
 #if defined(CLIPRT_TEST_VULKAN)  // not in the sanitizer tree, which is built without Vulkan
 #include "vulkan_test_support.h"
@@ -53,6 +55,12 @@ void check_profile(const std::string& backend, int expected_runs_min_steps) {
 }
 
 TEST(ProfileCommand, CpuRefTimesEveryNode) { check_profile("cpu-ref", 1); }
+
+TEST(CudaProfileCommand, TimesEveryStep) {
+    if (!parity_test::cuda_unavailable_reason().empty())
+        GTEST_SKIP() << "no CUDA device: " << parity_test::cuda_unavailable_reason();
+    check_profile("cuda", 1);
+}
 
 #if defined(CLIPRT_TEST_VULKAN)
 TEST(VulkanProfileCommand, TimesEveryDispatch) {

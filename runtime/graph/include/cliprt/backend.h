@@ -43,14 +43,15 @@ struct TensorArg {
 // The measured time of one step of a program (a kernel, a dispatch) over its runs so far.
 struct StepTime {
     std::string node;    // the graph node it belongs to (a node may have several steps)
-    std::string kernel;  // what ran: the op (CPU backends) or the shader (Vulkan)
+    std::string kernel;  // what ran: the op (CPU backends, CUDA) or the shader (Vulkan)
     double seconds = 0;  // summed over the runs
     double best = 0;     // its fastest run
 };
 
 // Per-step times of a program recorded with profiling on: CLIPRT_PROFILE (CPU backends, host
-// timers around each step) or CLIPRT_VULKAN_PROFILE (timestamp queries after each dispatch) set
-// when the program was recorded; the value "collect" times without printing anything to stderr.
+// timers around each step), CLIPRT_VULKAN_PROFILE (timestamp queries after each dispatch) or
+// CLIPRT_CUDA_PROFILE (events after each step; CUDA only collects, it prints nothing) set when the
+// program was recorded; the value "collect" times without printing anything to stderr.
 struct ProgramProfile {
     int64_t runs = 0;   // 0: the program was not recorded with profiling on
     std::string clock;  // how the steps were timed
@@ -66,7 +67,7 @@ public:
     // Dispatches (kernel launches) and queue submissions per run, for `cliprt bench`.
     virtual int dispatch_count() const = 0;
     virtual int submit_count() const = 0;
-    // The step times of the runs so far (runs 0 where profiling is off or not supported: CUDA).
+    // The step times of the runs so far (runs 0 where profiling is off).
     virtual ProgramProfile profile() const { return {}; }
 };
 
