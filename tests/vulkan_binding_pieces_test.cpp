@@ -1,6 +1,7 @@
 // Tensors larger than one shader binding (VulkanOptions::max_binding_bytes, by default the
 // device's maxStorageBufferRange): an embedding's table is bound in pieces of vocabulary rows, a
-// linear's weight in pieces of output features and its activations in pieces of rows. Here the
+// linear's weight in pieces of output features and its activations in pieces of rows, and every
+// other op's activations a slice of the batch at a time (vulkan_batch_slices.h). Here the
 // limit is 16 KiB so that small tensors take those paths; each case is checked against the CPU
 // oracle with guards around every output, and must take more than one dispatch. The full-size case
 // is the golden vit_l_14_text (its 151 MB f32 token embedding past lavapipe's 128 MiB) in the
@@ -8,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "cliprt/executor.h"
+#include "models/model_loader.h"
 #include "models/parity.h"
 #include "op_parity_cases.h"
 #include "vulkan_test_support.h"
@@ -100,6 +102,66 @@ std::vector<PiecesCase> pieces_cases() {
          [=](Graph& g, Data& d) {
              linear(g, d, Shape{260, 36}, 200, false, true, Activation::Relu);
          }},
+        // Batch slices: activations past the limit whose batch rows each fit. The weights [8, 4,
+        // 3, 3] lead with 8, the batch here is 6: they stay whole.
+        {"conv2d_batch_slices", Family::Matmul,
+         [](Graph& g, Data& d) {
+             Conv2dParams p;
+             p.pad_h = p.pad_w = 1;
+             p.has_bias = p.has_residual = true;
+             p.act = Activation::Relu;
+             const ValueId x = d.input(g, "x", Shape{6, 4, 16, 16});
+             const ValueId r = d.input(g, "r", Shape{6, 8, 16, 16});
+             g.mark_output(
+                 g.conv2d(x, d.constant(g, "w", Shape{8, 4, 3, 3}, 0.3f), d.constant(g, "b", Shape{8}), p, r));
+         }},
+        {"avg_pool2d_batch_slices", Family::Norm,
+         [](Graph& g, Data& d) {
+             AvgPool2dParams p;
+             p.kernel_h = p.kernel_w = p.stride_h = p.stride_w = 2;
+             g.mark_output(g.avg_pool2d(d.input(g, "x", Shape{6, 8, 16, 16}), p));
+         }},
+        // Packed qkv [8, 20, 96] with a key mask [8, 20]: both sliced; the per-head multipliers not.
+        {"attention_batch_slices", Family::Matmul,
+         [](Graph& g, Data& d) {
+             AttentionParams p;
+             p.heads = 4;
+             p.packed_qkv = p.cosine = p.has_key_mask = true;
+             const ValueId qkv = d.input(g, "qkv", Shape{8, 20, 96});
+             const ValueId mult = d.constant(g, "logit_mult", Shape{4});
+             const ValueId mask = d.ids(g, "key_mask", op_parity::key_mask_rows(8, 20), Shape{8, 20});
+             g.mark_output(g.attention({qkv, mult, mask}, p));
+         }},
+        {"layer_norm_batch_slices", Family::Norm,
+         [](Graph& g, Data& d) {
+             g.mark_output(g.layer_norm(d.input(g, "x", Shape{40, 10, 64}), d.constant(g, "gamma", Shape{64}),
+                                        d.constant(g, "beta", Shape{64}), 1e-5f));
+         }},
+        // b [1, 30, 32] broadcasts over the batch: bound whole.
+        {"binary_broadcast_batch_slices", Family::Elementwise,
+         [](Graph& g, Data& d) {
+             g.mark_output(
+                 g.binary(BinaryOp::Mul, d.input(g, "a", Shape{12, 30, 32}), d.input(g, "b", Shape{1, 30, 32})));
+         }},
+        {"softmax_batch_slices", Family::Norm,
+         [](Graph& g, Data& d) {
+             g.mark_output(g.softmax(d.input(g, "x", Shape{24, 16, 40})));
+         }},
+        {"token_pool_batch_slices", Family::Norm,
+         [](Graph& g, Data& d) {
+             TokenPoolParams p;
+             p.mode = PoolMode::MaskedMean;
+             const ValueId mask = d.ids(g, "mask", op_parity::key_mask_rows(16, 20), Shape{16, 20});
+             g.mark_output(g.token_pool(d.input(g, "x", Shape{16, 20, 48}), mask, p));
+         }},
+        {"concat_batch_slices", Family::Exact,
+         [](Graph& g, Data& d) {
+             g.mark_output(g.concat({d.input(g, "a", Shape{10, 20, 48}), d.input(g, "b", Shape{10, 5, 48})}, 1));
+         }},
+        {"permute_batch_slices", Family::Exact,
+         [](Graph& g, Data& d) {
+             g.mark_output(g.permute(d.input(g, "x", Shape{10, 30, 40}), {0, 2, 1}));
+         }},
     };
 }
 
@@ -127,6 +189,14 @@ TEST_P(VulkanBindingPieces, MatchesCpu) {
     int dispatches = 0;
     const std::vector<Tensor> got = op_parity::run_guarded(*backend, *graph, data.inputs, &dispatches);
     EXPECT_GT(dispatches, 1) << c.name << " was not bound in pieces";
+    if (c.name.ends_with("_batch_slices")) {  // more dispatches than the same graph takes in one binding
+        VulkanBackend* whole = vulkan_test::shared_backend(config.dtype, config.kernels, &why);
+        if (whole != nullptr) {
+            int whole_dispatches = 0;
+            op_parity::run_guarded(*whole, *graph, data.inputs, &whole_dispatches);
+            EXPECT_GT(dispatches, whole_dispatches) << c.name << " was not recorded by batch slices";
+        }
+    }
     ASSERT_EQ(got.size(), want.size());
     const Comparison cmp = compare_tensors(got[0], want[0]);
     EXPECT_TRUE(cmp.finite);
@@ -177,14 +247,15 @@ TEST(VulkanBindingPiecesErrors, EmbeddingInPiecesRejectsOutOfRangeIds) {
     vulkan_test::expect_no_validation_messages(*backend);
 }
 
-// Ops that are not bound in pieces refuse a tensor past the limit before anything runs, naming it.
-TEST(VulkanBindingPiecesErrors, OtherOpsNameTheTensorPastTheLimit) {
+// A tensor past the limit that neither pieces nor batch slices can bind (a batch of one) is refused
+// before anything runs, naming it.
+TEST(VulkanBindingPiecesErrors, UnsplittableTensorIsNamed) {
     std::string why;
     VulkanBackend* backend = pieces_backend({DType::F32, "cpu"}, &why);
     if (!backend) CLIPRT_VULKAN_UNAVAILABLE(why);
     Data data(DType::F32, 3);
     auto g = std::make_shared<Graph>();
-    const ValueId x = data.input(*g, "x", Shape{100, 64});
+    const ValueId x = data.input(*g, "x", Shape{1, 100, 64});
     g->mark_output(
         g->layer_norm(x, data.constant(*g, "gamma", Shape{64}), data.constant(*g, "beta", Shape{64}), 1e-5f));
     WeightCache weights(*backend);
@@ -192,10 +263,58 @@ TEST(VulkanBindingPiecesErrors, OtherOpsNameTheTensorPastTheLimit) {
         CompiledGraph compiled(g, *backend, weights);
         ADD_FAILURE() << "a layer norm over 25600 bytes was accepted with a 16 KiB binding";
     } catch (const Error& e) {
-        EXPECT_NE(std::string(e.what()).find("tensor 'x' [100, 64] has 25600 bytes, more than one binding"),
+        EXPECT_NE(std::string(e.what()).find("tensor 'x' [1, 100, 64] has 25600 bytes, more than one binding"),
                   std::string::npos)
             << e.what();
     }
+    vulkan_test::expect_no_validation_messages(*backend);
+}
+
+}  // namespace
+}  // namespace cliprt
+
+namespace cliprt {
+namespace {
+
+// A whole tower by batch slices: the default model's image tower (convolutions, pooling, the
+// attention pool) at batch 32 with a binding that holds its largest weight but not its largest
+// activations, against the CPU oracle.
+TEST(VulkanBatchSlicesModel, DefaultImageTowerMatchesCpu) {
+    auto model = load_clip_model(std::string(CLIPRT_SOURCE_DIR) + "/models/default", "synthetic");
+    const auto graph = model->image_graph(32, true);
+    uint64_t limit = 0, largest_activation = 0;
+    for (const Value& v : graph->values()) {
+        const uint64_t bytes = static_cast<uint64_t>(v.shape.numel()) * dtype_size(DType::F32);
+        if (v.kind != ValueKind::Activation) {
+            limit = std::max(limit, bytes);
+        } else {
+            largest_activation = std::max(largest_activation, bytes);
+            if (v.shape.rank() >= 2) limit = std::max(limit, bytes / static_cast<uint64_t>(v.shape[0]));
+        }
+    }
+    limit = (limit + 4095) / 4096 * 4096;
+    ASSERT_GT(largest_activation, limit) << "no activation is larger than the binding";
+    VulkanOptions options;
+    options.validation = true;
+    options.pipeline_cache = "";
+    options.max_binding_bytes = limit;
+    std::unique_ptr<VulkanBackend> backend;
+    try {
+        backend = make_vulkan_backend(options);
+    } catch (const Error& e) {
+        CLIPRT_VULKAN_UNAVAILABLE(e.what());
+    }
+    Data data(DType::F32, 11);
+    const Shape input_shape = graph->shape(graph->inputs().at(0));
+    const std::vector<Tensor> inputs = {data.uniform(input_shape)};
+    const std::vector<Tensor> want = op_parity::run_cpu(graph, inputs);
+    const std::vector<Tensor> got = op_parity::run_guarded(*backend, *graph, inputs);
+    const Comparison cmp = compare_tensors(got.at(0), want.at(0));
+    EXPECT_TRUE(cmp.finite);
+    EXPECT_LE(cmp.nmse, op_parity::nmse_limit(Family::Matmul, DType::F32));
+    std::printf(
+        "[vulkan-pieces] default image tower, batch 32, binding %llu bytes (largest activation %llu): nmse %.3e\n",
+        static_cast<unsigned long long>(limit), static_cast<unsigned long long>(largest_activation), cmp.nmse);
     vulkan_test::expect_no_validation_messages(*backend);
 }
 

@@ -3,6 +3,7 @@
 #include "cliprt/vulkan_backend.h"
 
 #include "cliprt/error.h"
+#include "vulkan/vulkan_batch_slices.h"
 #include "vulkan/vulkan_context.h"
 #include "vulkan/vulkan_ops.h"
 #include "vulkan/vulkan_program.h"
@@ -53,12 +54,13 @@ public:
             if (v.dtype != DType::F32 && v.dtype != DType::I32)
                 return std::string("values of dtype ") + dtype_name(v.dtype);
             const uint64_t bytes = static_cast<uint64_t>(v.shape.numel()) * dtype_size(stored);
-            if (bytes > context_->max_binding && !bound_in_pieces(node, i)) {
+            if (bytes > context_->max_binding && !bound_in_pieces(node, i) && batch_slice_rows(graph, node) == 0) {
                 return "tensor '" + v.name + "' " + v.shape.str() + " has " + std::to_string(bytes) +
                        " bytes, more than one binding may cover (" + std::to_string(context_->max_binding) +
                        "; the device's maxStorageBufferRange is " +
                        std::to_string(context_->device->limits().maxStorageBufferRange) +
-                       "), and only a linear's operands and an embedding's table are bound in pieces";
+                       "), and it can be bound neither in pieces (a linear's operands, an embedding's table) nor "
+                       "by slices of the batch";
             }
         }
         switch (node.op) {
@@ -85,55 +87,18 @@ public:
             if (a.output.shape.numel() == 0) continue;
             check_storage(node, a.output);
             for (const TensorArg& in : a.inputs) check_storage(node, in);
-            switch (node.op) {
-                case OpKind::Linear:
-                    vk::record_linear(recording, a);
-                    break;
-                case OpKind::Conv2d:
-                    vk::record_conv2d(recording, a);
-                    break;
-                case OpKind::GroupedConv2d:
-                    vk::record_grouped_conv2d(recording, a);
-                    break;
-                case OpKind::AvgPool2d:
-                    vk::record_avg_pool2d(recording, a);
-                    break;
-                case OpKind::LayerNorm:
-                    vk::record_layer_norm(recording, a);
-                    break;
-                case OpKind::Attention:
-                    vk::record_attention(recording, a);
-                    break;
-                case OpKind::Unary:
-                    vk::record_unary(recording, a);
-                    break;
-                case OpKind::Binary:
-                    vk::record_binary(recording, a);
-                    break;
-                case OpKind::Embedding:
-                    vk::record_embedding(recording, a);
-                    break;
-                case OpKind::Concat:
-                    vk::record_concat(recording, a);
-                    break;
-                case OpKind::Permute:
-                    vk::record_permute(recording, a);
-                    break;
-                case OpKind::TokenPool:
-                    vk::record_token_pool(recording, a);
-                    break;
-                case OpKind::L2Normalize:
-                    vk::record_l2_normalize(recording, a);
-                    break;
-                case OpKind::Softmax:
-                    vk::record_softmax(recording, a);
-                    break;
-                case OpKind::Tanh:
-                    vk::record_tanh(recording, a);
-                    break;
-                case OpKind::Reshape:
-                    break;
+            bool fits = true;
+            for (const TensorArg& in : a.inputs) fits = fits && recording.fits(in);
+            fits = fits && recording.fits(a.output);
+            const int64_t slice = fits || bound_in_pieces(node) ? 0 : batch_slice_rows(graph, node);
+            if (slice == 0) {
+                record_node(recording, a);
+                continue;
             }
+            const std::vector<bool> sliced = vk::batch_operands(graph, node);
+            const int64_t batch = a.output.shape[0];
+            for (int64_t first = 0; first < batch; first += slice)
+                record_node(recording, vk::batch_slice(a, sliced, first, std::min(slice, batch - first)));
         }
         return std::make_unique<vk::VulkanProgram>(std::move(recording));
     }
@@ -156,12 +121,84 @@ public:
     }
 
 private:
+    static void record_node(vk::Recording& recording, const NodeArgs& a) {
+        switch (a.node.op) {
+            case OpKind::Linear:
+                vk::record_linear(recording, a);
+                break;
+            case OpKind::Conv2d:
+                vk::record_conv2d(recording, a);
+                break;
+            case OpKind::GroupedConv2d:
+                vk::record_grouped_conv2d(recording, a);
+                break;
+            case OpKind::AvgPool2d:
+                vk::record_avg_pool2d(recording, a);
+                break;
+            case OpKind::LayerNorm:
+                vk::record_layer_norm(recording, a);
+                break;
+            case OpKind::Attention:
+                vk::record_attention(recording, a);
+                break;
+            case OpKind::Unary:
+                vk::record_unary(recording, a);
+                break;
+            case OpKind::Binary:
+                vk::record_binary(recording, a);
+                break;
+            case OpKind::Embedding:
+                vk::record_embedding(recording, a);
+                break;
+            case OpKind::Concat:
+                vk::record_concat(recording, a);
+                break;
+            case OpKind::Permute:
+                vk::record_permute(recording, a);
+                break;
+            case OpKind::TokenPool:
+                vk::record_token_pool(recording, a);
+                break;
+            case OpKind::L2Normalize:
+                vk::record_l2_normalize(recording, a);
+                break;
+            case OpKind::Softmax:
+                vk::record_softmax(recording, a);
+                break;
+            case OpKind::Tanh:
+                vk::record_tanh(recording, a);
+                break;
+            case OpKind::Reshape:
+                break;
+        }
+    }
+
+    // Batch rows per slice when the node is recorded a slice of its batch at a time
+    // (vulkan_batch_slices.h), 0 when it cannot be.
+    int64_t batch_slice_rows(const Graph& graph, const Node& node) const {
+        const std::vector<bool> sliced = vk::batch_operands(graph, node);
+        if (sliced.empty()) return 0;
+        std::vector<ValueId> values = node.inputs;
+        values.push_back(node.output);
+        std::vector<vk::OperandBytes> operands;
+        for (size_t i = 0; i < values.size(); ++i) {
+            const Value& v = graph.value(values[i]);
+            const DType stored = v.dtype == DType::F32 ? context_->float_storage : v.dtype;
+            const uint64_t bytes = static_cast<uint64_t>(v.shape.numel()) * dtype_size(stored);
+            operands.push_back({sliced[i] ? bytes / static_cast<uint64_t>(v.shape[0]) : bytes, sliced[i]});
+        }
+        return vk::batch_rows_per_slice(operands, graph.shape(node.output)[0], context_->max_binding,
+                                        vk::binding_alignment(context_->device->limits()));
+    }
+
     // Whether the recorder binds operand `i` of the node (its output at inputs.size()) in pieces
     // when it is larger than one binding: vulkan_linear.cpp, vulkan_layout.cpp's embedding.
     static bool bound_in_pieces(const Node& node, size_t i) {
         if (node.op == OpKind::Linear) return true;
         return node.op == OpKind::Embedding && i == 1;
     }
+    // Whether the node's recorder binds its own pieces (any operand past the limit it can).
+    static bool bound_in_pieces(const Node& node) { return node.op == OpKind::Linear || node.op == OpKind::Embedding; }
 
     // Shaders are picked by storage dtype: every float tensor must be stored as the program's.
     void check_storage(const Node& node, const TensorArg& t) const {

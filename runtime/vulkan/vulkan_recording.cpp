@@ -64,11 +64,12 @@ Binding Recording::bind(const TensorArg& arg, Access access) const {
 
 Binding Recording::read(const TensorArg& arg) const { return bind(arg, Access::Read); }
 
-uint64_t Recording::binding_alignment() const {
-    const VkPhysicalDeviceLimits& l = limits();
+uint64_t binding_alignment(const VkPhysicalDeviceLimits& l) {
     return std::lcm<uint64_t>(std::max<uint64_t>(l.minStorageBufferOffsetAlignment, 1),
                               std::max<uint64_t>(l.minTexelBufferOffsetAlignment, 1));
 }
+
+uint64_t Recording::binding_alignment() const { return vk::binding_alignment(limits()); }
 
 bool Recording::fits(const TensorArg& arg) const {
     return static_cast<uint64_t>(arg.shape.numel()) * dtype_size(arg.dtype) <= max_binding();

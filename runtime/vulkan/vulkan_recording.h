@@ -121,6 +121,10 @@ int64_t aligned_rows(const Recording& r, DType dtype, int64_t row_elems);
 // one binding; 0 when not even `step` rows fit.
 int64_t rows_per_binding(const Recording& r, DType dtype, int64_t row_elems, int64_t step, int64_t rows);
 
+// The boundary, in bytes, a binding of part of a tensor must start on: the storage and texel
+// buffer offset alignments.
+uint64_t binding_alignment(const VkPhysicalDeviceLimits& limits);
+
 // Ceiling division for grid sizes.
 inline uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
 
