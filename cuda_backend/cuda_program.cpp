@@ -30,7 +30,8 @@ CudaProgram::~CudaProgram() {
     if (host_slots_ != nullptr) cudaFreeHost(host_slots_);
 }
 
-void CudaProgram::enqueue_all(const std::vector<Step>& steps, const std::vector<std::string>& node_names) {
+void CudaProgram::enqueue_all(const std::vector<Step>& steps, const std::vector<std::string>& node_names,
+                              const std::function<void(size_t)>& after_step) {
     const size_t slot_bytes = id_checks_.size() * sizeof(int);
     if (slot_bytes > 0) check(cudaMemsetAsync(device_slots_, 0x7f, slot_bytes, stream_), "cudaMemsetAsync");
     for (size_t i = 0; i < steps.size(); ++i) {
@@ -41,7 +42,7 @@ void CudaProgram::enqueue_all(const std::vector<Step>& steps, const std::vector<
         if (status != cudaSuccess) {
             fail("cuda backend: node '", node_names[i], "': kernel launch failed: ", cudaGetErrorString(status));
         }
-        dispatches_ += steps[i].kernels;
+        if (after_step) after_step(i);
     }
     if (slot_bytes > 0) {
         check(cudaMemcpyAsync(host_slots_, device_slots_, slot_bytes, cudaMemcpyDeviceToHost, stream_),
@@ -53,6 +54,7 @@ void CudaProgram::capture(const std::vector<Step>& steps, const std::vector<std:
                           const std::vector<std::string>& op_names) {
     check(cudaSetDevice(device_), "cudaSetDevice");
     dispatches_ = 0;
+    for (const Step& step : steps) dispatches_ += step.enqueue ? step.kernels : 0;
     bool any_work = !id_checks_.empty();
     for (const Step& step : steps) any_work = any_work || static_cast<bool>(step.enqueue);
     if (!any_work) return;  // only views: nothing to replay
@@ -63,7 +65,6 @@ void CudaProgram::capture(const std::vector<Step>& steps, const std::vector<std:
             steps_.push_back(steps[i]);
             step_nodes_.push_back(node_names[i]);
             step_ops_.push_back(op_names[i]);
-            dispatches_ += steps[i].kernels;
         }
         events_.assign(steps_.size() + 1, nullptr);
         for (cudaEvent_t& event : events_) check(cudaEventCreate(&event), "cudaEventCreate");
@@ -97,21 +98,9 @@ void CudaProgram::run() {
 }
 
 void CudaProgram::run_timed() {
-    const size_t slot_bytes = id_checks_.size() * sizeof(int);
-    if (slot_bytes > 0) check(cudaMemsetAsync(device_slots_, 0x7f, slot_bytes, stream_), "cudaMemsetAsync");
     check(cudaEventRecord(events_[0], stream_), "cudaEventRecord");
-    for (size_t i = 0; i < steps_.size(); ++i) {
-        steps_[i].enqueue(stream_);
-        const cudaError_t status = cudaGetLastError();
-        if (status != cudaSuccess) {
-            fail("cuda backend: node '", step_nodes_[i], "': kernel launch failed: ", cudaGetErrorString(status));
-        }
-        check(cudaEventRecord(events_[i + 1], stream_), "cudaEventRecord");
-    }
-    if (slot_bytes > 0) {
-        check(cudaMemcpyAsync(host_slots_, device_slots_, slot_bytes, cudaMemcpyDeviceToHost, stream_),
-              "cudaMemcpyAsync");
-    }
+    enqueue_all(steps_, step_nodes_,
+                [&](size_t i) { check(cudaEventRecord(events_[i + 1], stream_), "cudaEventRecord"); });
     check(cudaStreamSynchronize(stream_), "cudaStreamSynchronize (running the forward)");
     for (size_t i = 0; i < steps_.size(); ++i) {
         float ms = 0;

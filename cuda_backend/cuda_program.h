@@ -7,6 +7,7 @@
 
 #include <cuda_runtime_api.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -44,7 +45,10 @@ public:
     ProgramProfile profile() const override;
 
 private:
-    void enqueue_all(const std::vector<Step>& steps, const std::vector<std::string>& node_names);
+    // Launches the steps in order between the id-check slots' reset and their copy to the host;
+    // after_step(i), when given, runs after step i is enqueued (the profile's events).
+    void enqueue_all(const std::vector<Step>& steps, const std::vector<std::string>& node_names,
+                     const std::function<void(size_t)>& after_step = {});
     void run_timed();
     void check_ids() const;
 

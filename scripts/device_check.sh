@@ -18,8 +18,8 @@
 #   and every golden case on CUDA in f32 and f16, the same on Vulkan where an NVIDIA Vulkan driver
 #   is found (validation layer on), `cliprt bench` for ViT-B-32, ViT-L-14 and RN50 (image and text,
 #   f32 and f16, batch 1/8/64/256) on cuda, the same towers in PyTorch (tools/torch_gpu_bench.py),
-#   then on vulkan, and `cliprt profile` of ViT-B-32's image tower on each; writes report.md, report.json and results.tar.gz (every raw output and log)
-#   into $OUT. A stage that fails or runs out of time is recorded as such; the others still run.
+#   then on vulkan, and `cliprt profile` of ViT-B-32's image tower on each; writes report.md,
+#   report.json and results.tar.gz (every raw output and log) into $OUT. A stage that fails or runs out of time is recorded as such; the others still run.
 # dry-run: prepare without wheels into a temporary directory, then run --dry-run from it on this
 #   machine: CUDA and PyTorch stages skipped, Vulkan parity and bench on a small selection (lavapipe),
 #   then checks the report. The ctest entry device_check_dry_run.

@@ -54,7 +54,7 @@ public:
             if (v.dtype != DType::F32 && v.dtype != DType::I32)
                 return std::string("values of dtype ") + dtype_name(v.dtype);
             const uint64_t bytes = static_cast<uint64_t>(v.shape.numel()) * dtype_size(stored);
-            if (bytes > context_->max_binding && !bound_in_pieces(node, i) && batch_slice_rows(graph, node) == 0) {
+            if (bytes > context_->max_binding && !bound_in_pieces(node, i) && batch_slices(graph, node).rows == 0) {
                 return "tensor '" + v.name + "' " + v.shape.str() + " has " + std::to_string(bytes) +
                        " bytes, more than one binding may cover (" + std::to_string(context_->max_binding) +
                        "; the device's maxStorageBufferRange is " +
@@ -90,15 +90,14 @@ public:
             bool fits = true;
             for (const TensorArg& in : a.inputs) fits = fits && recording.fits(in);
             fits = fits && recording.fits(a.output);
-            const int64_t slice = fits || bound_in_pieces(node) ? 0 : batch_slice_rows(graph, node);
-            if (slice == 0) {
+            const BatchSlices slices = fits || bound_in_pieces(node) ? BatchSlices{} : batch_slices(graph, node);
+            if (slices.rows == 0) {
                 record_node(recording, a);
                 continue;
             }
-            const std::vector<bool> sliced = vk::batch_operands(graph, node);
             const int64_t batch = a.output.shape[0];
-            for (int64_t first = 0; first < batch; first += slice)
-                record_node(recording, vk::batch_slice(a, sliced, first, std::min(slice, batch - first)));
+            for (int64_t first = 0; first < batch; first += slices.rows)
+                record_node(recording, vk::batch_slice(a, slices.sliced, first, std::min(slices.rows, batch - first)));
         }
         return std::make_unique<vk::VulkanProgram>(std::move(recording));
     }
@@ -173,11 +172,15 @@ private:
         }
     }
 
-    // Batch rows per slice when the node is recorded a slice of its batch at a time
-    // (vulkan_batch_slices.h), 0 when it cannot be.
-    int64_t batch_slice_rows(const Graph& graph, const Node& node) const {
-        const std::vector<bool> sliced = vk::batch_operands(graph, node);
-        if (sliced.empty()) return 0;
+    // How the node is recorded a slice of its batch at a time (vulkan_batch_slices.h): batch rows
+    // per slice (0 when it cannot be) and which operands are sliced.
+    struct BatchSlices {
+        int64_t rows = 0;
+        std::vector<bool> sliced;
+    };
+    BatchSlices batch_slices(const Graph& graph, const Node& node) const {
+        BatchSlices s{0, vk::batch_operands(graph, node)};
+        if (s.sliced.empty()) return s;
         std::vector<ValueId> values = node.inputs;
         values.push_back(node.output);
         std::vector<vk::OperandBytes> operands;
@@ -185,10 +188,11 @@ private:
             const Value& v = graph.value(values[i]);
             const DType stored = v.dtype == DType::F32 ? context_->float_storage : v.dtype;
             const uint64_t bytes = static_cast<uint64_t>(v.shape.numel()) * dtype_size(stored);
-            operands.push_back({sliced[i] ? bytes / static_cast<uint64_t>(v.shape[0]) : bytes, sliced[i]});
+            operands.push_back({s.sliced[i] ? bytes / static_cast<uint64_t>(v.shape[0]) : bytes, s.sliced[i]});
         }
-        return vk::batch_rows_per_slice(operands, graph.shape(node.output)[0], context_->max_binding,
-                                        vk::binding_alignment(context_->device->limits()));
+        s.rows = vk::batch_rows_per_slice(operands, graph.shape(node.output)[0], context_->max_binding,
+                                          vk::binding_alignment(context_->device->limits()));
+        return s;
     }
 
     // Whether the recorder binds operand `i` of the node (its output at inputs.size()) in pieces

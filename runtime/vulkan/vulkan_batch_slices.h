@@ -1,7 +1,7 @@
 // Ops other than linear and embedding (which bind their own pieces) whose activations are larger
 // than one binding are recorded a slice of the batch at a time: each operand that carries the
-// batch (see batch_operands) is bound at its slice, the others whole. A slice is the same op on a smaller batch, so the
-// op's recorder is unchanged.
+// batch (see batch_operands) is bound at its slice, the others whole. A slice is the same op on a
+// smaller batch, so the op's recorder is unchanged.
 #pragma once
 
 #include <cstdint>
