@@ -8,8 +8,8 @@
 #endif
 #if defined(__linux__)
 #include <sys/syscall.h>
-#include <unistd.h>
 #endif
+#include <unistd.h>
 
 #include "cliprt/error.h"
 #include "cpu_fast/cpu_fast_kernels.h"
@@ -78,6 +78,19 @@ bool amx_usable() {
 #endif
     }();
     return usable;
+}
+
+int64_t l2_cache_bytes() {
+    static const int64_t bytes = [] {
+        const char* env = std::getenv("CLIPRT_CPU_L2_BYTES");
+        if (env != nullptr && *env != '\0') return static_cast<int64_t>(std::atoll(env));
+#if defined(_SC_LEVEL2_CACHE_SIZE)
+        const long l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
+        if (l2 >= (64 << 10) && l2 <= (64 << 20)) return static_cast<int64_t>(l2);
+#endif
+        return int64_t{1} << 20;
+    }();
+    return bytes;
 }
 
 Isa detected_isa() {

@@ -31,6 +31,10 @@ enum class Bf16Path : uint8_t { Amx, DotProducts, Widened };
 // dot products instead where the processor has them.
 Bf16Path default_bf16_path();
 
+// Bytes of one core's L2 cache, which sizes the GEMM's and the convolutions' blocks (512 KiB on a
+// Zen 3, 2 MiB on a Sapphire Rapids): sysconf where the OS tells it, else 1 MiB.
+int64_t l2_cache_bytes();
+
 // The epilogue of Linear and Conv2d, applied to each C tile while it is still in registers:
 // c = act(c + bias + residual), bias per column (Linear) or per row (Conv2d's output channels).
 struct GemmEpilogue {

@@ -455,7 +455,7 @@ struct BlockStep {
 // Rows of A whose whole k (a_row_bytes each) fit this much of L2 run panel by panel (A stays in
 // L2 across the panels, B streams once); a taller A runs k block by k block, so that each k slice
 // of A stays in L2 while every panel passes (ViT-B-32's batch 8 at k = 3072 was 2.4 MB per task).
-constexpr int64_t kPanelOrderBytes = int64_t{3} << 19;  // 1.5 MiB of a 2 MiB L2
+inline int64_t panel_order_bytes() { return l2_cache_bytes() / 4 * 3; }
 
 template <typename Block>
 inline void blocked_loops(int64_t m0, int64_t m1, int64_t p0, int64_t p1, int64_t k, int64_t a_row_bytes,
@@ -472,7 +472,7 @@ inline void blocked_loops(int64_t m0, int64_t m1, int64_t p0, int64_t p1, int64_
         }
     };
     const int64_t padded_rows = row_tiles(m0, m1) * kMr;
-    if (!panels_cached && m1 - m0 <= kMc && padded_rows * a_row_bytes <= kPanelOrderBytes) {
+    if (!panels_cached && m1 - m0 <= kMc && padded_rows * a_row_bytes <= panel_order_bytes()) {
         for (int64_t p = p0; p < p1; ++p) {  // each panel in turn, all its k blocks: one stream of B
             for (int64_t kb = 0; kb < k; kb += kKc) {
                 const bool more_k = kb + kKc < k;
