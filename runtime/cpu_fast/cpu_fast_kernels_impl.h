@@ -234,15 +234,48 @@ void store_block(const float* tile, int rows, int cols, float* c, int64_t ldc, c
     }
 }
 
+// The lines of `cols` floats at p (one or two).
+inline void prefetch_row(const float* p, int cols, bool write) {
+    const uintptr_t first = reinterpret_cast<uintptr_t>(p) & ~uintptr_t{63};
+    const uintptr_t last = (reinterpret_cast<uintptr_t>(p + cols) - 1) & ~uintptr_t{63};
+    for (uintptr_t line = first; line <= last; line += 64) {
+        if (write)
+            __builtin_prefetch(reinterpret_cast<const void*>(line), 1, 3);
+        else
+            __builtin_prefetch(reinterpret_cast<const void*>(line), 0, 3);
+    }
+}
+
+// A block accumulates from zero and adds the partial sums of the earlier k blocks (and the
+// residual) only at its end, so their lines, prefetched here before the k loop, arrive while it
+// computes: loading them first stalled every block on C rows that no prefetcher predicts (a
+// conv's output rows are a whole image plane apart), which cost a third of the f32 GEMM's time.
+template <int R>
+inline void start_block(V (&acc0)[R], V (&acc1)[R], int cols, const float* c, int64_t ldc, const GemmEpilogue& ep,
+                        int64_t row0, int64_t col0, bool first, bool last) {
+    for (int i = 0; i < R; ++i) {
+        acc0[i] = Vec::zero();
+        acc1[i] = Vec::zero();
+        prefetch_row(c + i * ldc, cols, first);
+        if (last && ep.residual != nullptr) prefetch_row(ep.residual + (row0 + i) * ep.ldr + col0, cols, false);
+    }
+}
+
 // The accumulators go through a stack tile: passing them on by reference would make the compiler
 // keep them in memory inside the k loop. Only the last k block applies the epilogue; earlier ones
-// store the partial sums (and later ones start from them, see start_block).
+// store the partial sums, which later ones add (see start_block).
 template <int R>
-inline void finish_block(const V (&acc0)[R], const V (&acc1)[R], int cols, float* c, int64_t ldc,
-                         const GemmEpilogue& ep, int64_t row0, int64_t col0, bool last) {
+inline void finish_block(V (&acc0)[R], V (&acc1)[R], int cols, float* c, int64_t ldc, const GemmEpilogue& ep,
+                         int64_t row0, int64_t col0, bool first, bool last) {
+    const int n0 = std::min(cols, kW);
+    const int n1 = std::max(cols - kW, 0);
+    if (!first) {
+        for (int i = 0; i < R; ++i) {
+            acc0[i] = Vec::add(acc0[i], Vec::load_n(c + i * ldc, n0));
+            if (n1 > 0) acc1[i] = Vec::add(acc1[i], Vec::load_n(c + i * ldc + kW, n1));
+        }
+    }
     if (!last) {
-        const int n0 = std::min(cols, kW);
-        const int n1 = std::max(cols - kW, 0);
         for (int i = 0; i < R; ++i) {
             Vec::store_n(c + i * ldc, acc0[i], n0);
             if (n1 > 0) Vec::store_n(c + i * ldc + kW, acc1[i], n1);
@@ -255,17 +288,6 @@ inline void finish_block(const V (&acc0)[R], const V (&acc1)[R], int cols, float
         Vec::store(tile + i * kNr + kW, acc1[i]);
     }
     with_activation(ep.act, [&]<Activation A>() { store_block<A>(tile, R, cols, c, ldc, ep, row0, col0); });
-}
-
-// Zero, or the partial sums of the k blocks before this one.
-template <int R>
-inline void start_block(V (&acc0)[R], V (&acc1)[R], int cols, const float* c, int64_t ldc, bool first) {
-    const int n0 = std::min(cols, kW);
-    const int n1 = std::max(cols - kW, 0);
-    for (int i = 0; i < R; ++i) {
-        acc0[i] = first ? Vec::zero() : Vec::load_n(c + i * ldc, n0);
-        acc1[i] = first || n1 == 0 ? Vec::zero() : Vec::load_n(c + i * ldc + kW, n1);
-    }
 }
 
 // bf16 weights widened to f32 (any ISA).
@@ -332,13 +354,13 @@ void gemm_block(int64_t k, const float* ap, const float* b, int64_t ldb, int col
                 const GemmEpilogue& ep, int64_t row0, int64_t col0, bool first, bool last, NextSlice next) {
     V acc0[R];
     V acc1[R];
-    start_block<R>(acc0, acc1, cols, c, ldc, first);
+    start_block<R>(acc0, acc1, cols, c, ldc, ep, row0, col0, first, last);
     SpreadPrefetch spread(next, k);
     for (int64_t kk = 0; kk < k; ++kk) {
         if constexpr (Lead) {
             const char* ahead = reinterpret_cast<const char*>(b + (kk + kPrefetchRows) * ldb);
             __builtin_prefetch(ahead, 0, 3);
-            __builtin_prefetch(ahead + 64, 0, 3);
+            if constexpr (kNr * 4 > 64) __builtin_prefetch(ahead + 64, 0, 3);
         }
         spread.step();
         const V b0 = Vec::load(b + kk * ldb);
@@ -351,7 +373,7 @@ void gemm_block(int64_t k, const float* ap, const float* b, int64_t ldb, int col
             acc1[i] = Vec::fmadd(av, b1, acc1[i]);
         }
     }
-    finish_block<R>(acc0, acc1, cols, c, ldc, ep, row0, col0, last);
+    finish_block<R>(acc0, acc1, cols, c, ldc, ep, row0, col0, first, last);
 }
 
 #if defined(CLIPRT_FAST_AVX512)
@@ -363,7 +385,7 @@ __attribute__((target("avx512bf16"))) void block_bf16_pairs(int64_t kpairs, cons
                                                             bool first, bool last, NextSlice next) {
     V acc0[R];
     V acc1[R];
-    start_block<R>(acc0, acc1, cols, c, ldc, first);
+    start_block<R>(acc0, acc1, cols, c, ldc, ep, row0, col0, first, last);
     SpreadPrefetch spread(next, kpairs);
     for (int64_t kp = 0; kp < kpairs; ++kp) {
         spread.step();
@@ -377,7 +399,7 @@ __attribute__((target("avx512bf16"))) void block_bf16_pairs(int64_t kpairs, cons
             acc1[i] = _mm512_dpbf16_ps(acc1[i], av, b1);
         }
     }
-    finish_block<R>(acc0, acc1, cols, c, ldc, ep, row0, col0, last);
+    finish_block<R>(acc0, acc1, cols, c, ldc, ep, row0, col0, first, last);
 }
 
 inline uint16_t to_bf16(float x) {  // round to nearest even (inputs are finite activations)
