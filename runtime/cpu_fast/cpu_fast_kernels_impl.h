@@ -249,7 +249,8 @@ inline void prefetch_row(const float* p, int cols, bool write) {
 // A block accumulates from zero and adds the partial sums of the earlier k blocks (and the
 // residual) only at its end, so their lines, prefetched here before the k loop, arrive while it
 // computes: loading them first stalled every block on C rows that no prefetcher predicts (a
-// conv's output rows are a whole image plane apart), which cost a third of the f32 GEMM's time.
+// conv's output rows are a whole image plane apart). cliprt_gemm_bench avx2 on one thread, weights
+// from memory: 56 -> 71 GFLOP/s over its shapes.
 template <int R>
 inline void start_block(V (&acc0)[R], V (&acc1)[R], int cols, const float* c, int64_t ldc, const GemmEpilogue& ep,
                         int64_t row0, int64_t col0, bool first, bool last) {
