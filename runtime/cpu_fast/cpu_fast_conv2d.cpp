@@ -42,14 +42,8 @@ inline void copy_run(const float* src, float* dst, int64_t n) {
 }
 
 inline void zero_run(float* dst, int64_t n) {
-    static constexpr float kZeros[8] = {};
-    if (n >= 8) {
-        int64_t i = 0;
-        for (; i + 8 <= n; i += 8) std::memcpy(dst + i, kZeros, 32);
-        if (i < n) std::memcpy(dst + n - 8, kZeros, 32);
-    } else {
-        for (int64_t i = 0; i < n; ++i) dst[i] = 0.0f;
-    }
+    static constexpr float kZeros[32] = {};
+    copy_run(kZeros, dst, n);
 }
 
 // Panels [panel0, panel0 + count) of one image's patch matrix, one after another at out: panel g's
