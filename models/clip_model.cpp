@@ -1,5 +1,6 @@
 #include "models/clip_model.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "cliprt/error.h"
@@ -39,7 +40,7 @@ std::shared_ptr<const Graph> ClipModel::text_graph(int batch, bool normalize, in
     if (batch < 1) fail("batch size must be >= 1, got ", batch);
     const TextConfig& t = config_.text;
     if (length == 0) length = t.context_length;
-    if (length < 1 || length > t.context_length || (!t.hf && length != t.context_length))
+    if (length < 1 || length > t.context_length)
         fail("text input of ", length, " tokens for a model of context length ", t.context_length);
     auto graph = std::make_shared<Graph>();
     ValueId ids = graph->add_input("text", Shape{batch, length}, DType::I32);
@@ -53,6 +54,27 @@ std::shared_ptr<const Graph> ClipModel::text_graph(int batch, bool normalize, in
     if (normalize) features = graph->l2_normalize(features, "normalize");
     graph->mark_output(features);
     return graph;
+}
+
+int64_t ClipModel::text_length_needed(const Tensor& ids) const {
+    const TextConfig& t = config_.text;
+    const int64_t n = ids.shape()[0], context = ids.shape()[1];
+    const bool prefix_exact =
+        !t.hf && !t.no_causal_mask && (t.pool_type == "argmax" || t.pool_type == "first" || t.pool_type == "eos");
+    if (!prefix_exact) return context;
+    int64_t needed = 1;
+    for (int64_t r = 0; r < n; ++r) {  // the pooled position, as cpu::pool_positions finds it
+        const int32_t* row = ids.i32() + r * context;
+        int64_t pos = 0;
+        if (t.pool_type == "argmax") {
+            pos = std::max_element(row, row + context) - row;  // the first of equal maxima
+        } else if (t.pool_type == "eos") {
+            pos = std::find(row, row + context, t.eos_id) - row;  // none: position 0
+            if (pos == context) pos = 0;
+        }
+        needed = std::max(needed, pos + 1);
+    }
+    return std::min(context, (needed + 7) / 8 * 8);
 }
 
 Tensor ClipModel::attention_mask(const Tensor& ids) const {
@@ -142,7 +164,14 @@ Tensor ClipSession::encode_text(const Tensor& ids, bool normalize) {
         fail("token ids must be i32 [N, context_length], got ", ids.shape());
     const Kind kind = normalize ? Kind::TextNormalized : Kind::Text;
     const int batch = static_cast<int>(ids.shape()[0]);
-    if (!model_->config().text.hf) return run(kind, batch, 0, {ids});
+    if (!model_->config().text.hf) {
+        const int64_t context = ids.shape()[1];
+        const int64_t length = trim_text_ ? model_->text_length_needed(ids) : context;
+        if (length == context) return run(kind, batch, static_cast<int>(context), {ids});
+        Tensor prefix(Shape{batch, length}, DType::I32);
+        for (int64_t r = 0; r < batch; ++r) std::copy_n(ids.i32() + r * context, length, prefix.i32() + r * length);
+        return run(kind, batch, static_cast<int>(length), {prefix});
+    }
     // Hugging Face encoders run at the length given (the graph is cached per length).
     return run(kind, batch, static_cast<int>(ids.shape()[1]), {ids, model_->attention_mask(ids)});
 }

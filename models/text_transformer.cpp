@@ -9,11 +9,19 @@ ValueId text_transformer(Graph& graph, ModelWeights& w, const std::string& prefi
                          int embed_dim) {
     const int64_t width = c.width;
     const int64_t length = graph.shape(ids)[1];
-    if (length != c.context_length) fail("text input has ", length, " tokens, the model expects ", c.context_length);
+    if (length < 1 || length > c.context_length)
+        fail("text input has ", length, " tokens, the model's context is ", c.context_length);
     ValueId x = graph.embedding(ids, w.constant(graph, prefix + "token_embedding.weight", {c.vocab_size, width}),
                                 prefix + "token_embedding");
-    x = graph.binary(BinaryOp::Add, x, w.constant(graph, prefix + "positional_embedding", {length, width}),
-                     prefix + "positional_embedding");
+    // A shorter input is the context's first tokens (ClipModel::text_length_needed): the first
+    // rows of the positional embedding.
+    const std::string pos_name = prefix + "positional_embedding";
+    const ValueId pos = length == c.context_length
+                            ? w.constant(graph, pos_name, {length, width})
+                            : w.derived_constant(graph, pos_name + "[:" + std::to_string(length) + "]", [&] {
+                                  return slice_rows(*w.get(pos_name, {c.context_length, width}), 0, length);
+                              });
+    x = graph.binary(BinaryOp::Add, x, pos, pos_name);
     for (int i = 0; i < c.layers; ++i) {
         x = transformer_block(graph, w, prefix + "transformer.resblocks." + std::to_string(i), x, c.heads, c.block,
                               !c.no_causal_mask, c.mlp_ratio);

@@ -17,7 +17,11 @@ tower returns L2-normalized features, as `cliprt bench` does.
 Every measurement warms up, then times forwards for at least --min-seconds. The runtimes are
 interleaved row by row, over --rounds rounds in rotating order, so background load hits all of
 them; each runtime's best round is reported (noise only slows a run down), and the JSON keeps
-every round. GFLOP per item is cliprt's count of its own graph (runtime/graph/node_cost.cpp),
+every round. cliprt runs open_clip text towers at the prefix up to the pooled token (the same
+features: the causal mask keeps the padding after it from reaching it), which the peers compute in
+full; `--backends cpu,cpu:full` also runs cliprt at the whole context length (`--full-context`),
+for the like-for-like ratio. Each cliprt runtime's GFLOP/s counts the graph it ran. GFLOP per item
+is cliprt's count of its own full-length graph (runtime/graph/node_cost.cpp),
 used for every runtime's GFLOP/s; PyTorch's FlopCounterMode is recorded beside it as a check (they
 agree but for RN50, whose attention pool open_clip computes for all 50 tokens and cliprt for the
 pooled one only: 12.22 against 11.59 GFLOP per image); the peak is bench/fma_peak.cpp's measured FMA
@@ -55,7 +59,9 @@ def parse_args():
     p.add_argument('--threads', type=int, default=2, help='threads for every runtime')
     p.add_argument('--dtype', default='f32', help="cliprt's --dtype (f32, bf16, ...); the peers run f32")
     p.add_argument('--backends', default='cpu',
-                   help="comma-separated cliprt backends, each optionally with its own dtype: cpu,cpu:bf16,cpu-ref")
+                   help="comma-separated cliprt backends, each optionally with its own dtype: cpu,cpu:bf16,cpu-ref; "
+                        "a last ':full' (cpu:full, cpu:bf16:full) runs text towers at the whole context length "
+                        "(`cliprt bench --full-context`), the work the peers do")
     p.add_argument('--peers', default='torch,ort', help='which peers to run: torch, ort or both')
     p.add_argument('--cliprt', default=os.path.join(ROOT, 'build', 'cliprt'),
                    help='the cliprt binary')
@@ -183,10 +189,15 @@ def time_forwards(forward, warmup, min_seconds):
 
 
 def run_cliprt(args, backend, model, tower, batch):
-    backend, _, dtype = backend.partition(':')  # "cpu:bf16": that backend in that dtype
+    # "cpu:bf16": that backend in that dtype; a last ":full" runs text at the whole context length
+    parts = backend.split(':')
+    full = parts[-1] == 'full'
+    if full:
+        parts = parts[:-1]
+    backend, dtype = parts[0], (parts[1] if len(parts) > 1 else '')
     cmd = [args.cliprt, 'bench', '--json', '--model', model, '--tower', tower, '--batch', str(batch),
            '--backend', backend, '--dtype', dtype or args.dtype, '--threads', str(args.threads),
-           '--min-seconds', str(args.min_seconds)]
+           '--min-seconds', str(args.min_seconds)] + (['--full-context'] if full else [])
     out = subprocess.run(cmd, capture_output=True, text=True)
     if out.returncode != 0:
         raise RuntimeError(f'{" ".join(cmd)} failed ({out.returncode}): {out.stderr.strip()}')
@@ -305,7 +316,8 @@ def main():
         module = tower_module(models[model_name], tower)
         for batch in args.batches:
             x = tower_input(models[model_name], tower, batch)
-            row = {'model': model_name, 'tower': tower, 'batch': batch, 'module': module, 'x': x}
+            row = {'model': model_name, 'tower': tower, 'batch': batch, 'module': module, 'x': x,
+                   'context_length': models[model_name].context_length if tower == 'text' else 0}
             row['torch_gflop_per_item'] = torch_gflop(module, x) / batch
             if 'ort' in args.peers:
                 path = os.path.join(CACHE, f'{model_name}-{tower}-b{batch}.onnx')
@@ -350,7 +362,10 @@ def main():
                     sample = {'items_per_second': result['items_per_second'], 'runs': result['runs'],
                               'load_average': load_average(), 'cliprt': result}
                     if 'gflop_per_forward' in result:
-                        row['gflop_per_item'] = result['gflop_per_forward'] / row['batch']
+                        # cliprt's count of the graph it ran: a trimmed text graph does less work
+                        row.setdefault('cliprt_gflop_per_item', {})[rt] = result['gflop_per_forward'] / row['batch']
+                        if result.get('text_length', 0) in (0, row.get('context_length')):
+                            row['gflop_per_item'] = result['gflop_per_forward'] / row['batch']
                 samples[id(row)][rt].append(sample)
                 print(f'peers_bench: round {rnd + 1}: {label}: {sample["items_per_second"]:.2f} items/s',
                       file=sys.stderr)
@@ -366,7 +381,9 @@ def main():
         best = {rt: max(s['items_per_second'] for s in samples[id(row)][rt]) for rt in runtimes}
         out = {'model': row['model'], 'tower': row['tower'], 'batch': row['batch'],
                'gflop_per_item': row.get('gflop_per_item'), 'torch_flop_counter_gflop_per_item': row['torch_gflop_per_item'],
-               'items_per_second': best, 'gflop_per_second': {rt: gflop * v for rt, v in best.items()},
+               'items_per_second': best,
+               'gflop_per_second': {rt: row.get('cliprt_gflop_per_item', {}).get(rt, gflop) * v for rt, v in best.items()},
+               'cliprt_gflop_per_item': row.get('cliprt_gflop_per_item', {}),
                'samples': samples[id(row)]}
         if 'ort_cosine_min' in row:
             out['ort_vs_torch_cosine_min'] = row['ort_cosine_min']

@@ -31,8 +31,15 @@ struct BenchOptions {
     double min_seconds = 2.0;
     int threads = 0;
     bool json = false;
+    bool full_context = false;
     std::string pipeline_cache = "default";
 };
+
+// The token count the last text forward ran at (its graph's first input is the ids [N, L]).
+int64_t program_input_length(const ClipSession& session) {
+    const Graph& g = session.last_compiled()->graph();
+    return g.shape(g.inputs().at(0))[1];
+}
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -112,6 +119,9 @@ Command add_bench_command(CLI::App& app) {
     cmd->add_option("--pipeline-cache", o->pipeline_cache,
                     "Vulkan pipeline cache: default (the user's), cold (a new empty one per backend), off, or a file")
         ->capture_default_str();
+    cmd->add_flag("--full-context", o->full_context,
+                  "Run open_clip text towers at the whole context length, as PyTorch and ONNX Runtime do, "
+                  "instead of the prefix up to the pooled token (the same features, less work)");
     cmd->add_flag("--json", o->json, "Print JSON");
     return [o] {
         PipelineCacheChoice cache_choice(o->pipeline_cache);
@@ -145,6 +155,7 @@ Command add_bench_command(CLI::App& app) {
                 const auto backend_start = std::chrono::steady_clock::now();
                 auto backend = create_backend(backend_name, options);
                 ClipSession session(model, *backend);
+                session.set_trim_text(!o->full_context);
                 const double backend_seconds = seconds_since(backend_start);
                 bool first = true;
                 for (const std::string& tower : split(o->towers)) {
@@ -228,6 +239,7 @@ Command add_bench_command(CLI::App& app) {
                                             {"dispatches", program.dispatch_count()},
                                             {"submits", program.submit_count()},
                                             {"threads", o->threads},
+                                            {"text_length", tower == "text" ? program_input_length(session) : 0},
                                             {"gflop_per_forward", gflop},
                                             {"gbytes_per_forward", 1e-9 * static_cast<double>(cost.bytes)},
                                             {"gflop_per_second", gflop_per_second}});
