@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "cliprt/error.h"
+
 namespace cliprt {
 
 ValueId layer_norm(Graph& graph, ModelWeights& weights, const std::string& prefix, ValueId x, int64_t width,
@@ -39,34 +41,48 @@ ValueId in_proj_part(Graph& graph, ModelWeights& weights, const std::string& nam
 }  // namespace
 
 ValueId transformer_block(Graph& graph, ModelWeights& weights, const std::string& prefix, ValueId x, int heads,
-                          const BlockConfig& block, bool causal, double mlp_ratio) {
+                          const BlockConfig& block, bool causal, double mlp_ratio, bool first_token_only) {
+    const std::string attn = prefix + ".attn";
+    const float eps = block.ln_eps;
+    ValueId h = layer_norm(graph, weights, prefix + ".ln_1", x, graph.shape(x)[2], eps);
+    // Only the first token goes on: its query, and the block's per-token rest, for it alone; the
+    // keys and values still come from every token.
+    const ValueId all_tokens = h;
+    if (first_token_only) {
+        if (causal) fail(prefix, ": a causal block cannot keep the first token only");
+        TokenPoolParams first;
+        first.mode = PoolMode::First;
+        const Shape one{graph.shape(x)[0], 1, graph.shape(x)[2]};
+        x = graph.reshape(graph.token_pool(x, -1, first, prefix + ".first_token"), one);
+        h = graph.reshape(graph.token_pool(h, -1, first, prefix + ".ln_1.first_token"), one);
+    }
     const Shape xs = graph.shape(x);
     const int64_t width = xs[2];
     const int64_t head_dim = width / heads;
-    const std::string attn = prefix + ".attn";
-    const float eps = block.ln_eps;
-
-    ValueId h = layer_norm(graph, weights, prefix + ".ln_1", x, width, eps);
     AttentionParams params;
     params.heads = heads;
     params.causal = causal;
     params.scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(head_dim)));
     std::vector<ValueId> inputs;
     const Shape in_w{3 * width, width}, in_b{3 * width};
-    if (!block.qk_norm) {
+    if (!block.qk_norm && !first_token_only) {
         params.packed_qkv = true;
         inputs.push_back(graph.linear(h, weights.constant(graph, attn + ".in_proj_weight", in_w),
                                       weights.constant(graph, attn + ".in_proj_bias", in_b), Activation::None, -1,
                                       attn + ".in_proj"));
     } else {
         // q and k get a LayerNorm over each head's channels: project separately, norm as [B, L, H, D].
+        // (Also when only the first token's query is wanted.)
         for (int part = 0; part < 3; ++part) {
-            ValueId p = graph.linear(h, in_proj_part(graph, weights, attn + ".in_proj_weight", in_w, part),
-                                     in_proj_part(graph, weights, attn + ".in_proj_bias", in_b, part));
-            if (part < 2) {
-                ValueId split = graph.reshape(p, Shape{xs[0], xs[1], heads, head_dim});
+            const ValueId in = part == 0 ? h : all_tokens;
+            ValueId p = graph.linear(in, in_proj_part(graph, weights, attn + ".in_proj_weight", in_w, part),
+                                     in_proj_part(graph, weights, attn + ".in_proj_bias", in_b, part), Activation::None,
+                                     -1, attn + ".in_proj." + "qkv"[part]);
+            if (part < 2 && block.qk_norm) {
+                const Shape ps = graph.shape(p);
+                ValueId split = graph.reshape(p, Shape{ps[0], ps[1], heads, head_dim});
                 split = layer_norm(graph, weights, attn + (part == 0 ? ".ln_q" : ".ln_k"), split, head_dim, eps);
-                p = graph.reshape(split, xs);
+                p = graph.reshape(split, ps);
             }
             inputs.push_back(p);
         }

@@ -91,9 +91,12 @@ ValueId vision_transformer(Graph& graph, ModelWeights& w, const std::string& pre
     x = graph.binary(BinaryOp::Add, x, w.constant(graph, prefix + "positional_embedding", {tokens, width}),
                      prefix + "positional_embedding");
     if (!c.no_ln_pre) x = layer_norm(graph, w, prefix + "ln_pre", x, width, eps);
+    // A tower that pools its class token needs the last block's output at that token alone (ln_post
+    // works per token): the other 49 of ViT-B-32's 50 would be computed for nothing.
+    const bool class_token_only = !c.attentional_pool && c.pool_type != "avg" && c.pool_type != "none";
     for (int i = 0; i < c.layers; ++i) {
         x = transformer_block(graph, w, prefix + "transformer.resblocks." + std::to_string(i), x, heads, c.block, false,
-                              c.mlp_ratio);
+                              c.mlp_ratio, class_token_only && i + 1 == c.layers);
     }
 
     int64_t pool_dim = width;

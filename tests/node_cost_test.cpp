@@ -132,7 +132,8 @@ TEST(NodeCost, GraphCostIsTheSumOfItsNodes) {
 }
 
 // The image tower of a ViT: patch-embedding conv, per layer qkv, out-proj, two MLP matmuls and
-// attention over L = grid^2 + 1 tokens, then the projection to embed_dim.
+// attention over L = grid^2 + 1 tokens, then the projection to embed_dim. The last layer computes
+// keys and values for every token and the rest for the class token alone (the one pooled).
 TEST(NodeCost, VitImageTowerMatmulFlopsFollowTheArchitecture) {
     auto model = load_clip_model("ViT-B-32", "synthetic");
     const ClipConfig& cfg = model->config();
@@ -142,8 +143,9 @@ TEST(NodeCost, VitImageTowerMatmulFlopsFollowTheArchitecture) {
     const int64_t mlp = static_cast<int64_t>(v.mlp_ratio * static_cast<double>(w));
     const int64_t per_layer =
         2 * tokens * w * 3 * w + 2 * tokens * w * w + 2 * (2 * tokens * w * mlp) + 4 * tokens * tokens * w;
-    const int64_t expected =
-        batch * (2 * grid * grid * w * 3 * v.patch_size * v.patch_size + v.layers * per_layer + 2 * w * cfg.embed_dim);
+    const int64_t last_layer = 2 * tokens * w * 2 * w + 2 * w * w + 2 * w * w + 2 * (2 * w * mlp) + 4 * tokens * w;
+    const int64_t expected = batch * (2 * grid * grid * w * 3 * v.patch_size * v.patch_size +
+                                      (v.layers - 1) * per_layer + last_layer + 2 * w * cfg.embed_dim);
 
     const auto graph = model->image_graph(static_cast<int>(batch), true);
     int64_t matmul = 0;
