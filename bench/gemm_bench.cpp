@@ -1,9 +1,12 @@
 // GEMM throughput of the fast CPU kernels at CLIP's Linear shapes, on one thread (thread CPU time,
-// robust on a busy machine) and on two (wall time), best of the repeats. A development tool for tuning the
-// micro-kernels; tools/peers_bench.py measures whole towers against the peers.
+// robust on a busy machine) and on two (wall time), best of the repeats; then at RN50's convolution
+// shapes on one thread, the GEMM alone over patches already gathered (as the conv recorder hands
+// them over, in groups of panels in half of L2). A development tool for tuning the micro-kernels;
+// tools/peers_bench.py measures whole towers against the peers.
 //   cliprt_gemm_bench [isa: portable|avx2|avx512] [repeats] [cold: weights from memory]
 #include <time.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -35,6 +38,55 @@ struct GemmShape {
     int64_t m, n, k;
     Activation act;
 };
+
+// A convolution's GEMM: out_channels x (patch = in_channels * kh * kw) x pixels, ReLU as RN50's.
+struct ConvShape {
+    const char* name;
+    int64_t m, k, n;
+};
+
+void conv_shapes(const Kernels& kernels, int repeats) {
+    const ConvShape shapes[] = {{"stem conv2", 32, 288, 12544},   {"l1 conv1 1x1", 64, 64, 3136},
+                                {"l1 conv2 3x3", 64, 576, 3136},  {"l1 conv3 1x1", 256, 64, 3136},
+                                {"l2 conv2 3x3", 128, 1152, 784}, {"l2 conv3 1x1", 512, 128, 784},
+                                {"l3 conv1 1x1", 256, 1024, 196}, {"l3 conv2 3x3", 256, 2304, 196},
+                                {"l4 conv2 3x3", 512, 4608, 49},  {"l4 conv3 1x1", 2048, 512, 49}};
+    std::mt19937 rng(2);
+    std::normal_distribution<float> dist(0.0f, 0.05f);
+    std::printf("\nRN50 convolution shapes, patches gathered, 1 thread\n%-12s %5s %5s %5s %12s\n", "shape", "m", "k",
+                "n", "1t GFLOP/s");
+    double seconds = 0, flops = 0;
+    for (const ConvShape& s : shapes) {
+        const int64_t nr = kernels.gemm_nr, panels = (s.n + nr - 1) / nr;
+        std::vector<float> w(s.m * s.k), bias(s.m), c(s.m * s.n), patches(panels * s.k * nr);
+        for (std::vector<float>* v : {&w, &bias, &patches})
+            for (float& x : *v) x = dist(rng);
+        std::vector<float> a(kernels.packed_a_floats(s.m, s.k));
+        kernels.pack_a(w.data(), s.k, s.m, s.k, 0, s.m, a.data());
+        GemmEpilogue ep;
+        ep.bias = bias.data();
+        ep.bias_per_row = true;
+        ep.act = Activation::Relu;
+        const int64_t group = std::clamp<int64_t>(l2_cache_bytes() / 2 / (s.k * nr * 4), 1, 8);
+        double best = 1e30;
+        for (int r = 0; r < repeats; ++r) {
+            const double t0 = thread_seconds();
+            for (int64_t p = 0; p < panels; p += group) {
+                const int64_t count = std::min(group, panels - p), col0 = p * nr;
+                const GemmB b{patches.data() + p * s.k * nr, s.k * nr, nr, true};
+                kernels.gemm_packed_a(0, s.m, 0, count, std::min(s.n, (p + count) * nr) - col0, s.k, a.data(), b,
+                                      c.data() + col0, s.n, ep);
+            }
+            best = std::min(best, thread_seconds() - t0);
+        }
+        const double f = 2.0 * static_cast<double>(s.m * s.k * s.n);
+        seconds += best;
+        flops += f;
+        std::printf("%-12s %5lld %5lld %5lld %12.1f\n", s.name, static_cast<long long>(s.m),
+                    static_cast<long long>(s.k), static_cast<long long>(s.n), f / best * 1e-9);
+    }
+    std::printf("%-12s %30.1f\n", "all", flops / seconds * 1e-9);
+}
 
 }  // namespace
 
@@ -90,5 +142,6 @@ int main(int argc, char** argv) {
                     static_cast<long long>(s.n), static_cast<long long>(s.k), flops / best1 * 1e-9,
                     flops / best2 * 1e-9);
     }
+    conv_shapes(kernels, repeats);
     return 0;
 }
