@@ -58,6 +58,7 @@ Step record_fast(const FastArgs& a) {
         case OpKind::Binary:
             return record_binary(a);
         case OpKind::AvgPool2d:
+            return record_avg_pool2d(a);
         case OpKind::Embedding:
         case OpKind::Concat:
         case OpKind::Reshape:

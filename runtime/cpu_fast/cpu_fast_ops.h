@@ -36,5 +36,6 @@ Step record_softmax(const FastArgs& args);
 Step record_l2_normalize(const FastArgs& args);
 Step record_unary(const FastArgs& args);
 Step record_binary(const FastArgs& args);
+Step record_avg_pool2d(const FastArgs& args);  // cpu_fast_pooling.cpp
 
 }  // namespace cliprt::cpu_fast
