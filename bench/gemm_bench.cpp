@@ -67,7 +67,7 @@ void conv_shapes(const Kernels& kernels, int repeats) {
         ep.bias = bias.data();
         ep.bias_per_row = true;
         ep.act = Activation::Relu;
-        const int64_t group = std::clamp<int64_t>(l2_cache_bytes() / 2 / (s.k * nr * 4), 1, 8);
+        const int64_t group = conv_panel_group(s.k, kernels.gemm_nr);
         double best = 1e30;
         for (int r = 0; r < repeats; ++r) {
             const double t0 = thread_seconds();

@@ -59,21 +59,13 @@ std::shared_ptr<const Graph> ClipModel::text_graph(int batch, bool normalize, in
 int64_t ClipModel::text_length_needed(const Tensor& ids) const {
     const TextConfig& t = config_.text;
     const int64_t n = ids.shape()[0], context = ids.shape()[1];
+    const TokenPoolParams pool = text_pool(t);
     const bool prefix_exact =
-        !t.hf && !t.no_causal_mask && (t.pool_type == "argmax" || t.pool_type == "first" || t.pool_type == "eos");
+        !t.hf && !t.no_causal_mask &&
+        (pool.mode == PoolMode::First || pool.mode == PoolMode::Argmax || pool.mode == PoolMode::Eos);
     if (!prefix_exact) return context;
     int64_t needed = 1;
-    for (int64_t r = 0; r < n; ++r) {  // the pooled position, as cpu::pool_positions finds it
-        const int32_t* row = ids.i32() + r * context;
-        int64_t pos = 0;
-        if (t.pool_type == "argmax") {
-            pos = std::max_element(row, row + context) - row;  // the first of equal maxima
-        } else if (t.pool_type == "eos") {
-            pos = std::find(row, row + context, t.eos_id) - row;  // none: position 0
-            if (pos == context) pos = 0;
-        }
-        needed = std::max(needed, pos + 1);
-    }
+    for (int64_t pos : token_pool_positions(pool, ids.i32(), n, context)) needed = std::max(needed, pos + 1);
     return std::min(context, (needed + 7) / 8 * 8);
 }
 

@@ -5,6 +5,21 @@
 
 namespace cliprt {
 
+TokenPoolParams text_pool(const TextConfig& c) {
+    TokenPoolParams pool;
+    if (c.pool_type == "first") {
+        pool.mode = PoolMode::First;
+    } else if (c.pool_type == "last") {
+        pool.mode = PoolMode::Last;
+    } else if (c.pool_type == "argmax") {
+        pool.mode = PoolMode::Argmax;
+    } else {
+        pool.mode = PoolMode::Eos;
+        pool.eos_id = c.eos_id;
+    }
+    return pool;
+}
+
 ValueId text_transformer(Graph& graph, ModelWeights& w, const std::string& prefix, ValueId ids, const TextConfig& c,
                          int embed_dim) {
     const int64_t width = c.width;
@@ -28,21 +43,8 @@ ValueId text_transformer(Graph& graph, ModelWeights& w, const std::string& prefi
     }
     x = layer_norm(graph, w, prefix + "ln_final", x, width, c.block.ln_eps);
 
-    TokenPoolParams pool;
-    ValueId pool_ids = -1;
-    if (c.pool_type == "first") {
-        pool.mode = PoolMode::First;
-    } else if (c.pool_type == "last") {
-        pool.mode = PoolMode::Last;
-    } else if (c.pool_type == "argmax") {
-        pool.mode = PoolMode::Argmax;
-        pool_ids = ids;
-    } else {
-        pool.mode = PoolMode::Eos;
-        pool.eos_id = c.eos_id;
-        pool_ids = ids;
-    }
-    x = graph.token_pool(x, pool_ids, pool, prefix + "pool");
+    const TokenPoolParams pool = text_pool(c);
+    x = graph.token_pool(x, token_pool_takes_ids(pool.mode) ? ids : -1, pool, prefix + "pool");
 
     if (c.proj_type == "none" || embed_dim <= 0) return x;
     if (c.proj_bias) {  // nn.Linear(width, embed_dim)

@@ -107,8 +107,7 @@ void permute(const void* x, const Shape& x_shape, const std::vector<int>& perm, 
 
 // ---- pooling (cpu_pooling.cpp) ----
 
-// The token each batch row pools for First/Last/Argmax/Eos (ids [batch, len], null for First/Last).
-std::vector<int64_t> pool_positions(const TokenPoolParams& params, const int32_t* ids, int64_t batch, int64_t len);
+// The positions come from token_pool_positions (cliprt/graph.h).
 // y [batch, width]: the token at positions[b] of x [batch, len, width], or for Mean the average of
 // tokens [mean_start, len).
 void token_pool(const TokenPoolParams& params, const float* x, const std::vector<int64_t>& positions, int64_t batch,

@@ -8,36 +8,6 @@
 
 namespace cliprt::cpu {
 
-std::vector<int64_t> pool_positions(const TokenPoolParams& params, const int32_t* ids, int64_t batch, int64_t len) {
-    std::vector<int64_t> positions(static_cast<size_t>(batch), 0);
-    for (int64_t b = 0; b < batch; ++b) {
-        const int32_t* row = ids != nullptr ? ids + b * len : nullptr;
-        int64_t& pos = positions[static_cast<size_t>(b)];
-        switch (params.mode) {
-            case PoolMode::First:
-                pos = 0;
-                break;
-            case PoolMode::Last:
-                pos = len - 1;
-                break;
-            case PoolMode::Argmax:
-                pos = std::max_element(row, row + len) - row;
-                break;  // first of equal maxima
-            case PoolMode::Eos:
-                // torch's argmax(ids == eos): the first match, position 0 when there is none.
-                pos = std::find(row, row + len, params.eos_id) - row;
-                if (pos == len) pos = 0;
-                break;
-            case PoolMode::Mean:
-            case PoolMode::MaskedMean:
-            case PoolMode::MaskedMax:
-                pos = 0;
-                break;  // unused
-        }
-    }
-    return positions;
-}
-
 void token_pool(const TokenPoolParams& params, const float* x, const std::vector<int64_t>& positions, int64_t batch,
                 int64_t len, int64_t width, float* y) {
     for (int64_t b = 0; b < batch; ++b) {
@@ -117,7 +87,7 @@ Step record_token_pool(const NodeArgs& args) {
             masked_token_pool(p.mode, x, ids, batch, len, width, y);
             return;
         }
-        const std::vector<int64_t> positions = pool_positions(p, ids, batch, len);
+        const std::vector<int64_t> positions = token_pool_positions(p, ids, batch, len);
         for (int64_t pos : positions) {
             if (pos < 0 || pos >= len) fail("token_pool '", name, "': position ", pos, " outside [0, ", len, ")");
         }

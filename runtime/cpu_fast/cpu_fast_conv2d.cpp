@@ -184,8 +184,7 @@ Step record_conv2d(const FastArgs& a) {
     p.pixels = v.out_h * v.out_w;
     p.patch = v.in_channels * v.kernel_h * v.kernel_w;
     p.panels = (p.pixels + p.nr - 1) / p.nr;
-    // Up to 8 panels, together at most half of L2.
-    p.panel_group = std::clamp<int64_t>(l2_cache_bytes() / 2 / (p.patch * p.nr * 4), 1, 8);
+    p.panel_group = conv_panel_group(p.patch, p.nr);
 
     const float* x = cpu::f32_data(v.x);
     const float* w = cpu::f32_data(v.w);

@@ -277,11 +277,13 @@ inline void finish_block(V (&acc0)[R], V (&acc1)[R], int cols, float* c, int64_t
     if (!first) {
         for (int i = 0; i < R; ++i) {
             const float* row = c + i * ldc;
-            acc0[i] = Vec::add(acc0[i], whole ? Vec::load(row) : Vec::load_n(row, n0));
-            if (whole)
+            if (whole) {
+                acc0[i] = Vec::add(acc0[i], Vec::load(row));
                 acc1[i] = Vec::add(acc1[i], Vec::load(row + kW));
-            else if (n1 > 0)
-                acc1[i] = Vec::add(acc1[i], Vec::load_n(row + kW, n1));
+                continue;
+            }
+            acc0[i] = Vec::add(acc0[i], Vec::load_n(row, n0));
+            if (n1 > 0) acc1[i] = Vec::add(acc1[i], Vec::load_n(row + kW, n1));
         }
     }
     if (!last) {

@@ -6,6 +6,37 @@
 
 namespace cliprt {
 
+std::vector<int64_t> token_pool_positions(const TokenPoolParams& params, const int32_t* ids, int64_t batch,
+                                          int64_t len) {
+    std::vector<int64_t> positions(static_cast<size_t>(batch), 0);
+    for (int64_t b = 0; b < batch; ++b) {
+        const int32_t* row = ids != nullptr ? ids + b * len : nullptr;
+        int64_t& pos = positions[static_cast<size_t>(b)];
+        switch (params.mode) {
+            case PoolMode::First:
+                pos = 0;
+                break;
+            case PoolMode::Last:
+                pos = len - 1;
+                break;
+            case PoolMode::Argmax:
+                pos = std::max_element(row, row + len) - row;
+                break;  // first of equal maxima
+            case PoolMode::Eos:
+                // torch's argmax(ids == eos): the first match, position 0 when there is none.
+                pos = std::find(row, row + len, params.eos_id) - row;
+                if (pos == len) pos = 0;
+                break;
+            case PoolMode::Mean:
+            case PoolMode::MaskedMean:
+            case PoolMode::MaskedMax:
+                pos = 0;
+                break;  // unused
+        }
+    }
+    return positions;
+}
+
 const char* activation_name(Activation act) {
     switch (act) {
         case Activation::None:

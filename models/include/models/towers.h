@@ -27,9 +27,11 @@ ValueId prenorm_vit(Graph& graph, ModelWeights& weights, const std::string& pref
                     const VisionConfig& config, int embed_dim);
 ValueId modified_resnet(Graph& graph, ModelWeights& weights, const std::string& prefix, ValueId image,
                         const VisionConfig& config, int embed_dim);
-// ids [B, context_length] (i32) -> features [B, embed_dim] (or [B, width] without projection).
+// ids [B, L <= context_length] (i32) -> features [B, embed_dim] (or [B, width] without projection).
 ValueId text_transformer(Graph& graph, ModelWeights& weights, const std::string& prefix, ValueId ids,
                          const TextConfig& config, int embed_dim);
+// The token open_clip's text tower pools (text_cfg pool_type: first, last, argmax, else eos).
+TokenPoolParams text_pool(const TextConfig& config);
 // A Hugging Face BERT / RoBERTa / XLM-R encoder (transformers' weight names after `prefix`):
 // ids and attention mask [B, L] (i32) -> last hidden state [B, L, hidden_size].
 ValueId hf_encoder(Graph& graph, ModelWeights& weights, const std::string& prefix, ValueId ids, ValueId mask,

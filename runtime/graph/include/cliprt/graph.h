@@ -117,6 +117,10 @@ struct TokenPoolParams {
     int eos_id = 49407;  // Eos: first position whose id equals this (position 0 if none, as torch argmax)
     int mean_start = 0;  // Mean: average of tokens [mean_start, L)
 };
+// The token each batch row pools for First/Last/Argmax/Eos (ids [batch, len], null for First/Last;
+// 0 for the other modes): every backend's token_pool and the text trimming follow this rule.
+std::vector<int64_t> token_pool_positions(const TokenPoolParams& params, const int32_t* ids, int64_t batch,
+                                          int64_t len);
 struct NoParams {};
 
 using OpParams = std::variant<NoParams, LinearParams, Conv2dParams, AvgPool2dParams, LayerNormParams, AttentionParams,
