@@ -89,6 +89,7 @@ const char* weight_format_name(WeightFormat format) {
             return "bf16 (AVX512_BF16 dot products)";
         case WeightFormat::Bf16:
             return "bf16 (widened to f32)";
+        case WeightFormat::F32ConvTaps:
         case WeightFormat::F32RowTiles:
         case WeightFormat::Bf16AmxRows:
             break;

@@ -107,10 +107,19 @@ void parallel_gemm_amx(cpu::ThreadPool& pool, const Kernels& kernels, int64_t m,
         });
 }
 
+void parallel_conv_nhwc(cpu::ThreadPool& pool, const Kernels& kernels, const ConvNhwc& conv, const PackedWeights& w,
+                        int64_t rows, float* c, int64_t ldc, const GemmEpilogue& ep) {
+    const GemmB b = w.gemm_b();
+    run_split(pool, kernels, rows, w.n, kernels.gemm_mr, [&](int64_t m0, int64_t m1, int64_t p0, int64_t p1) {
+        kernels.conv_nhwc(conv, m0, m1, p0, p1, w.n, b, c, ldc, ep);
+    });
+}
+
 void parallel_gemm_packed(cpu::ThreadPool& pool, const Kernels& kernels, const PackedWeights& w, int64_t m,
                           const float* a, int64_t lda, float* c, int64_t ldc, const GemmEpilogue& ep) {
     switch (w.format) {
         case WeightFormat::F32:
+        case WeightFormat::F32ConvTaps:
             return parallel_gemm(pool, kernels, m, w.n, w.k, a, lda, w.gemm_b(), c, ldc, ep);
         case WeightFormat::Bf16Amx:
             return parallel_gemm_amx(pool, kernels, m, w.n, w.k, a, lda, w.gemm_bf16_b(), c, ldc, ep);

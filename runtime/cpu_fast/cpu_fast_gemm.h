@@ -23,4 +23,9 @@ void parallel_gemm_amx(cpu::ThreadPool& pool, const Kernels& kernels, int64_t m,
 void parallel_gemm_packed(cpu::ThreadPool& pool, const Kernels& kernels, const PackedWeights& w, int64_t m,
                           const float* a, int64_t lda, float* c, int64_t ldc, const GemmEpilogue& ep);
 
+// A channels-last convolution (kernels.conv_nhwc) over `rows` output pixels, the weights packed
+// as B panels in its k order (PackCache::get_conv_taps): C [rows, w.n], row stride ldc.
+void parallel_conv_nhwc(cpu::ThreadPool& pool, const Kernels& kernels, const ConvNhwc& conv, const PackedWeights& w,
+                        int64_t rows, float* c, int64_t ldc, const GemmEpilogue& ep);
+
 }  // namespace cliprt::cpu_fast

@@ -73,6 +73,21 @@ struct GemmBf16B {
     bool pairs = false;
 };
 
+// A convolution as an implicit GEMM over NHWC activations: row r of C is output pixel r of the
+// batch, whose patch row (k in (kh, kw, c) order) is read straight from x, one run of channels per
+// tap, with no patch matrix in between; taps in the zero padding read zeros. B holds the weights,
+// packed like a Linear's over the same k order.
+struct ConvRowOrigin {
+    int64_t offset;  // of the row's window's top-left input pixel in x (in padding: only for arithmetic)
+    int32_t ih, iw;  // that pixel's place in its image (negative in the padding)
+};
+struct ConvNhwc {
+    const float* x = nullptr;  // [batch, in_h, in_w, in_c]
+    int64_t in_h = 0, in_w = 0, in_c = 0;
+    int64_t kernel_h = 1, kernel_w = 1;
+    const ConvRowOrigin* rows = nullptr;  // one per row of C
+};
+
 struct Kernels {
     Isa isa = Isa::Portable;
     int gemm_mr = 1;  // rows of C per register block
@@ -83,6 +98,10 @@ struct Kernels {
     // last panel may be partial), C rows have stride ldc.
     void (*gemm_packed_a)(int64_t m0, int64_t m1, int64_t p0, int64_t p1, int64_t n, int64_t k, const float* a_packed,
                           const GemmB& b, float* c, int64_t ldc, const GemmEpilogue& ep) = nullptr;
+    // C[m0:m1, panels p0:p1] = epilogue(patches @ B) for the convolution `conv` (see ConvNhwc),
+    // k = kernel_h * kernel_w * in_c; m0 a multiple of gemm_mr.
+    void (*conv_nhwc)(const ConvNhwc& conv, int64_t m0, int64_t m1, int64_t p0, int64_t p1, int64_t n, const GemmB& b,
+                      float* c, int64_t ldc, const GemmEpilogue& ep) = nullptr;
     // Rows [r0, r1) of A [rows, k] (row stride lda; r0 a multiple of gemm_mr) into gemm_mr-row
     // tiles, k-major, zero padded past `rows`: the whole matrix takes packed_a_floats(rows, k) floats,
     // tile t at out + t * gemm_mr * k.

@@ -574,6 +574,84 @@ void gemm_f32_packed_a(int64_t m0, int64_t m1, int64_t p0, int64_t p1, int64_t n
     });
 }
 
+// ---- convolution over NHWC activations ----
+
+// What padding taps read: a tap's run of channels within one k block is at most kKc long.
+alignas(64) constexpr float kZeroRun[kKc] = {};
+
+// One R x kNr block of a ConvNhwc's C over the k block [kb, kb + kc): gemm_block with the A tile's
+// R values per k broadcast from R input pixels, re-aimed at every tap the block crosses.
+template <int R, bool Lead>
+void conv_block(const ConvNhwc& cv, const ConvRowOrigin* origin, int64_t kb, int64_t kc, const float* b, int64_t ldb,
+                int cols, float* c, int64_t ldc, const GemmEpilogue& ep, int64_t row0, int64_t col0, bool first,
+                bool last, NextSlice next) {
+    V acc0[R];
+    V acc1[R];
+    start_block<R>(acc0, acc1, cols, c, ldc, ep, row0, col0, first, last);
+    SpreadPrefetch spread(next, kc);
+    // The block's first tap and channel, then stepped along (no division per run of channels).
+    const int64_t tap = kb / cv.in_c;
+    int64_t c0 = kb - tap * cv.in_c;
+    int64_t kh = tap / cv.kernel_w;
+    int64_t kw = tap - kh * cv.kernel_w;
+    for (int64_t kk = 0; kk < kc;) {
+        const int64_t run = std::min(cv.in_c - c0, kc - kk);
+        const int64_t tap_offset = (kh * cv.in_w + kw) * cv.in_c + c0;
+        const float* a[R];
+        for (int i = 0; i < R; ++i) {
+            const bool inside = static_cast<uint64_t>(origin[i].ih + kh) < static_cast<uint64_t>(cv.in_h) &&
+                                static_cast<uint64_t>(origin[i].iw + kw) < static_cast<uint64_t>(cv.in_w);
+            a[i] = inside ? cv.x + (origin[i].offset + tap_offset) : kZeroRun;
+        }
+        const float* bk = b + kk * ldb;
+        for (int64_t j = 0; j < run; ++j, bk += ldb) {
+            if constexpr (Lead) {
+                const char* ahead = reinterpret_cast<const char*>(bk + kPrefetchRows * ldb);
+                __builtin_prefetch(ahead, 0, 3);
+                if constexpr (kNr * 4 > 64) __builtin_prefetch(ahead + 64, 0, 3);
+            }
+            spread.step();
+            const V b0 = Vec::load(bk);
+            const V b1 = Vec::load(bk + kW);
+#pragma GCC unroll 16
+            for (int i = 0; i < R; ++i) {
+                const V av = Vec::set1(a[i][j]);
+                acc0[i] = Vec::fmadd(av, b0, acc0[i]);
+                acc1[i] = Vec::fmadd(av, b1, acc1[i]);
+            }
+        }
+        kk += run;
+        c0 += run;
+        if (c0 == cv.in_c) {
+            c0 = 0;
+            if (++kw == cv.kernel_w) {
+                kw = 0;
+                ++kh;
+            }
+        }
+    }
+    finish_block<R>(acc0, acc1, cols, c, ldc, ep, row0, col0, first, last);
+}
+
+void conv_nhwc_f32(const ConvNhwc& cv, int64_t m0, int64_t m1, int64_t p0, int64_t p1, int64_t n, const GemmB& b,
+                   float* c, int64_t ldc, const GemmEpilogue& ep) {
+    const int64_t k = cv.kernel_h * cv.kernel_w * cv.in_c;
+    blocked_loops(m0, m1, p0, p1, k, k * 4, false, [&](const BlockStep& s) {
+        const float* panel = b.data + s.p * b.panel_stride + s.kb * b.ldb;
+        const int cols = static_cast<int>(std::min<int64_t>(kNr, n - s.p * kNr));
+        float* ct = c + s.row0 * ldc + s.p * kNr;
+        const NextSlice next = next_slice(s, b.data, b.panel_stride * 4, b.ldb * 4);
+        dispatch_rows(s.rows, [&]<int R>() {
+            if (s.tile == 0)
+                conv_block<R, true>(cv, cv.rows + s.row0, s.kb, s.kc, panel, b.ldb, cols, ct, ldc, ep, s.row0,
+                                    s.p * kNr, s.first, s.last, next);
+            else
+                conv_block<R, false>(cv, cv.rows + s.row0, s.kb, s.kc, panel, b.ldb, cols, ct, ldc, ep, s.row0,
+                                     s.p * kNr, s.first, s.last, next);
+        });
+    });
+}
+
 void pack_a_rows(const float* a, int64_t lda, int64_t rows, int64_t k, int64_t r0, int64_t r1, float* out) {
     pack_a(a, lda, r0, std::min(r1, rows) - r0, k, out + r0 * k);
 }
@@ -787,6 +865,7 @@ inline Kernels make_kernels(Isa isa) {
     k.gemm_nr = kNr;
     k.gemm_packed_a = gemm_f32_packed_a;
     k.pack_a = pack_a_rows;
+    k.conv_nhwc = conv_nhwc_f32;
     k.gemm_bf16_packed_a = gemm_bf16_packed_a;
     k.pack_a_bf16 = pack_a_bf16_rows;
     k.layer_norm = layer_norm;

@@ -103,6 +103,20 @@ std::shared_ptr<const PackedWeights> PackCache::get(uint64_t buffer_id, uint64_t
     return find_or_make(Key{buffer_id, offset, n, k, nr, format}, w, [&] { return pack_weights(w, n, k, nr, format); });
 }
 
+std::shared_ptr<const PackedWeights> PackCache::get_conv_taps(uint64_t buffer_id, uint64_t offset, const float* w,
+                                                              int64_t out_c, int64_t in_c, int64_t taps, int nr) {
+    const int64_t k = taps * in_c;
+    return find_or_make(Key{buffer_id, offset, out_c, k, nr, WeightFormat::F32ConvTaps}, w, [&] {
+        std::vector<float> taps_last(static_cast<size_t>(out_c * k));
+        for (int64_t o = 0; o < out_c; ++o)
+            for (int64_t c = 0; c < in_c; ++c)
+                for (int64_t t = 0; t < taps; ++t) taps_last[o * k + t * in_c + c] = w[(o * in_c + c) * taps + t];
+        PackedWeights p = pack_weights(taps_last.data(), out_c, k, nr, WeightFormat::F32);
+        p.format = WeightFormat::F32ConvTaps;
+        return p;
+    });
+}
+
 std::shared_ptr<const PackedWeights> PackCache::get_rows(uint64_t buffer_id, uint64_t offset, const float* w,
                                                          int64_t rows, int64_t k, WeightFormat format,
                                                          const Kernels& kernels) {

@@ -13,9 +13,10 @@
 namespace cliprt::cpu_fast {
 
 // Layout and precision of packed matrices: B panels in f32, bf16 or bf16 pairs (Linear; the pairs
-// run on AVX512_BF16 dot products or, as Bf16Amx, on AMX tiles), or A rows (Conv2d, whose weights
-// are the left operand): f32 row tiles, or AMX's padded bf16 rows.
-enum class WeightFormat : uint8_t { F32, Bf16, Bf16Pairs, Bf16Amx, F32RowTiles, Bf16AmxRows };
+// run on AVX512_BF16 dot products or, as Bf16Amx, on AMX tiles), f32 B panels of Conv2d weights
+// with k in (kh, kw, c) order (the channels-last convolution's), or A rows (the Conv2d weights
+// that AMX multiplies as the left operand): f32 row tiles, or AMX's padded bf16 rows.
+enum class WeightFormat : uint8_t { F32, Bf16, Bf16Pairs, Bf16Amx, F32ConvTaps, F32RowTiles, Bf16AmxRows };
 
 // W [n, k] (Linear's layout: one row per output column) as column panels of nr columns, zero
 // padded to whole panels: f32 rows of nr values per k, or bf16 (pairs of k per column for the
@@ -42,6 +43,9 @@ class PackCache {
 public:
     std::shared_ptr<const PackedWeights> get(uint64_t buffer_id, uint64_t offset, const float* w, int64_t n, int64_t k,
                                              int nr, WeightFormat format);
+    // Conv2d weights [out_c, in_c, kh, kw] as F32ConvTaps panels (k = taps * in_c).
+    std::shared_ptr<const PackedWeights> get_conv_taps(uint64_t buffer_id, uint64_t offset, const float* w,
+                                                       int64_t out_c, int64_t in_c, int64_t taps, int nr);
     // Conv2d weights [rows, k] as the kernels' row tiles (F32RowTiles) or AMX rows (Bf16AmxRows).
     std::shared_ptr<const PackedWeights> get_rows(uint64_t buffer_id, uint64_t offset, const float* w, int64_t rows,
                                                   int64_t k, WeightFormat format, const Kernels& kernels);

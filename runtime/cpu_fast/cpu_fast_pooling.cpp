@@ -1,7 +1,8 @@
-// Average pooling (NCHW, no padding), in f32: the reference's double sums over a per-element loop
-// ran at 0.6 GB/s, 2-3 % of an RN50 forward (ModifiedResNet pools 2x2 after its stem and in every
-// stride-2 bottleneck and its downsample).
+// Average pooling (no padding), in f32: the reference's double sums over a per-element loop ran at
+// 0.6 GB/s, 2-3 % of an RN50 forward (ModifiedResNet pools 2x2 after its stem and in every
+// stride-2 bottleneck and its downsample). NCHW, or NHWC between channels-last convolutions.
 #include "cpu/cpu_buffer.h"
+#include "cpu_fast/cpu_fast_layout.h"
 #include "cpu_fast/cpu_fast_ops.h"
 
 namespace cliprt::cpu_fast {
@@ -33,6 +34,25 @@ void pool_rows(const float* x, float* y, int64_t in_h, int64_t in_w, int64_t out
     }
 }
 
+// NHWC: output pixels [r0, r1) of all images (r = image * out_h * out_w + oh * out_w + ow), each
+// the mean of its window's channel rows.
+void pool_pixels_nhwc(const float* x, float* y, int64_t channels, int64_t in_h, int64_t in_w, int64_t out_h,
+                      int64_t out_w, const AvgPool2dParams& p, int64_t r0, int64_t r1) {
+    const float scale = 1.0f / static_cast<float>(p.kernel_h * p.kernel_w);
+    for (int64_t r = r0; r < r1; ++r) {
+        const int64_t img = r / (out_h * out_w), oh = r / out_w % out_h, ow = r % out_w;
+        float* out = y + r * channels;
+        std::fill(out, out + channels, 0.0f);
+        for (int64_t i = 0; i < p.kernel_h; ++i) {
+            for (int64_t j = 0; j < p.kernel_w; ++j) {
+                const float* in = x + ((img * in_h + oh * p.stride_h + i) * in_w + ow * p.stride_w + j) * channels;
+                for (int64_t c = 0; c < channels; ++c) out[c] += in[c];
+            }
+        }
+        for (int64_t c = 0; c < channels; ++c) out[c] *= scale;
+    }
+}
+
 }  // namespace
 
 Step record_avg_pool2d(const FastArgs& a) {
@@ -44,6 +64,14 @@ Step record_avg_pool2d(const FastArgs& a) {
     const int64_t rows = s[0] * s[1] * out_h;
     const float* x = cpu::f32_data(a.inputs[0]);
     float* y = cpu::f32_data(a.output);
+    if (value_is_nhwc(a.graph, a.node.inputs[0], a.weights)) {
+        const int64_t channels = s[1], pixels = s[0] * out_h * out_w;
+        return [&pool = a.pool, p, x, y, channels, in_h, in_w, out_h, out_w, pixels] {
+            pool.parallel_for(pixels, 4, [&](int64_t r0, int64_t r1, int) {
+                pool_pixels_nhwc(x, y, channels, in_h, in_w, out_h, out_w, p, r0, r1);
+            });
+        };
+    }
     return [&pool = a.pool, p, x, y, in_h, in_w, out_h, out_w, rows] {
         pool.parallel_for(rows, 16,
                           [&](int64_t r0, int64_t r1, int) { pool_rows(x, y, in_h, in_w, out_h, out_w, p, r0, r1); });
