@@ -1,7 +1,7 @@
 // GEMM throughput of the fast CPU kernels at CLIP's Linear shapes, on one thread (thread CPU time,
 // robust on a busy machine) and on two (wall time), best of the repeats; then at RN50's convolution
-// shapes on one thread, the GEMM alone over patches already gathered (as the conv recorder hands
-// them over, in groups of panels in half of L2). A development tool for tuning the micro-kernels;
+// shapes, run channels-last as the conv recorder runs them. A development tool for tuning the
+// micro-kernels;
 // tools/peers_bench.py measures whole towers against the peers.
 //   cliprt_gemm_bench [isa: portable|avx2|avx512] [repeats] [cold: weights from memory]
 #include <time.h>
@@ -39,53 +39,57 @@ struct GemmShape {
     Activation act;
 };
 
-// A convolution's GEMM: out_channels x (patch = in_channels * kh * kw) x pixels, ReLU as RN50's.
+// An RN50 convolution (stride 1, "same" padding, ReLU as RN50's), channels-last as the recorder
+// runs it: GEMM of out_channels x (in_channels * kh * kw) x pixels.
 struct ConvShape {
     const char* name;
-    int64_t m, k, n;
+    int64_t in_c, out_c, kernel, hw;
 };
 
-void conv_shapes(const Kernels& kernels, int repeats) {
-    const ConvShape shapes[] = {{"stem conv2", 32, 288, 12544},   {"l1 conv1 1x1", 64, 64, 3136},
-                                {"l1 conv2 3x3", 64, 576, 3136},  {"l1 conv3 1x1", 256, 64, 3136},
-                                {"l2 conv2 3x3", 128, 1152, 784}, {"l2 conv3 1x1", 512, 128, 784},
-                                {"l3 conv1 1x1", 256, 1024, 196}, {"l3 conv2 3x3", 256, 2304, 196},
-                                {"l4 conv2 3x3", 512, 4608, 49},  {"l4 conv3 1x1", 2048, 512, 49}};
+void conv_shapes(const Kernels& kernels, int repeats, cpu::ThreadPool& one, cpu::ThreadPool& all) {
+    const ConvShape shapes[] = {{"stem conv2", 32, 32, 3, 112},     {"l1 conv1 1x1", 64, 64, 1, 56},
+                                {"l1 conv2 3x3", 64, 64, 3, 56},    {"l1 conv3 1x1", 64, 256, 1, 56},
+                                {"l2 conv2 3x3", 128, 128, 3, 28},  {"l2 conv3 1x1", 128, 512, 1, 28},
+                                {"l3 conv1 1x1", 1024, 256, 1, 14}, {"l3 conv2 3x3", 256, 256, 3, 14},
+                                {"l4 conv2 3x3", 512, 512, 3, 7},   {"l4 conv3 1x1", 512, 2048, 1, 7}};
     std::mt19937 rng(2);
     std::normal_distribution<float> dist(0.0f, 0.05f);
-    std::printf("\nRN50 convolution shapes, patches gathered, 1 thread\n%-12s %5s %5s %5s %12s\n", "shape", "m", "k",
-                "n", "1t GFLOP/s");
-    double seconds = 0, flops = 0;
+    std::printf("\nRN50 convolution shapes, batch 1, channels-last implicit GEMM\n%-12s %5s %5s %5s %12s %12s\n",
+                "shape", "m", "k", "n", "1t GFLOP/s", "2t GFLOP/s");
+    double seconds[2] = {0, 0}, flops = 0;
     for (const ConvShape& s : shapes) {
-        const int64_t nr = kernels.gemm_nr, panels = (s.n + nr - 1) / nr;
-        std::vector<float> w(s.m * s.k), bias(s.m), c(s.m * s.n), patches(panels * s.k * nr);
-        for (std::vector<float>* v : {&w, &bias, &patches})
-            for (float& x : *v) x = dist(rng);
-        std::vector<float> a(kernels.packed_a_floats(s.m, s.k));
-        kernels.pack_a(w.data(), s.k, s.m, s.k, 0, s.m, a.data());
+        const int64_t taps = s.kernel * s.kernel, k = taps * s.in_c, pixels = s.hw * s.hw, pad = s.kernel / 2;
+        std::vector<float> x(pixels * s.in_c), w(s.out_c * k), bias(s.out_c), y(pixels * s.out_c);
+        for (std::vector<float>* v : {&x, &w, &bias})
+            for (float& value : *v) value = dist(rng);
+        PackCache packs;
+        const std::shared_ptr<const PackedWeights> packed =
+            packs.get_conv_taps(1, 0, w.data(), s.out_c, s.in_c, taps, kernels.gemm_nr);
+        std::vector<ConvRowOrigin> origins;
+        for (int64_t px = 0; px < pixels; ++px) {
+            const int64_t ih = px / s.hw - pad, iw = px % s.hw - pad;
+            origins.push_back({(ih * s.hw + iw) * s.in_c, static_cast<int32_t>(ih), static_cast<int32_t>(iw)});
+        }
+        const ConvNhwc conv{x.data(), s.hw, s.hw, s.in_c, s.kernel, s.kernel, origins.data()};
         GemmEpilogue ep;
         ep.bias = bias.data();
-        ep.bias_per_row = true;
         ep.act = Activation::Relu;
-        const int64_t group = conv_panel_group(s.k, kernels.gemm_nr);
-        double best = 1e30;
+        double best[2] = {1e30, 1e30};
         for (int r = 0; r < repeats; ++r) {
-            const double t0 = thread_seconds();
-            for (int64_t p = 0; p < panels; p += group) {
-                const int64_t count = std::min(group, panels - p), col0 = p * nr;
-                const GemmB b{patches.data() + p * s.k * nr, s.k * nr, nr, true};
-                kernels.gemm_packed_a(0, s.m, 0, count, std::min(s.n, (p + count) * nr) - col0, s.k, a.data(), b,
-                                      c.data() + col0, s.n, ep);
+            for (int t = 0; t < 2; ++t) {
+                const double t0 = t == 0 ? thread_seconds() : wall_seconds();
+                parallel_conv_nhwc(t == 0 ? one : all, kernels, conv, *packed, pixels, y.data(), s.out_c, ep);
+                best[t] = std::min(best[t], (t == 0 ? thread_seconds() : wall_seconds()) - t0);
             }
-            best = std::min(best, thread_seconds() - t0);
         }
-        const double f = 2.0 * static_cast<double>(s.m * s.k * s.n);
-        seconds += best;
+        const double f = 2.0 * static_cast<double>(s.out_c * k * pixels);
+        seconds[0] += best[0];
+        seconds[1] += best[1];
         flops += f;
-        std::printf("%-12s %5lld %5lld %5lld %12.1f\n", s.name, static_cast<long long>(s.m),
-                    static_cast<long long>(s.k), static_cast<long long>(s.n), f / best * 1e-9);
+        std::printf("%-12s %5lld %5lld %5lld %12.1f %12.1f\n", s.name, static_cast<long long>(s.out_c),
+                    static_cast<long long>(k), static_cast<long long>(pixels), f / best[0] * 1e-9, f / best[1] * 1e-9);
     }
-    std::printf("%-12s %30.1f\n", "all", flops / seconds * 1e-9);
+    std::printf("%-12s %17s %12.1f %12.1f\n", "all", "", flops / seconds[0] * 1e-9, flops / seconds[1] * 1e-9);
 }
 
 }  // namespace
@@ -142,6 +146,6 @@ int main(int argc, char** argv) {
                     static_cast<long long>(s.n), static_cast<long long>(s.k), flops / best1 * 1e-9,
                     flops / best2 * 1e-9);
     }
-    conv_shapes(kernels, repeats);
+    conv_shapes(kernels, repeats, one, all);
     return 0;
 }

@@ -35,12 +35,6 @@ Bf16Path default_bf16_path();
 // Bytes of one core's L2 cache, which sizes the GEMM's and the convolutions' blocks (512 KiB on a
 // Zen 3, 2 MiB on a Sapphire Rapids): sysconf where the OS tells it, else 1 MiB.
 int64_t l2_cache_bytes();
-// Patch panels (patch x nr floats each) a convolution gathers for one GEMM: up to 8, together at
-// most half of L2 (cliprt_gemm_bench's conv shapes use the same groups).
-inline int64_t conv_panel_group(int64_t patch, int nr) {
-    return std::clamp<int64_t>(l2_cache_bytes() / 2 / (patch * nr * 4), 1, 8);
-}
-
 // The epilogue of Linear and Conv2d, applied to each C tile while it is still in registers:
 // c = act(c + bias + residual), bias per column (Linear) or per row (Conv2d's output channels).
 struct GemmEpilogue {
