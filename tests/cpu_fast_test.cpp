@@ -11,6 +11,8 @@
 #include "cliprt/error.h"
 #include "cpu_fast/cpu_fast_backend.h"
 #include "cpu_fast/cpu_fast_kernels.h"
+#include "cpu_fast/cpu_fast_layout.h"
+#include "op_parity_cases.h"
 
 namespace cliprt {
 namespace {
@@ -95,6 +97,26 @@ TEST(CpuFastBackend, NamesItsPathAndRefusesAskingForMoreThanTheProcessorHas) {
         has_isa = has_isa || (key == "isa" && value == cpu_fast::isa_name(cpu_fast::detected_isa()));
     EXPECT_TRUE(has_isa);
     EXPECT_THROW(make_cpu_backend(1, DType::F16), Error);
+}
+
+// The values that the channels-last convolutions keep NHWC in the op table's chain (whose
+// numbers the op table checks): those made and read only by convolutions and pools.
+TEST(CpuFastLayout, KeepsNhwcOnlyValuesThatFlowBetweenConvolutions) {
+    const std::vector<op_parity::OpCase> cases = op_parity::conv_cases();
+    const auto chain = std::find_if(cases.begin(), cases.end(),
+                                    [](const op_parity::OpCase& c) { return c.name == "conv2d_chain_channels_last"; });
+    ASSERT_NE(chain, cases.end());
+    Graph g;
+    op_parity::Data data(DType::F32, 1);
+    chain->build(g, data);
+    std::string nhwc;
+    for (const Node& node : g.nodes())
+        if (cpu_fast::value_is_nhwc(g, node.output, cpu_fast::WeightFormat::F32)) nhwc += node.name + " ";
+    EXPECT_EQ(nhwc, "a b p ");
+    for (const ValueId input : g.inputs()) EXPECT_FALSE(cpu_fast::value_is_nhwc(g, input, cpu_fast::WeightFormat::F32));
+    // bf16 on AMX tiles runs convolutions on NCHW patch panels.
+    for (const Node& node : g.nodes())
+        EXPECT_FALSE(cpu_fast::value_is_nhwc(g, node.output, cpu_fast::WeightFormat::Bf16Amx)) << node.name;
 }
 
 }  // namespace

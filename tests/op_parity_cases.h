@@ -282,6 +282,34 @@ inline std::vector<OpCase> conv_cases() {
                              g.mark_output(g.conv2d(x, w, b, p, r));
                          }});
     }
+    // A chain of convolutions and an average pool (a bottleneck's), with every place where the fast
+    // CPU backend's channels-last activations (cpu_fast_layout.h) meet the graph's NCHW: NCHW in,
+    // NHWC between (a, b, p, with a as both input and residual of b and an odd-sized pool), NHWC
+    // in and NCHW out (c, a graph output), an NCHW residual (e's), NCHW in and out (d).
+    cases.push_back({"conv2d_chain_channels_last", Family::Matmul, [](Graph& g, Data& d) {
+                         Conv2dParams same;
+                         same.pad_h = same.pad_w = 1;
+                         same.act = Activation::Relu;
+                         const auto weights = [&](const char* name, Shape shape) {
+                             return d.constant(g, name, std::move(shape), 0.5f);
+                         };
+                         const ValueId x = d.input(g, "x", Shape{2, 5, 9, 9});
+                         const ValueId a = g.conv2d(x, weights("w1", Shape{6, 5, 3, 3}), d.constant(g, "b1", Shape{6}),
+                                                    same, -1, "a");
+                         const ValueId b =
+                             g.conv2d(a, weights("w2", Shape{6, 6, 3, 3}), d.constant(g, "b2", Shape{6}), same, a, "b");
+                         AvgPool2dParams pool;
+                         pool.kernel_h = pool.kernel_w = pool.stride_h = pool.stride_w = 2;
+                         const ValueId p = g.avg_pool2d(b, pool, "p");
+                         const ValueId c =
+                             g.conv2d(p, weights("w3", Shape{4, 6, 1, 1}), d.constant(g, "b3", Shape{4}), {}, -1, "c");
+                         g.mark_output(c);
+                         g.mark_output(g.conv2d(p, weights("w4", Shape{4, 6, 3, 3}), -1, same, c, "e"));
+                         Conv2dParams down;
+                         down.stride_h = down.stride_w = 2;
+                         down.pad_h = down.pad_w = 1;
+                         g.mark_output(g.conv2d(c, weights("w5", Shape{3, 4, 3, 3}), -1, down, -1, "d"));
+                     }});
     // Grouped convolutions: depthwise (ConvNeXt's 7x7 pad 3, odd and tiny planes, a plane smaller
     // than the kernel), a depthwise channel multiplier, and groups of several channels with stride.
     struct G {
