@@ -636,6 +636,15 @@ void conv_block(const ConvNhwc& cv, const ConvRowOrigin* origin, int64_t kb, int
 void conv_nhwc_f32(const ConvNhwc& cv, int64_t m0, int64_t m1, int64_t p0, int64_t p1, int64_t n, const GemmB& b,
                    float* c, int64_t ldc, const GemmEpilogue& ep) {
     const int64_t k = cv.kernel_h * cv.kernel_w * cv.in_c;
+    // Rows one m block at a time, each through all its k blocks, so that its partial sums and its
+    // input pixels stay in L2: a convolution's activations outweigh its weights, and the k-major
+    // order over all rows (the Linear's) sent them through L3 at every k block, which another
+    // tenant's traffic there slowed by up to 1.5x on a Zen 3.
+    if (m1 - m0 > kMc) {
+        for (int64_t r0 = m0; r0 < m1; r0 += kMc)
+            conv_nhwc_f32(cv, r0, std::min(m1, r0 + kMc), p0, p1, n, b, c, ldc, ep);
+        return;
+    }
     blocked_loops(m0, m1, p0, p1, k, k * 4, false, [&](const BlockStep& s) {
         const float* panel = b.data + s.p * b.panel_stride + s.kb * b.ldb;
         const int cols = static_cast<int>(std::min<int64_t>(kNr, n - s.p * kNr));
