@@ -90,7 +90,6 @@ const char* weight_format_name(WeightFormat format) {
         case WeightFormat::Bf16:
             return "bf16 (widened to f32)";
         case WeightFormat::F32ConvTaps:
-        case WeightFormat::F32RowTiles:
         case WeightFormat::Bf16AmxRows:
             break;
     }

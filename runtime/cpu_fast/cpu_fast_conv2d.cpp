@@ -111,14 +111,6 @@ void gather_panels(const float* image, const ConvPlan& p, int64_t panel0, int64_
     }
 }
 
-// A patchify convolution (stride = kernel > 1, no padding: ViT's patch embedding) reads every
-// input pixel once, in runs of kernel_w: it is a Linear over the patches. (A 1x1 convolution's
-// input already is the GEMM's B, one channel per row.)
-bool is_patchify(const cpu::Conv2dShape& s) {
-    return s.stride_h == s.kernel_h && s.stride_w == s.kernel_w && s.pad_h == 0 && s.pad_w == 0 &&
-           s.kernel_h * s.kernel_w > 1;
-}
-
 // Patch rows [r0, r1) of all images (row = img * pixels + pixel; columns in the weights' (c, kh,
 // kw) order) from NCHW x.
 void gather_patch_rows(const float* x, const ConvPlan& p, int64_t r0, int64_t r1, float* rows) {
@@ -271,11 +263,11 @@ Step record_conv2d(const FastArgs& a) {
     const float* residual = v.residual != nullptr ? cpu::f32_data(*v.residual) : nullptr;
     ep.ldr = p.pixels;
     float* y = cpu::f32_data(a.output);
-    if (is_patchify(p.s) && residual == nullptr) return record_patchify(a, p, x, w, y, ep);
+    if (runs_as_linear(a.graph, a.node)) return record_patchify(a, p, x, w, y, ep);
     if (conv_runs_nhwc(a.graph, a.node, a.weights)) return record_nhwc(a, p, x, w, y, residual, ep);
     // bf16 weights on AMX tiles (conv_runs_nhwc's exception).
-    std::shared_ptr<const PackedWeights> packed = a.packs.get_rows(buffer_id(v.w), v.w.offset, w, p.s.out_channels,
-                                                                   p.patch, WeightFormat::Bf16AmxRows, a.kernels);
+    std::shared_ptr<const PackedWeights> packed =
+        a.packs.get_amx_rows(buffer_id(v.w), v.w.offset, w, p.s.out_channels, p.patch, a.kernels);
     return [&pool = a.pool, &kernels = a.kernels, packed, p, x, y, residual, ep] {
         const int64_t in_image = p.s.in_channels * p.s.in_h * p.s.in_w;
         const int64_t out_image = p.s.out_channels * p.pixels;

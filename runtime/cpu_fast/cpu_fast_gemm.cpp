@@ -126,7 +126,6 @@ void parallel_gemm_packed(cpu::ThreadPool& pool, const Kernels& kernels, const P
         case WeightFormat::Bf16:
         case WeightFormat::Bf16Pairs:
             return parallel_gemm_bf16(pool, kernels, m, w.n, w.k, a, lda, w.gemm_bf16_b(), c, ldc, ep);
-        case WeightFormat::F32RowTiles:
         case WeightFormat::Bf16AmxRows:
             break;
     }

@@ -15,12 +15,6 @@ const Node* producer(const Graph& graph, ValueId id) {
     return nullptr;
 }
 
-bool is_patchify(const Graph& graph, const Node& node) {
-    const Conv2dParams p = node.get<Conv2dParams>();
-    const Shape& w = graph.shape(node.inputs[1]);
-    return p.stride_h == w[2] && p.stride_w == w[3] && p.pad_h == 0 && p.pad_w == 0 && w[2] * w[3] > 1;
-}
-
 // Every reader of `id` takes it channels-last; the outputs of the average pools among them are
 // added to `pooled`.
 bool readers_take_nhwc(const Graph& graph, ValueId id, WeightFormat weights, std::vector<ValueId>& pooled) {
@@ -45,10 +39,16 @@ bool readers_take_nhwc(const Graph& graph, ValueId id, WeightFormat weights, std
 
 }  // namespace
 
+bool runs_as_linear(const Graph& graph, const Node& node) {
+    const Conv2dParams p = node.get<Conv2dParams>();
+    const Shape& w = graph.shape(node.inputs[1]);
+    return p.stride_h == w[2] && p.stride_w == w[3] && p.pad_h == 0 && p.pad_w == 0 && w[2] * w[3] > 1 &&
+           !p.has_residual;
+}
+
 bool conv_runs_nhwc(const Graph& graph, const Node& node, WeightFormat weights) {
     if (node.op != OpKind::Conv2d || !is_constant(graph, node.inputs[1])) return false;
-    if (weights == WeightFormat::Bf16Amx) return false;
-    return !is_patchify(graph, node) || node.get<Conv2dParams>().has_residual;
+    return weights != WeightFormat::Bf16Amx && !runs_as_linear(graph, node);
 }
 
 bool value_is_nhwc(const Graph& graph, ValueId id, WeightFormat weights) {

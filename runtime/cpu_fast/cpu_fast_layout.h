@@ -10,9 +10,14 @@
 
 namespace cliprt::cpu_fast {
 
+// Whether a Conv2d node is a patchify convolution without residual (stride = kernel > 1, no
+// padding: ViT's patch embedding), which reads every input pixel once, in runs of kernel_w, and
+// runs as a Linear over its patches.
+bool runs_as_linear(const Graph& graph, const Node& node);
+
 // Whether the fast backend runs this Conv2d node channels-last: every one with constant weights
-// but a patchify convolution without residual (ViT's patch embedding, which runs as a Linear) and
-// those with bf16 weights on AMX tiles (which gather patch panels).
+// but those that run as a Linear and those with bf16 weights on AMX tiles (which gather patch
+// panels).
 bool conv_runs_nhwc(const Graph& graph, const Node& node, WeightFormat weights);
 
 // Whether the fast backend keeps value `id` NHWC: it is made by a channels-last Conv2d, or by an

@@ -117,24 +117,18 @@ std::shared_ptr<const PackedWeights> PackCache::get_conv_taps(uint64_t buffer_id
     });
 }
 
-std::shared_ptr<const PackedWeights> PackCache::get_rows(uint64_t buffer_id, uint64_t offset, const float* w,
-                                                         int64_t rows, int64_t k, WeightFormat format,
-                                                         const Kernels& kernels) {
-    const Key key{buffer_id, offset, rows, k, kernels.gemm_mr, format};
+std::shared_ptr<const PackedWeights> PackCache::get_amx_rows(uint64_t buffer_id, uint64_t offset, const float* w,
+                                                             int64_t rows, int64_t k, const Kernels& kernels) {
+    const Key key{buffer_id, offset, rows, k, kernels.gemm_mr, WeightFormat::Bf16AmxRows};
     return find_or_make(key, w, [&] {
         PackedWeights p;
         p.n = rows;
         p.k = k;
         p.nr = kernels.gemm_mr;
-        p.format = format;
-        if (format == WeightFormat::Bf16AmxRows) {
-            const int64_t padded = (rows + kernels.amx_rows - 1) / kernels.amx_rows * kernels.amx_rows;
-            p.bf16.resize(static_cast<size_t>(kernels.packed_a_amx_values(rows, k)));
-            kernels.pack_a_amx(w, k, rows, k, 0, padded, p.bf16.data());
-        } else {
-            p.f32.resize(static_cast<size_t>(kernels.packed_a_floats(rows, k)));
-            kernels.pack_a(w, k, rows, k, 0, rows, p.f32.data());
-        }
+        p.format = WeightFormat::Bf16AmxRows;
+        const int64_t padded = (rows + kernels.amx_rows - 1) / kernels.amx_rows * kernels.amx_rows;
+        p.bf16.resize(static_cast<size_t>(kernels.packed_a_amx_values(rows, k)));
+        kernels.pack_a_amx(w, k, rows, k, 0, padded, p.bf16.data());
         return p;
     });
 }

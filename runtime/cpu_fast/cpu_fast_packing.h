@@ -14,9 +14,9 @@ namespace cliprt::cpu_fast {
 
 // Layout and precision of packed matrices: B panels in f32, bf16 or bf16 pairs (Linear; the pairs
 // run on AVX512_BF16 dot products or, as Bf16Amx, on AMX tiles), f32 B panels of Conv2d weights
-// with k in (kh, kw, c) order (the channels-last convolution's), or A rows (the Conv2d weights
-// that AMX multiplies as the left operand): f32 row tiles, or AMX's padded bf16 rows.
-enum class WeightFormat : uint8_t { F32, Bf16, Bf16Pairs, Bf16Amx, F32ConvTaps, F32RowTiles, Bf16AmxRows };
+// with k in (kh, kw, c) order (the channels-last convolution's), or AMX's padded bf16 rows (the
+// Conv2d weights that AMX multiplies as the left operand).
+enum class WeightFormat : uint8_t { F32, Bf16, Bf16Pairs, Bf16Amx, F32ConvTaps, Bf16AmxRows };
 
 // W [n, k] (Linear's layout: one row per output column) as column panels of nr columns, zero
 // padded to whole panels: f32 rows of nr values per k, or bf16 (pairs of k per column for the
@@ -46,9 +46,9 @@ public:
     // Conv2d weights [out_c, in_c, kh, kw] as F32ConvTaps panels (k = taps * in_c).
     std::shared_ptr<const PackedWeights> get_conv_taps(uint64_t buffer_id, uint64_t offset, const float* w,
                                                        int64_t out_c, int64_t in_c, int64_t taps, int nr);
-    // Conv2d weights [rows, k] as the kernels' row tiles (F32RowTiles) or AMX rows (Bf16AmxRows).
-    std::shared_ptr<const PackedWeights> get_rows(uint64_t buffer_id, uint64_t offset, const float* w, int64_t rows,
-                                                  int64_t k, WeightFormat format, const Kernels& kernels);
+    // Conv2d weights [rows, k] as AMX rows (Bf16AmxRows).
+    std::shared_ptr<const PackedWeights> get_amx_rows(uint64_t buffer_id, uint64_t offset, const float* w, int64_t rows,
+                                                      int64_t k, const Kernels& kernels);
     void drop_buffer(uint64_t buffer_id);
     uint64_t bytes() const;
 
