@@ -131,34 +131,6 @@ void gather_patch_rows(const float* x, const ConvPlan& p, int64_t r0, int64_t r1
     }
 }
 
-// The patches as rows, times the weights packed like a Linear's (so bf16 weights apply here too),
-// then transposed from [image, pixel, channel] into NCHW.
-Step record_patchify(const FastArgs& a, const ConvPlan& p, const float* x, const float* w, float* y, GemmEpilogue ep) {
-    ep.bias_per_row = false;  // per output channel = per column of the patch GEMM
-    std::shared_ptr<const PackedWeights> packed = a.packs.get(buffer_id(a.inputs[1]), a.inputs[1].offset, w,
-                                                              p.s.out_channels, p.patch, a.kernels.gemm_nr, a.weights);
-    return [&pool = a.pool, &kernels = a.kernels, packed, p, x, y, ep] {
-        const int64_t rows = p.s.batch * p.pixels;
-        const int64_t channels = p.s.out_channels;
-        thread_local std::vector<float> patches, out;
-        patches.resize(static_cast<size_t>(rows * p.patch));
-        out.resize(static_cast<size_t>(rows * channels));
-        float* patch_data = patches.data();
-        float* out_data = out.data();
-        pool.parallel_for(rows, 1, [&](int64_t r0, int64_t r1, int) { gather_patch_rows(x, p, r0, r1, patch_data); });
-        parallel_gemm_packed(pool, kernels, *packed, rows, patch_data, p.patch, out_data, channels, ep);
-        pool.parallel_for(p.s.batch * channels, 16, [&](int64_t i0, int64_t i1, int) {
-            for (int64_t i = i0; i < i1; ++i) {
-                const int64_t img = i / channels;
-                const int64_t o = i % channels;
-                const float* src = out_data + img * p.pixels * channels + o;
-                float* dst = y + i * p.pixels;
-                for (int64_t px = 0; px < p.pixels; ++px) dst[px] = src[px * channels];
-            }
-        });
-    };
-}
-
 // [batch][rows][cols] -> [batch][cols][rows] (NCHW <-> NHWC), in 16 x 16 tiles.
 void transpose_images(cpu::ThreadPool& pool, const float* x, float* y, int64_t batch, int64_t rows, int64_t cols) {
     constexpr int64_t kTile = 16;
@@ -177,6 +149,26 @@ void transpose_images(cpu::ThreadPool& pool, const float* x, float* y, int64_t b
             }
         }
     });
+}
+
+// The patches as rows, times the weights packed like a Linear's (so bf16 weights apply here too),
+// then transposed from [image, pixel, channel] into NCHW.
+Step record_patchify(const FastArgs& a, const ConvPlan& p, const float* x, const float* w, float* y, GemmEpilogue ep) {
+    ep.bias_per_row = false;  // per output channel = per column of the patch GEMM
+    std::shared_ptr<const PackedWeights> packed = a.packs.get(buffer_id(a.inputs[1]), a.inputs[1].offset, w,
+                                                              p.s.out_channels, p.patch, a.kernels.gemm_nr, a.weights);
+    return [&pool = a.pool, &kernels = a.kernels, packed, p, x, y, ep] {
+        const int64_t rows = p.s.batch * p.pixels;
+        const int64_t channels = p.s.out_channels;
+        thread_local std::vector<float> patches, out;
+        patches.resize(static_cast<size_t>(rows * p.patch));
+        out.resize(static_cast<size_t>(rows * channels));
+        float* patch_data = patches.data();
+        float* out_data = out.data();
+        pool.parallel_for(rows, 1, [&](int64_t r0, int64_t r1, int) { gather_patch_rows(x, p, r0, r1, patch_data); });
+        parallel_gemm_packed(pool, kernels, *packed, rows, patch_data, p.patch, out_data, channels, ep);
+        transpose_images(pool, out_data, y, p.s.batch, p.pixels, channels);
+    };
 }
 
 // The channels-last implicit GEMM over all the batch's output pixels at once (a late stage's 7 x 7
