@@ -25,12 +25,16 @@ Split split_work(int64_t m, int64_t panels, int mr, int nr, int threads) {
     const int64_t row_tiles = (m + mr - 1) / mr;
     const int64_t min_row_tiles = 4;
     const int64_t max_row_chunks = std::clamp<int64_t>(row_tiles / min_row_tiles, 1, want);
-    double best = 0;
+    // Splits with fewer tasks than this leave threads idle, however little data they move: a
+    // convolution with one panel of output channels (RN50's stem, 32) ran on one thread.
+    const int64_t enough_tasks = std::min(want, max_row_chunks * panels);
+    double best = -1;
     for (int64_t r = 1; r <= max_row_chunks; ++r) {
         const int64_t p = std::clamp<int64_t>((want + r - 1) / r, 1, panels);
+        if (r * p < enough_tasks) continue;
         const double cost =
             static_cast<double>(p) * static_cast<double>(m) + static_cast<double>(r) * static_cast<double>(panels * nr);
-        if (r == 1 || cost < best) {
+        if (best < 0 || cost < best) {
             best = cost;
             s.row_chunks = r;
             s.panel_chunks = p;
