@@ -12,6 +12,7 @@
 #include "cpu_fast/cpu_fast_backend.h"
 #include "cpu_fast/cpu_fast_kernels.h"
 #include "cpu_fast/cpu_fast_layout.h"
+#include "cpu_fast/cpu_fast_winograd.h"
 #include "op_parity_cases.h"
 
 namespace cliprt {
@@ -117,6 +118,24 @@ TEST(CpuFastLayout, KeepsNhwcOnlyValuesThatFlowBetweenConvolutions) {
     // bf16 on AMX tiles runs convolutions on NCHW patch panels.
     for (const Node& node : g.nodes())
         EXPECT_FALSE(cpu_fast::value_is_nhwc(g, node.output, cpu_fast::WeightFormat::Bf16Amx)) << node.name;
+}
+
+// The op table's Winograd cases (whose numbers it checks on every ISA) run by Winograd, and the
+// other 3x3 convolutions of stride 1 do not: the rule's edges.
+TEST(CpuFastWinograd, RunsTheOpTablesWinogradCasesAndNoOthers) {
+    int winograd = 0;
+    for (const op_parity::OpCase& c : op_parity::conv_cases()) {
+        Graph g;
+        op_parity::Data data(DType::F32, 1);
+        c.build(g, data);
+        for (const Node& node : g.nodes()) {
+            if (node.op != OpKind::Conv2d) continue;
+            const bool expected = c.name.find("winograd") != std::string::npos;
+            EXPECT_EQ(cpu_fast::conv_runs_winograd(g, node), expected) << c.name;
+            winograd += expected;
+        }
+    }
+    EXPECT_EQ(winograd, 2);
 }
 
 }  // namespace

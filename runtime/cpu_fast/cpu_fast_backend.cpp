@@ -91,6 +91,7 @@ const char* weight_format_name(WeightFormat format) {
             return "bf16 (widened to f32)";
         case WeightFormat::F32ConvTaps:
         case WeightFormat::Bf16AmxRows:
+        case WeightFormat::F32Winograd:
             break;
     }
     return "?";

@@ -3,7 +3,8 @@
 // the output comes out NHWC, which is the layout the next convolution reads (cpu_fast_layout.h);
 // values that other ops read are transposed at the boundary. Against the NCHW GEMM of gathered
 // patches that it replaced: 1.21x over RN50's convolution shapes on one Zen 3 thread, the gather
-// included (it was 11 % of a forward).
+// included (it was 11 % of a forward). 3x3 convolutions of stride 1 with enough channels run by
+// Winograd's F(2x2, 3x3) instead, in the same layout (cpu_fast_winograd.h).
 // bf16 weights on AMX tiles multiply the weights (the left operand, packed into row tiles once) by
 // patch panels gathered (im2col) from the NCHW input right before each GEMM.
 // A patchify convolution (ViT's patch embedding) runs as a Linear over the gathered patches.
@@ -16,6 +17,7 @@
 #include "cpu_fast/cpu_fast_gemm.h"
 #include "cpu_fast/cpu_fast_layout.h"
 #include "cpu_fast/cpu_fast_ops.h"
+#include "cpu_fast/cpu_fast_winograd.h"
 
 namespace cliprt::cpu_fast {
 
@@ -180,9 +182,12 @@ Step record_nhwc(const FastArgs& a, const ConvPlan& p, const float* x, const flo
     const bool x_nhwc = value_is_nhwc(a.graph, a.node.inputs[0], a.weights);
     const bool y_nhwc = value_is_nhwc(a.graph, a.node.output, a.weights);
     const bool residual_nhwc = residual != nullptr && value_is_nhwc(a.graph, a.node.inputs.back(), a.weights);
+    const bool winograd = winograd_enabled() && conv_runs_winograd(a.graph, a.node);
     std::shared_ptr<const PackedWeights> packed =
-        a.packs.get_conv_taps(buffer_id(a.inputs[1]), a.inputs[1].offset, w, s.out_channels, s.in_channels,
-                              s.kernel_h * s.kernel_w, a.kernels.gemm_nr);
+        winograd ? a.packs.get_winograd(buffer_id(a.inputs[1]), a.inputs[1].offset, w, s.out_channels, s.in_channels,
+                                        a.kernels.gemm_nr)
+                 : a.packs.get_conv_taps(buffer_id(a.inputs[1]), a.inputs[1].offset, w, s.out_channels, s.in_channels,
+                                         s.kernel_h * s.kernel_w, a.kernels.gemm_nr);
     // Each output pixel's window, found once here rather than in every block of the kernel.
     auto origins = std::make_shared<std::vector<ConvRowOrigin>>(static_cast<size_t>(s.batch * p.pixels));
     const int64_t out_w = s.out_w();
@@ -195,33 +200,38 @@ Step record_nhwc(const FastArgs& a, const ConvPlan& p, const float* x, const flo
     }
     ep.bias_per_row = false;  // per output channel = per column
     ep.ldr = s.out_channels;
-    return
-        [&pool = a.pool, &kernels = a.kernels, packed, origins, p, x, y, residual, ep, x_nhwc, y_nhwc, residual_nhwc] {
-            const cpu::Conv2dShape& s = p.s;
-            const int64_t in_plane = s.in_h * s.in_w;
-            thread_local std::vector<float> x_scratch, residual_scratch, y_scratch;
-            const float* xin = x;
-            if (!x_nhwc) {
-                x_scratch.resize(static_cast<size_t>(s.batch * s.in_channels * in_plane));
-                transpose_images(pool, x, x_scratch.data(), s.batch, s.in_channels, in_plane);
-                xin = x_scratch.data();
-            }
-            GemmEpilogue e = ep;
-            e.residual = residual;
-            if (residual != nullptr && !residual_nhwc) {
-                residual_scratch.resize(static_cast<size_t>(s.batch * s.out_channels * p.pixels));
-                transpose_images(pool, residual, residual_scratch.data(), s.batch, s.out_channels, p.pixels);
-                e.residual = residual_scratch.data();
-            }
-            float* out = y;
-            if (!y_nhwc) {
-                y_scratch.resize(static_cast<size_t>(s.batch * s.out_channels * p.pixels));
-                out = y_scratch.data();
-            }
+    return [&pool = a.pool, &kernels = a.kernels, packed, origins, p, x, y, residual, ep, x_nhwc, y_nhwc, residual_nhwc,
+            winograd] {
+        const cpu::Conv2dShape& s = p.s;
+        const int64_t in_plane = s.in_h * s.in_w;
+        thread_local std::vector<float> x_scratch, residual_scratch, y_scratch;
+        const float* xin = x;
+        if (!x_nhwc) {
+            x_scratch.resize(static_cast<size_t>(s.batch * s.in_channels * in_plane));
+            transpose_images(pool, x, x_scratch.data(), s.batch, s.in_channels, in_plane);
+            xin = x_scratch.data();
+        }
+        GemmEpilogue e = ep;
+        e.residual = residual;
+        if (residual != nullptr && !residual_nhwc) {
+            residual_scratch.resize(static_cast<size_t>(s.batch * s.out_channels * p.pixels));
+            transpose_images(pool, residual, residual_scratch.data(), s.batch, s.out_channels, p.pixels);
+            e.residual = residual_scratch.data();
+        }
+        float* out = y;
+        if (!y_nhwc) {
+            y_scratch.resize(static_cast<size_t>(s.batch * s.out_channels * p.pixels));
+            out = y_scratch.data();
+        }
+        if (winograd) {
+            const WinogradTiles wt{xin, s.batch, s.in_h, s.in_w, s.in_channels, s.out_channels};
+            parallel_winograd_conv(pool, kernels, wt, *packed, out, e);
+        } else {
             const ConvNhwc conv{xin, s.in_h, s.in_w, s.in_channels, s.kernel_h, s.kernel_w, origins->data()};
             parallel_conv_nhwc(pool, kernels, conv, *packed, s.batch * p.pixels, out, s.out_channels, e);
-            if (!y_nhwc) transpose_images(pool, out, y, s.batch, p.pixels, s.out_channels);
-        };
+        }
+        if (!y_nhwc) transpose_images(pool, out, y, s.batch, p.pixels, s.out_channels);
+    };
 }
 
 }  // namespace

@@ -119,6 +119,31 @@ void parallel_conv_nhwc(cpu::ThreadPool& pool, const Kernels& kernels, const Con
     });
 }
 
+void parallel_conv_nhwc_many(cpu::ThreadPool& pool, const Kernels& kernels, int64_t count, const ConvNhwc& conv,
+                             int64_t x_stride, const PackedWeights& w, int64_t w_n, int64_t rows, float* c,
+                             int64_t c_stride, int64_t ldc, const GemmEpilogue& ep) {
+    if (count <= 0 || rows <= 0 || w_n <= 0) return;
+    const int64_t panels = (w_n + kernels.gemm_nr - 1) / kernels.gemm_nr;
+    // Each convolution is split only as far as the tasks of all of them need (about four per thread).
+    const int threads_each = static_cast<int>(std::max<int64_t>(1, pool.threads() / count));
+    const Split s = split_work(rows, panels, kernels.gemm_mr, kernels.gemm_nr, threads_each);
+    const int64_t each = s.row_chunks * s.panel_chunks;
+    const GemmB b = w.gemm_b();
+    pool.run_tasks(count * each, [&](int64_t task, int) {
+        const int64_t i = task / each;
+        const int64_t r = task % each / s.panel_chunks;
+        const int64_t p = task % s.panel_chunks;
+        const int64_t m0 = r * s.row_chunk;
+        const int64_t p0 = p * s.panel_chunk;
+        ConvNhwc ci = conv;
+        ci.x += i * x_stride;
+        GemmB bi = b;
+        bi.data += i * panels * b.panel_stride;
+        kernels.conv_nhwc(ci, m0, std::min(rows, m0 + s.row_chunk), p0, std::min(panels, p0 + s.panel_chunk), w_n, bi,
+                          c + i * c_stride, ldc, ep);
+    });
+}
+
 void parallel_gemm_packed(cpu::ThreadPool& pool, const Kernels& kernels, const PackedWeights& w, int64_t m,
                           const float* a, int64_t lda, float* c, int64_t ldc, const GemmEpilogue& ep) {
     switch (w.format) {
@@ -131,9 +156,10 @@ void parallel_gemm_packed(cpu::ThreadPool& pool, const Kernels& kernels, const P
         case WeightFormat::Bf16Pairs:
             return parallel_gemm_bf16(pool, kernels, m, w.n, w.k, a, lda, w.gemm_bf16_b(), c, ldc, ep);
         case WeightFormat::Bf16AmxRows:
+        case WeightFormat::F32Winograd:
             break;
     }
-    throw Error("parallel_gemm_packed: row tiles are a left operand");
+    throw Error("parallel_gemm_packed: AMX row tiles and Winograd weights are not one Linear's");
 }
 
 }  // namespace cliprt::cpu_fast

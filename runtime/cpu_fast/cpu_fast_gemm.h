@@ -20,6 +20,13 @@ void parallel_gemm_amx(cpu::ThreadPool& pool, const Kernels& kernels, int64_t m,
                        int64_t lda, const GemmBf16B& b, float* c, int64_t ldc, const GemmEpilogue& ep);
 
 // C [m, w.n] = epilogue(A [m, w.k] @ W^T) with W packed as Linear weights in any B format.
+// `count` channels-last convolutions of one shape as one set of tasks (Winograd's 16 GEMMs):
+// convolution i reads its input at conv.x + i * x_stride, its weights from panel i * ceil(w_n / nr)
+// of w (each one's n = w_n columns) and writes C at c + i * c_stride.
+void parallel_conv_nhwc_many(cpu::ThreadPool& pool, const Kernels& kernels, int64_t count, const ConvNhwc& conv,
+                             int64_t x_stride, const PackedWeights& w, int64_t w_n, int64_t rows, float* c,
+                             int64_t c_stride, int64_t ldc, const GemmEpilogue& ep);
+
 void parallel_gemm_packed(cpu::ThreadPool& pool, const Kernels& kernels, const PackedWeights& w, int64_t m,
                           const float* a, int64_t lda, float* c, int64_t ldc, const GemmEpilogue& ep);
 

@@ -82,6 +82,18 @@ struct ConvNhwc {
     const ConvRowOrigin* rows = nullptr;  // one per row of C
 };
 
+// A 3x3 convolution of stride 1 and padding 1 over NHWC activations by Winograd's F(2x2, 3x3)
+// (cpu_fast_winograd.h): the output in 2 x 2 tiles, tile t = (img * tiles_h + ty) * tiles_w + tx
+// covering output rows 2 ty, 2 ty + 1 and columns 2 tx, 2 tx + 1 (cut at the image's edge), read
+// from the 4 x 4 input window whose top-left pixel is (2 ty - 1, 2 tx - 1).
+struct WinogradTiles {
+    const float* x = nullptr;  // [batch, h, w, in_c]; the output is [batch, h, w, out_c]
+    int64_t batch = 0, h = 0, w = 0, in_c = 0, out_c = 0;
+    int64_t tiles_h() const { return (h + 1) / 2; }
+    int64_t tiles_w() const { return (w + 1) / 2; }
+    int64_t tiles() const { return batch * tiles_h() * tiles_w(); }
+};
+
 struct Kernels {
     Isa isa = Isa::Portable;
     int gemm_mr = 1;  // rows of C per register block
@@ -96,6 +108,13 @@ struct Kernels {
     // k = kernel_h * kernel_w * in_c; m0 a multiple of gemm_mr.
     void (*conv_nhwc)(const ConvNhwc& conv, int64_t m0, int64_t m1, int64_t p0, int64_t p1, int64_t n, const GemmB& b,
                       float* c, int64_t ldc, const GemmEpilogue& ep) = nullptr;
+    // Winograd's input transform of tiles [t0, t1): v[xi * ldv + t * in_c + c] = (B^T d B)[xi] for
+    // the tile's window d of channel c (zeros outside the image), xi = 0..15 (row-major 4 x 4).
+    void (*winograd_input)(const WinogradTiles& wt, int64_t t0, int64_t t1, float* v, int64_t ldv) = nullptr;
+    // Its output transform: y [batch, h, w, out_c] = epilogue(A^T M A) over tiles [t0, t1), with
+    // M[xi] at m + xi * ldm + t * out_c + o (bias per channel; residual as y, ldr = out_c).
+    void (*winograd_output)(const WinogradTiles& wt, int64_t t0, int64_t t1, const float* m, int64_t ldm, float* y,
+                            const GemmEpilogue& ep) = nullptr;
     // Rows [r0, r1) of A [rows, k] (row stride lda; r0 a multiple of gemm_mr) into gemm_mr-row
     // tiles, k-major, zero padded past `rows`: the whole matrix takes packed_a_floats(rows, k) floats,
     // tile t at out + t * gemm_mr * k.

@@ -661,6 +661,100 @@ void conv_nhwc_f32(const ConvNhwc& cv, int64_t m0, int64_t m1, int64_t p0, int64
     });
 }
 
+// ---- Winograd F(2x2, 3x3) transforms, vectorised over channels ----
+
+// B^T d B of one 4 x 4 window (row-major, in place): rows, then columns, each (d0 - d2, d1 + d2,
+// d2 - d1, d1 - d3).
+inline void winograd_bt_b(V (&d)[16]) {
+    for (int q = 0; q < 4; ++q) {
+        const V d0 = d[q], d1 = d[4 + q], d2 = d[8 + q], d3 = d[12 + q];
+        d[q] = Vec::sub(d0, d2);
+        d[4 + q] = Vec::add(d1, d2);
+        d[8 + q] = Vec::sub(d2, d1);
+        d[12 + q] = Vec::sub(d1, d3);
+    }
+    for (int r = 0; r < 4; ++r) {
+        const V d0 = d[4 * r], d1 = d[4 * r + 1], d2 = d[4 * r + 2], d3 = d[4 * r + 3];
+        d[4 * r] = Vec::sub(d0, d2);
+        d[4 * r + 1] = Vec::add(d1, d2);
+        d[4 * r + 2] = Vec::sub(d2, d1);
+        d[4 * r + 3] = Vec::sub(d1, d3);
+    }
+}
+
+void winograd_input_f32(const WinogradTiles& wt, int64_t t0, int64_t t1, float* v, int64_t ldv) {
+    const int64_t tiles_w = wt.tiles_w(), per_image = wt.tiles_h() * tiles_w;
+    for (int64_t t = t0; t < t1; ++t) {
+        const int64_t img = t / per_image;
+        const int64_t ih0 = t % per_image / tiles_w * 2 - 1;
+        const int64_t iw0 = t % tiles_w * 2 - 1;
+        const float* window[16];  // null: padding
+        for (int r = 0; r < 4; ++r) {
+            for (int q = 0; q < 4; ++q) {
+                const int64_t ih = ih0 + r, iw = iw0 + q;
+                const bool inside = ih >= 0 && ih < wt.h && iw >= 0 && iw < wt.w;
+                window[4 * r + q] = inside ? wt.x + ((img * wt.h + ih) * wt.w + iw) * wt.in_c : nullptr;
+            }
+        }
+        float* out = v + t * wt.in_c;
+        for (int64_t c = 0; c < wt.in_c; c += kW) {
+            const int n = static_cast<int>(std::min<int64_t>(kW, wt.in_c - c));
+            V d[16];
+            for (int i = 0; i < 16; ++i)
+                d[i] = window[i] == nullptr ? Vec::zero()
+                                            : (n == kW ? Vec::load(window[i] + c) : Vec::load_n(window[i] + c, n));
+            winograd_bt_b(d);
+            for (int i = 0; i < 16; ++i) {
+                if (n == kW)
+                    Vec::store(out + i * ldv + c, d[i]);
+                else
+                    Vec::store_n(out + i * ldv + c, d[i], n);
+            }
+        }
+    }
+}
+
+// A^T M A (2 x 2 of a 4 x 4): rows, then columns, each (m0 + m1 + m2, m1 - m2 - m3).
+template <Activation A>
+void winograd_output_tiles(const WinogradTiles& wt, int64_t t0, int64_t t1, const float* m, int64_t ldm, float* y,
+                           const GemmEpilogue& ep) {
+    const int64_t tiles_w = wt.tiles_w(), per_image = wt.tiles_h() * tiles_w;
+    for (int64_t t = t0; t < t1; ++t) {
+        const int64_t img = t / per_image;
+        const int64_t oh0 = t % per_image / tiles_w * 2;
+        const int64_t ow0 = t % tiles_w * 2;
+        const int rows = static_cast<int>(std::min<int64_t>(2, wt.h - oh0));
+        const int cols = static_cast<int>(std::min<int64_t>(2, wt.w - ow0));
+        const float* in = m + t * wt.out_c;
+        for (int64_t o = 0; o < wt.out_c; o += kW) {
+            const int n = static_cast<int>(std::min<int64_t>(kW, wt.out_c - o));
+            V s[8];  // A^T M: 2 x 4
+            for (int q = 0; q < 4; ++q) {
+                const V m0 = Vec::load_n(in + q * ldm + o, n), m1 = Vec::load_n(in + (4 + q) * ldm + o, n);
+                const V m2 = Vec::load_n(in + (8 + q) * ldm + o, n), m3 = Vec::load_n(in + (12 + q) * ldm + o, n);
+                s[q] = Vec::add(Vec::add(m0, m1), m2);
+                s[4 + q] = Vec::sub(Vec::sub(m1, m2), m3);
+            }
+            const V bias = ep.bias != nullptr ? Vec::load_n(ep.bias + o, n) : Vec::zero();
+            for (int r = 0; r < rows; ++r) {
+                const V* sr = s + 4 * r;
+                const V out[2] = {Vec::add(Vec::add(sr[0], sr[1]), sr[2]), Vec::sub(Vec::sub(sr[1], sr[2]), sr[3])};
+                for (int q = 0; q < cols; ++q) {
+                    const int64_t pixel = (img * wt.h + oh0 + r) * wt.w + ow0 + q;
+                    V val = Vec::add(out[q], bias);
+                    if (ep.residual != nullptr) val = Vec::add(val, Vec::load_n(ep.residual + pixel * ep.ldr + o, n));
+                    Vec::store_n(y + pixel * wt.out_c + o, activate<A>(val), n);
+                }
+            }
+        }
+    }
+}
+
+void winograd_output_f32(const WinogradTiles& wt, int64_t t0, int64_t t1, const float* m, int64_t ldm, float* y,
+                         const GemmEpilogue& ep) {
+    with_activation(ep.act, [&]<Activation A>() { winograd_output_tiles<A>(wt, t0, t1, m, ldm, y, ep); });
+}
+
 void pack_a_rows(const float* a, int64_t lda, int64_t rows, int64_t k, int64_t r0, int64_t r1, float* out) {
     pack_a(a, lda, r0, std::min(r1, rows) - r0, k, out + r0 * k);
 }
@@ -875,6 +969,8 @@ inline Kernels make_kernels(Isa isa) {
     k.gemm_packed_a = gemm_f32_packed_a;
     k.pack_a = pack_a_rows;
     k.conv_nhwc = conv_nhwc_f32;
+    k.winograd_input = winograd_input_f32;
+    k.winograd_output = winograd_output_f32;
     k.gemm_bf16_packed_a = gemm_bf16_packed_a;
     k.pack_a_bf16 = pack_a_bf16_rows;
     k.layer_norm = layer_norm;

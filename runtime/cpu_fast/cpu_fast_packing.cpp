@@ -117,6 +117,36 @@ std::shared_ptr<const PackedWeights> PackCache::get_conv_taps(uint64_t buffer_id
     });
 }
 
+std::shared_ptr<const PackedWeights> PackCache::get_winograd(uint64_t buffer_id, uint64_t offset, const float* w,
+                                                             int64_t out_c, int64_t in_c, int nr) {
+    // Keyed by the source's size (out_c x 9 in_c floats, which the pages released are measured by).
+    return find_or_make(Key{buffer_id, offset, out_c, 9 * in_c, nr, WeightFormat::F32Winograd}, w, [&] {
+        const int64_t padded_out = (out_c + nr - 1) / nr * nr;  // each matrix in whole panels
+        std::vector<float> u(static_cast<size_t>(16 * padded_out * in_c));
+        for (int64_t o = 0; o < out_c; ++o) {
+            for (int64_t c = 0; c < in_c; ++c) {
+                const float* g = w + (o * in_c + c) * 9;
+                double gg[4][3];  // G g, G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]
+                for (int q = 0; q < 3; ++q) {
+                    gg[0][q] = g[q];
+                    gg[1][q] = 0.5 * (double{g[q]} + g[3 + q] + g[6 + q]);
+                    gg[2][q] = 0.5 * (double{g[q]} - g[3 + q] + g[6 + q]);
+                    gg[3][q] = g[6 + q];
+                }
+                for (int r = 0; r < 4; ++r) {
+                    const double row[4] = {gg[r][0], 0.5 * (gg[r][0] + gg[r][1] + gg[r][2]),
+                                           0.5 * (gg[r][0] - gg[r][1] + gg[r][2]), gg[r][2]};
+                    for (int q = 0; q < 4; ++q)
+                        u[static_cast<size_t>(((4 * r + q) * padded_out + o) * in_c + c)] = static_cast<float>(row[q]);
+                }
+            }
+        }
+        PackedWeights p = pack_weights(u.data(), 16 * padded_out, in_c, nr, WeightFormat::F32);
+        p.format = WeightFormat::F32Winograd;
+        return p;
+    });
+}
+
 std::shared_ptr<const PackedWeights> PackCache::get_amx_rows(uint64_t buffer_id, uint64_t offset, const float* w,
                                                              int64_t rows, int64_t k, const Kernels& kernels) {
     const Key key{buffer_id, offset, rows, k, kernels.gemm_mr, WeightFormat::Bf16AmxRows};
