@@ -17,6 +17,7 @@
 #include "cpu/thread_pool.h"
 #include "cpu_fast/cpu_fast_gemm.h"
 #include "cpu_fast/cpu_fast_packing.h"
+#include "cpu_fast/cpu_fast_winograd.h"
 
 using namespace cliprt;
 using namespace cliprt::cpu_fast;
@@ -43,22 +44,44 @@ struct GemmShape {
 // runs it: GEMM of out_channels x (in_channels * kh * kw) x pixels.
 struct ConvShape {
     const char* name;
-    int64_t in_c, out_c, kernel, hw;
+    int64_t batch, in_c, out_c, kernel, hw;
 };
 
+// Best seconds of f over the repeats, on one thread (CPU time) and on the pool (wall time) in turn.
+template <typename F>
+void best_times(int repeats, cpu::ThreadPool& one, cpu::ThreadPool& all, double (&best)[2], F&& f) {
+    best[0] = best[1] = 1e30;
+    for (int r = 0; r < repeats; ++r) {
+        for (int t = 0; t < 2; ++t) {
+            const double t0 = t == 0 ? thread_seconds() : wall_seconds();
+            f(t == 0 ? one : all);
+            best[t] = std::min(best[t], (t == 0 ? thread_seconds() : wall_seconds()) - t0);
+        }
+    }
+}
+
+// The direct implicit GEMM, and for 3x3 shapes Winograd's F(2x2, 3x3) (GFLOP/s counted as the
+// direct convolution's, so the columns compare times).
 void conv_shapes(const Kernels& kernels, int repeats, cpu::ThreadPool& one, cpu::ThreadPool& all) {
-    const ConvShape shapes[] = {{"stem conv2", 32, 32, 3, 112},     {"l1 conv1 1x1", 64, 64, 1, 56},
-                                {"l1 conv2 3x3", 64, 64, 3, 56},    {"l1 conv3 1x1", 64, 256, 1, 56},
-                                {"l2 conv2 3x3", 128, 128, 3, 28},  {"l2 conv3 1x1", 128, 512, 1, 28},
-                                {"l3 conv1 1x1", 1024, 256, 1, 14}, {"l3 conv2 3x3", 256, 256, 3, 14},
-                                {"l4 conv2 3x3", 512, 512, 3, 7},   {"l4 conv3 1x1", 512, 2048, 1, 7}};
+    const ConvShape shapes[] = {
+        {"stem conv2", 1, 32, 32, 3, 112},     {"l1 conv1 1x1", 1, 64, 64, 1, 56},
+        {"l1 conv2 3x3", 1, 64, 64, 3, 56},    {"l1 conv3 1x1", 1, 64, 256, 1, 56},
+        {"l2 conv2 3x3", 1, 128, 128, 3, 28},  {"l2 conv3 1x1", 1, 128, 512, 1, 28},
+        {"l3 conv1 1x1", 1, 1024, 256, 1, 14}, {"l3 conv2 3x3", 1, 256, 256, 3, 14},
+        {"l4 conv2 3x3", 1, 512, 512, 3, 7},   {"l4 conv3 1x1", 1, 512, 2048, 1, 7},
+        {"b8 l1 conv2", 8, 64, 64, 3, 56},     {"b8 l1 conv3", 8, 64, 256, 1, 56},
+        {"b8 l2 conv2", 8, 128, 128, 3, 28},   {"b8 l3 conv2", 8, 256, 256, 3, 14},
+    };
     std::mt19937 rng(2);
     std::normal_distribution<float> dist(0.0f, 0.05f);
-    std::printf("\nRN50 convolution shapes, batch 1, channels-last implicit GEMM\n%-12s %5s %5s %5s %12s %12s\n",
-                "shape", "m", "k", "n", "1t GFLOP/s", "2t GFLOP/s");
+    std::printf(
+        "\nRN50 convolution shapes, channels-last implicit GEMM (and Winograd for 3x3)\n"
+        "%-12s %5s %5s %5s %5s %12s %12s %12s %12s\n",
+        "shape", "batch", "m", "k", "n", "1t GFLOP/s", "2t GFLOP/s", "1t winograd", "2t winograd");
     double seconds[2] = {0, 0}, flops = 0;
     for (const ConvShape& s : shapes) {
-        const int64_t taps = s.kernel * s.kernel, k = taps * s.in_c, pixels = s.hw * s.hw, pad = s.kernel / 2;
+        const int64_t taps = s.kernel * s.kernel, k = taps * s.in_c, pixels = s.batch * s.hw * s.hw;
+        const int64_t pad = s.kernel / 2;
         std::vector<float> x(pixels * s.in_c), w(s.out_c * k), bias(s.out_c), y(pixels * s.out_c);
         for (std::vector<float>* v : {&x, &w, &bias})
             for (float& value : *v) value = dist(rng);
@@ -67,29 +90,37 @@ void conv_shapes(const Kernels& kernels, int repeats, cpu::ThreadPool& one, cpu:
             packs.get_conv_taps(1, 0, w.data(), s.out_c, s.in_c, taps, kernels.gemm_nr);
         std::vector<ConvRowOrigin> origins;
         for (int64_t px = 0; px < pixels; ++px) {
-            const int64_t ih = px / s.hw - pad, iw = px % s.hw - pad;
-            origins.push_back({(ih * s.hw + iw) * s.in_c, static_cast<int32_t>(ih), static_cast<int32_t>(iw)});
+            const int64_t img = px / (s.hw * s.hw), ih = px / s.hw % s.hw - pad, iw = px % s.hw - pad;
+            origins.push_back(
+                {((img * s.hw + ih) * s.hw + iw) * s.in_c, static_cast<int32_t>(ih), static_cast<int32_t>(iw)});
         }
         const ConvNhwc conv{x.data(), s.hw, s.hw, s.in_c, s.kernel, s.kernel, origins.data()};
         GemmEpilogue ep;
         ep.bias = bias.data();
         ep.act = Activation::Relu;
-        double best[2] = {1e30, 1e30};
-        for (int r = 0; r < repeats; ++r) {
-            for (int t = 0; t < 2; ++t) {
-                const double t0 = t == 0 ? thread_seconds() : wall_seconds();
-                parallel_conv_nhwc(t == 0 ? one : all, kernels, conv, *packed, pixels, y.data(), s.out_c, ep);
-                best[t] = std::min(best[t], (t == 0 ? thread_seconds() : wall_seconds()) - t0);
-            }
-        }
+        double best[2], winograd[2] = {0, 0};
+        best_times(repeats, one, all, best, [&](cpu::ThreadPool& pool) {
+            parallel_conv_nhwc(pool, kernels, conv, *packed, pixels, y.data(), s.out_c, ep);
+        });
         const double f = 2.0 * static_cast<double>(s.out_c * k * pixels);
+        if (s.kernel == 3) {
+            const std::shared_ptr<const PackedWeights> u =
+                packs.get_winograd(2, 0, w.data(), s.out_c, s.in_c, kernels.gemm_nr);
+            const WinogradTiles wt{x.data(), s.batch, s.hw, s.hw, s.in_c, s.out_c};
+            double wbest[2];
+            best_times(repeats, one, all, wbest,
+                       [&](cpu::ThreadPool& pool) { parallel_winograd_conv(pool, kernels, wt, *u, y.data(), ep); });
+            winograd[0] = f / wbest[0] * 1e-9;
+            winograd[1] = f / wbest[1] * 1e-9;
+        }
         seconds[0] += best[0];
         seconds[1] += best[1];
         flops += f;
-        std::printf("%-12s %5lld %5lld %5lld %12.1f %12.1f\n", s.name, static_cast<long long>(s.out_c),
-                    static_cast<long long>(k), static_cast<long long>(pixels), f / best[0] * 1e-9, f / best[1] * 1e-9);
+        std::printf("%-12s %5lld %5lld %5lld %5lld %12.1f %12.1f %12.1f %12.1f\n", s.name,
+                    static_cast<long long>(s.batch), static_cast<long long>(s.out_c), static_cast<long long>(k),
+                    static_cast<long long>(pixels), f / best[0] * 1e-9, f / best[1] * 1e-9, winograd[0], winograd[1]);
     }
-    std::printf("%-12s %17s %12.1f %12.1f\n", "all", "", flops / seconds[0] * 1e-9, flops / seconds[1] * 1e-9);
+    std::printf("%-12s %29s %12.1f %12.1f\n", "all (direct)", "", flops / seconds[0] * 1e-9, flops / seconds[1] * 1e-9);
 }
 
 }  // namespace

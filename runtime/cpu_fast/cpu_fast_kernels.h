@@ -108,11 +108,11 @@ struct Kernels {
     // k = kernel_h * kernel_w * in_c; m0 a multiple of gemm_mr.
     void (*conv_nhwc)(const ConvNhwc& conv, int64_t m0, int64_t m1, int64_t p0, int64_t p1, int64_t n, const GemmB& b,
                       float* c, int64_t ldc, const GemmEpilogue& ep) = nullptr;
-    // Winograd's input transform of tiles [t0, t1): v[xi * ldv + t * in_c + c] = (B^T d B)[xi] for
-    // the tile's window d of channel c (zeros outside the image), xi = 0..15 (row-major 4 x 4).
+    // Winograd's input transform of tiles [t0, t1): v[xi * ldv + (t - t0) * in_c + c] = (B^T d B)[xi]
+    // for the tile's window d of channel c (zeros outside the image), xi = 0..15 (row-major 4 x 4).
     void (*winograd_input)(const WinogradTiles& wt, int64_t t0, int64_t t1, float* v, int64_t ldv) = nullptr;
     // Its output transform: y [batch, h, w, out_c] = epilogue(A^T M A) over tiles [t0, t1), with
-    // M[xi] at m + xi * ldm + t * out_c + o (bias per channel; residual as y, ldr = out_c).
+    // M[xi] at m + xi * ldm + (t - t0) * out_c + o (bias per channel; residual as y, ldr = out_c).
     void (*winograd_output)(const WinogradTiles& wt, int64_t t0, int64_t t1, const float* m, int64_t ldm, float* y,
                             const GemmEpilogue& ep) = nullptr;
     // Rows [r0, r1) of A [rows, k] (row stride lda; r0 a multiple of gemm_mr) into gemm_mr-row

@@ -696,7 +696,7 @@ void winograd_input_f32(const WinogradTiles& wt, int64_t t0, int64_t t1, float* 
                 window[4 * r + q] = inside ? wt.x + ((img * wt.h + ih) * wt.w + iw) * wt.in_c : nullptr;
             }
         }
-        float* out = v + t * wt.in_c;
+        float* out = v + (t - t0) * wt.in_c;
         for (int64_t c = 0; c < wt.in_c; c += kW) {
             const int n = static_cast<int>(std::min<int64_t>(kW, wt.in_c - c));
             V d[16];
@@ -725,7 +725,7 @@ void winograd_output_tiles(const WinogradTiles& wt, int64_t t0, int64_t t1, cons
         const int64_t ow0 = t % tiles_w * 2;
         const int rows = static_cast<int>(std::min<int64_t>(2, wt.h - oh0));
         const int cols = static_cast<int>(std::min<int64_t>(2, wt.w - ow0));
-        const float* in = m + t * wt.out_c;
+        const float* in = m + (t - t0) * wt.out_c;
         for (int64_t o = 0; o < wt.out_c; o += kW) {
             const int n = static_cast<int>(std::min<int64_t>(kW, wt.out_c - o));
             V s[8];  // A^T M: 2 x 4

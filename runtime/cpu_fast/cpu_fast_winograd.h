@@ -23,8 +23,10 @@ bool winograd_enabled();
 // definition). Not affected by CLIPRT_CPU_WINOGRAD.
 bool conv_runs_winograd(const Graph& graph, const Node& node);
 
-// y = epilogue(conv(wt.x, w)) with w packed by PackCache::get_winograd.
+// y = epilogue(conv(wt.x, w)) with w packed by PackCache::get_winograd. Where the tiles' V and M
+// (the transforms' outputs) outgrow block_bytes per thread (0: half of L2), each thread runs
+// blocks of tiles that fit through all three steps; otherwise the 16 GEMMs share the threads.
 void parallel_winograd_conv(cpu::ThreadPool& pool, const Kernels& kernels, const WinogradTiles& wt,
-                            const PackedWeights& w, float* y, const GemmEpilogue& ep);
+                            const PackedWeights& w, float* y, const GemmEpilogue& ep, int64_t block_bytes = 0);
 
 }  // namespace cliprt::cpu_fast
