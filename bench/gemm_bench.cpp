@@ -60,8 +60,8 @@ void best_times(int repeats, cpu::ThreadPool& one, cpu::ThreadPool& all, double 
     }
 }
 
-// The direct implicit GEMM, and for 3x3 shapes Winograd's F(2x2, 3x3) (GFLOP/s counted as the
-// direct convolution's, so the columns compare times).
+// The direct implicit GEMM, and for 3x3 shapes Winograd's F(2x2, 3x3) and F(4x4, 3x3) (GFLOP/s
+// counted as the direct convolution's, so the columns compare times).
 void conv_shapes(const Kernels& kernels, int repeats, cpu::ThreadPool& one, cpu::ThreadPool& all) {
     const ConvShape shapes[] = {
         {"stem conv2", 1, 32, 32, 3, 112},     {"l1 conv1 1x1", 1, 64, 64, 1, 56},
@@ -77,7 +77,7 @@ void conv_shapes(const Kernels& kernels, int repeats, cpu::ThreadPool& one, cpu:
     std::printf(
         "\nRN50 convolution shapes, channels-last implicit GEMM (and Winograd for 3x3)\n"
         "%-12s %5s %5s %5s %5s %12s %12s %12s %12s\n",
-        "shape", "batch", "m", "k", "n", "1t GFLOP/s", "2t GFLOP/s", "1t winograd", "2t winograd");
+        "shape", "batch", "m", "k", "n", "1t GFLOP/s", "2t GFLOP/s", "2t F(2x2)", "2t F(4x4)");
     double seconds[2] = {0, 0}, flops = 0;
     for (const ConvShape& s : shapes) {
         const int64_t taps = s.kernel * s.kernel, k = taps * s.in_c, pixels = s.batch * s.hw * s.hw;
@@ -103,15 +103,14 @@ void conv_shapes(const Kernels& kernels, int repeats, cpu::ThreadPool& one, cpu:
             parallel_conv_nhwc(pool, kernels, conv, *packed, pixels, y.data(), s.out_c, ep);
         });
         const double f = 2.0 * static_cast<double>(s.out_c * k * pixels);
-        if (s.kernel == 3) {
+        for (int m = 2; m <= 4 && s.kernel == 3; m += 2) {  // 2t GFLOP/s of F(2x2, 3x3) and F(4x4, 3x3)
             const std::shared_ptr<const PackedWeights> u =
-                packs.get_winograd(2, 0, w.data(), s.out_c, s.in_c, kernels.gemm_nr);
-            const WinogradTiles wt{x.data(), s.batch, s.hw, s.hw, s.in_c, s.out_c};
+                packs.get_winograd(2, 0, w.data(), s.out_c, s.in_c, kernels.gemm_nr, m);
+            const WinogradTiles wt{x.data(), s.batch, s.hw, s.hw, s.in_c, s.out_c, m};
             double wbest[2];
             best_times(repeats, one, all, wbest,
                        [&](cpu::ThreadPool& pool) { parallel_winograd_conv(pool, kernels, wt, *u, y.data(), ep); });
-            winograd[0] = f / wbest[0] * 1e-9;
-            winograd[1] = f / wbest[1] * 1e-9;
+            winograd[m / 4] = f / wbest[1] * 1e-9;
         }
         seconds[0] += best[0];
         seconds[1] += best[1];

@@ -263,9 +263,11 @@ inline std::vector<OpCase> conv_cases() {
         {"3x3_s1_p1_many_tiles", 1, 17, 20, 18, 30, 3, 3, 1, 1, true, true, Activation::Relu},
         // Shapes the fast CPU backend runs by Winograd's F(2x2, 3x3) (cpu_fast_winograd.h): odd
         // sizes (cut edge tiles), channels past whole vectors and panels, bias, residual, ReLU; and
-        // a square image without bias or residual, under GELU.
+        // a square image without bias or residual, under GELU. Then F(4x4, 3x3), with edge tiles
+        // cut to one row and to three columns.
         {"3x3_winograd_odd", 2, 70, 9, 13, 67, 3, 3, 1, 1, true, true, Activation::Relu},
         {"3x3_winograd_square", 1, 64, 14, 14, 96, 3, 3, 1, 1, false, false, Activation::Gelu},
+        {"3x3_winograd4_odd", 2, 40, 17, 15, 36, 3, 3, 1, 1, true, true, Activation::Relu},
     };
     std::vector<OpCase> cases;
     for (const C& c : convs) {

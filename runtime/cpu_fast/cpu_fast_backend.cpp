@@ -91,7 +91,8 @@ const char* weight_format_name(WeightFormat format) {
             return "bf16 (widened to f32)";
         case WeightFormat::F32ConvTaps:
         case WeightFormat::Bf16AmxRows:
-        case WeightFormat::F32Winograd:
+        case WeightFormat::F32Winograd2:
+        case WeightFormat::F32Winograd4:
             break;
     }
     return "?";

@@ -182,12 +182,12 @@ Step record_nhwc(const FastArgs& a, const ConvPlan& p, const float* x, const flo
     const bool x_nhwc = value_is_nhwc(a.graph, a.node.inputs[0], a.weights);
     const bool y_nhwc = value_is_nhwc(a.graph, a.node.output, a.weights);
     const bool residual_nhwc = residual != nullptr && value_is_nhwc(a.graph, a.node.inputs.back(), a.weights);
-    const bool winograd = winograd_enabled() && conv_runs_winograd(a.graph, a.node);
+    const int winograd = winograd_enabled() ? winograd_tile(a.graph, a.node) : 0;
     std::shared_ptr<const PackedWeights> packed =
-        winograd ? a.packs.get_winograd(buffer_id(a.inputs[1]), a.inputs[1].offset, w, s.out_channels, s.in_channels,
-                                        a.kernels.gemm_nr)
-                 : a.packs.get_conv_taps(buffer_id(a.inputs[1]), a.inputs[1].offset, w, s.out_channels, s.in_channels,
-                                         s.kernel_h * s.kernel_w, a.kernels.gemm_nr);
+        winograd != 0 ? a.packs.get_winograd(buffer_id(a.inputs[1]), a.inputs[1].offset, w, s.out_channels,
+                                             s.in_channels, a.kernels.gemm_nr, winograd)
+                      : a.packs.get_conv_taps(buffer_id(a.inputs[1]), a.inputs[1].offset, w, s.out_channels,
+                                              s.in_channels, s.kernel_h * s.kernel_w, a.kernels.gemm_nr);
     // Each output pixel's window, found once here rather than in every block of the kernel.
     auto origins = std::make_shared<std::vector<ConvRowOrigin>>(static_cast<size_t>(s.batch * p.pixels));
     const int64_t out_w = s.out_w();
@@ -223,8 +223,8 @@ Step record_nhwc(const FastArgs& a, const ConvPlan& p, const float* x, const flo
             y_scratch.resize(static_cast<size_t>(s.batch * s.out_channels * p.pixels));
             out = y_scratch.data();
         }
-        if (winograd) {
-            const WinogradTiles wt{xin, s.batch, s.in_h, s.in_w, s.in_channels, s.out_channels};
+        if (winograd != 0) {
+            const WinogradTiles wt{xin, s.batch, s.in_h, s.in_w, s.in_channels, s.out_channels, winograd};
             parallel_winograd_conv(pool, kernels, wt, *packed, out, e);
         } else {
             const ConvNhwc conv{xin, s.in_h, s.in_w, s.in_channels, s.kernel_h, s.kernel_w, origins->data()};

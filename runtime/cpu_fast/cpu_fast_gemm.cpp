@@ -156,7 +156,8 @@ void parallel_gemm_packed(cpu::ThreadPool& pool, const Kernels& kernels, const P
         case WeightFormat::Bf16Pairs:
             return parallel_gemm_bf16(pool, kernels, m, w.n, w.k, a, lda, w.gemm_bf16_b(), c, ldc, ep);
         case WeightFormat::Bf16AmxRows:
-        case WeightFormat::F32Winograd:
+        case WeightFormat::F32Winograd2:
+        case WeightFormat::F32Winograd4:
             break;
     }
     throw Error("parallel_gemm_packed: AMX row tiles and Winograd weights are not one Linear's");

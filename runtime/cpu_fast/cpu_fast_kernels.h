@@ -82,16 +82,19 @@ struct ConvNhwc {
     const ConvRowOrigin* rows = nullptr;  // one per row of C
 };
 
-// A 3x3 convolution of stride 1 and padding 1 over NHWC activations by Winograd's F(2x2, 3x3)
-// (cpu_fast_winograd.h): the output in 2 x 2 tiles, tile t = (img * tiles_h + ty) * tiles_w + tx
-// covering output rows 2 ty, 2 ty + 1 and columns 2 tx, 2 tx + 1 (cut at the image's edge), read
-// from the 4 x 4 input window whose top-left pixel is (2 ty - 1, 2 tx - 1).
+// A 3x3 convolution of stride 1 and padding 1 over NHWC activations by Winograd's F(m x m, 3x3),
+// m = 2 or 4 (cpu_fast_winograd.h): the output in m x m tiles, tile t = (img * tiles_h + ty) *
+// tiles_w + tx covering output rows [m ty, m ty + m) and columns [m tx, m tx + m) (cut at the
+// image's edge), read from the (m + 2) x (m + 2) input window whose top-left pixel is (m ty - 1,
+// m tx - 1). Each tile has points() = (m + 2)^2 transformed values per channel.
 struct WinogradTiles {
     const float* x = nullptr;  // [batch, h, w, in_c]; the output is [batch, h, w, out_c]
     int64_t batch = 0, h = 0, w = 0, in_c = 0, out_c = 0;
-    int64_t tiles_h() const { return (h + 1) / 2; }
-    int64_t tiles_w() const { return (w + 1) / 2; }
+    int m = 2;
+    int64_t tiles_h() const { return (h + m - 1) / m; }
+    int64_t tiles_w() const { return (w + m - 1) / m; }
     int64_t tiles() const { return batch * tiles_h() * tiles_w(); }
+    int points() const { return (m + 2) * (m + 2); }
 };
 
 struct Kernels {
@@ -109,7 +112,7 @@ struct Kernels {
     void (*conv_nhwc)(const ConvNhwc& conv, int64_t m0, int64_t m1, int64_t p0, int64_t p1, int64_t n, const GemmB& b,
                       float* c, int64_t ldc, const GemmEpilogue& ep) = nullptr;
     // Winograd's input transform of tiles [t0, t1): v[xi * ldv + (t - t0) * in_c + c] = (B^T d B)[xi]
-    // for the tile's window d of channel c (zeros outside the image), xi = 0..15 (row-major 4 x 4).
+    // for the tile's window d of channel c (zeros outside the image), xi < points() (row-major).
     void (*winograd_input)(const WinogradTiles& wt, int64_t t0, int64_t t1, float* v, int64_t ldv) = nullptr;
     // Its output transform: y [batch, h, w, out_c] = epilogue(A^T M A) over tiles [t0, t1), with
     // M[xi] at m + xi * ldm + (t - t0) * out_c + o (bias per channel; residual as y, ldr = out_c).

@@ -661,50 +661,60 @@ void conv_nhwc_f32(const ConvNhwc& cv, int64_t m0, int64_t m1, int64_t p0, int64
     });
 }
 
-// ---- Winograd F(2x2, 3x3) transforms, vectorised over channels ----
+// ---- Winograd F(m x m, 3x3) transforms, vectorised over channels ----
 
-// B^T d B of one 4 x 4 window (row-major, in place): rows, then columns, each (d0 - d2, d1 + d2,
-// d2 - d1, d1 - d3).
-inline void winograd_bt_b(V (&d)[16]) {
-    for (int q = 0; q < 4; ++q) {
-        const V d0 = d[q], d1 = d[4 + q], d2 = d[8 + q], d3 = d[12 + q];
-        d[q] = Vec::sub(d0, d2);
-        d[4 + q] = Vec::add(d1, d2);
-        d[8 + q] = Vec::sub(d2, d1);
-        d[12 + q] = Vec::sub(d1, d3);
-    }
-    for (int r = 0; r < 4; ++r) {
-        const V d0 = d[4 * r], d1 = d[4 * r + 1], d2 = d[4 * r + 2], d3 = d[4 * r + 3];
-        d[4 * r] = Vec::sub(d0, d2);
-        d[4 * r + 1] = Vec::add(d1, d2);
-        d[4 * r + 2] = Vec::sub(d2, d1);
-        d[4 * r + 3] = Vec::sub(d1, d3);
+// B^T applied to a column of N = m + 2 vectors at stride `step` of d, in place.
+template <int N>
+inline void winograd_bt(V* d, int step) {
+    const V d0 = d[0], d1 = d[step], d2 = d[2 * step], d3 = d[3 * step];
+    if constexpr (N == 4) {  // F(2x2, 3x3): (d0 - d2, d1 + d2, d2 - d1, d1 - d3)
+        d[0] = Vec::sub(d0, d2);
+        d[step] = Vec::add(d1, d2);
+        d[2 * step] = Vec::sub(d2, d1);
+        d[3 * step] = Vec::sub(d1, d3);
+    } else {  // F(4x4, 3x3), Lavin and Gray's points 0, +-1, +-2
+        static_assert(N == 6);
+        const V d4 = d[4 * step], d5 = d[5 * step];
+        const V four = Vec::set1(4.0f), five = Vec::set1(-5.0f), two = Vec::set1(2.0f);
+        const V a = Vec::fmadd(Vec::set1(-4.0f), d2, d4);  // d4 - 4 d2
+        const V b = Vec::fmadd(Vec::set1(-4.0f), d1, d3);  // d3 - 4 d1
+        const V c = Vec::sub(d4, d2);
+        const V e = Vec::mul(two, Vec::sub(d3, d1));
+        d[0] = Vec::add(Vec::fmadd(four, d0, Vec::mul(five, d2)), d4);
+        d[step] = Vec::add(a, b);
+        d[2 * step] = Vec::sub(a, b);
+        d[3 * step] = Vec::add(c, e);
+        d[4 * step] = Vec::sub(c, e);
+        d[5 * step] = Vec::add(Vec::fmadd(four, d1, Vec::mul(five, d3)), d5);
     }
 }
 
-void winograd_input_f32(const WinogradTiles& wt, int64_t t0, int64_t t1, float* v, int64_t ldv) {
+template <int M>
+void winograd_input_tiles(const WinogradTiles& wt, int64_t t0, int64_t t1, float* v, int64_t ldv) {
+    constexpr int N = M + 2;
     const int64_t tiles_w = wt.tiles_w(), per_image = wt.tiles_h() * tiles_w;
     for (int64_t t = t0; t < t1; ++t) {
         const int64_t img = t / per_image;
-        const int64_t ih0 = t % per_image / tiles_w * 2 - 1;
-        const int64_t iw0 = t % tiles_w * 2 - 1;
-        const float* window[16];  // null: padding
-        for (int r = 0; r < 4; ++r) {
-            for (int q = 0; q < 4; ++q) {
+        const int64_t ih0 = t % per_image / tiles_w * M - 1;
+        const int64_t iw0 = t % tiles_w * M - 1;
+        const float* window[N * N];  // null: padding
+        for (int r = 0; r < N; ++r) {
+            for (int q = 0; q < N; ++q) {
                 const int64_t ih = ih0 + r, iw = iw0 + q;
                 const bool inside = ih >= 0 && ih < wt.h && iw >= 0 && iw < wt.w;
-                window[4 * r + q] = inside ? wt.x + ((img * wt.h + ih) * wt.w + iw) * wt.in_c : nullptr;
+                window[N * r + q] = inside ? wt.x + ((img * wt.h + ih) * wt.w + iw) * wt.in_c : nullptr;
             }
         }
         float* out = v + (t - t0) * wt.in_c;
         for (int64_t c = 0; c < wt.in_c; c += kW) {
             const int n = static_cast<int>(std::min<int64_t>(kW, wt.in_c - c));
-            V d[16];
-            for (int i = 0; i < 16; ++i)
+            V d[N * N];
+            for (int i = 0; i < N * N; ++i)
                 d[i] = window[i] == nullptr ? Vec::zero()
                                             : (n == kW ? Vec::load(window[i] + c) : Vec::load_n(window[i] + c, n));
-            winograd_bt_b(d);
-            for (int i = 0; i < 16; ++i) {
+            for (int q = 0; q < N; ++q) winograd_bt<N>(d + q, N);      // columns: B^T d
+            for (int r = 0; r < N; ++r) winograd_bt<N>(d + N * r, 1);  // rows: (B^T d) B
+            for (int i = 0; i < N * N; ++i) {
                 if (n == kW)
                     Vec::store(out + i * ldv + c, d[i]);
                 else
@@ -714,31 +724,55 @@ void winograd_input_f32(const WinogradTiles& wt, int64_t t0, int64_t t1, float* 
     }
 }
 
-// A^T M A (2 x 2 of a 4 x 4): rows, then columns, each (m0 + m1 + m2, m1 - m2 - m3).
-template <Activation A>
+void winograd_input_f32(const WinogradTiles& wt, int64_t t0, int64_t t1, float* v, int64_t ldv) {
+    if (wt.m == 4) return winograd_input_tiles<4>(wt, t0, t1, v, ldv);
+    winograd_input_tiles<2>(wt, t0, t1, v, ldv);
+}
+
+// A^T applied to N = m + 2 vectors at stride `step` of s, into M vectors of out.
+template <int M>
+inline void winograd_at(const V* s, int step, V* out) {
+    const V m0 = s[0], m1 = s[step], m2 = s[2 * step], m3 = s[3 * step];
+    if constexpr (M == 2) {  // (m0 + m1 + m2, m1 - m2 - m3)
+        out[0] = Vec::add(Vec::add(m0, m1), m2);
+        out[1] = Vec::sub(Vec::sub(m1, m2), m3);
+    } else {
+        static_assert(M == 4);
+        const V m4 = s[4 * step], m5 = s[5 * step];
+        const V a = Vec::add(m1, m2), b = Vec::sub(m1, m2), c = Vec::add(m3, m4), e = Vec::sub(m3, m4);
+        out[0] = Vec::add(Vec::add(m0, a), c);
+        out[1] = Vec::fmadd(Vec::set1(2.0f), e, b);
+        out[2] = Vec::fmadd(Vec::set1(4.0f), c, a);
+        out[3] = Vec::add(Vec::fmadd(Vec::set1(8.0f), e, b), m5);
+    }
+}
+
+template <Activation A, int M>
 void winograd_output_tiles(const WinogradTiles& wt, int64_t t0, int64_t t1, const float* m, int64_t ldm, float* y,
                            const GemmEpilogue& ep) {
+    constexpr int N = M + 2;
     const int64_t tiles_w = wt.tiles_w(), per_image = wt.tiles_h() * tiles_w;
     for (int64_t t = t0; t < t1; ++t) {
         const int64_t img = t / per_image;
-        const int64_t oh0 = t % per_image / tiles_w * 2;
-        const int64_t ow0 = t % tiles_w * 2;
-        const int rows = static_cast<int>(std::min<int64_t>(2, wt.h - oh0));
-        const int cols = static_cast<int>(std::min<int64_t>(2, wt.w - ow0));
+        const int64_t oh0 = t % per_image / tiles_w * M;
+        const int64_t ow0 = t % tiles_w * M;
+        const int rows = static_cast<int>(std::min<int64_t>(M, wt.h - oh0));
+        const int cols = static_cast<int>(std::min<int64_t>(M, wt.w - ow0));
         const float* in = m + (t - t0) * wt.out_c;
         for (int64_t o = 0; o < wt.out_c; o += kW) {
             const int n = static_cast<int>(std::min<int64_t>(kW, wt.out_c - o));
-            V s[8];  // A^T M: 2 x 4
-            for (int q = 0; q < 4; ++q) {
-                const V m0 = Vec::load_n(in + q * ldm + o, n), m1 = Vec::load_n(in + (4 + q) * ldm + o, n);
-                const V m2 = Vec::load_n(in + (8 + q) * ldm + o, n), m3 = Vec::load_n(in + (12 + q) * ldm + o, n);
-                s[q] = Vec::add(Vec::add(m0, m1), m2);
-                s[4 + q] = Vec::sub(Vec::sub(m1, m2), m3);
+            V p[N * N];
+            for (int i = 0; i < N * N; ++i) p[i] = Vec::load_n(in + i * ldm + o, n);
+            V s[M * N];  // A^T P: M x N
+            for (int q = 0; q < N; ++q) {
+                V col[M];
+                winograd_at<M>(p + q, N, col);
+                for (int r = 0; r < M; ++r) s[N * r + q] = col[r];
             }
             const V bias = ep.bias != nullptr ? Vec::load_n(ep.bias + o, n) : Vec::zero();
             for (int r = 0; r < rows; ++r) {
-                const V* sr = s + 4 * r;
-                const V out[2] = {Vec::add(Vec::add(sr[0], sr[1]), sr[2]), Vec::sub(Vec::sub(sr[1], sr[2]), sr[3])};
+                V out[M];
+                winograd_at<M>(s + N * r, 1, out);
                 for (int q = 0; q < cols; ++q) {
                     const int64_t pixel = (img * wt.h + oh0 + r) * wt.w + ow0 + q;
                     V val = Vec::add(out[q], bias);
@@ -752,7 +786,10 @@ void winograd_output_tiles(const WinogradTiles& wt, int64_t t0, int64_t t1, cons
 
 void winograd_output_f32(const WinogradTiles& wt, int64_t t0, int64_t t1, const float* m, int64_t ldm, float* y,
                          const GemmEpilogue& ep) {
-    with_activation(ep.act, [&]<Activation A>() { winograd_output_tiles<A>(wt, t0, t1, m, ldm, y, ep); });
+    with_activation(ep.act, [&]<Activation A>() {
+        if (wt.m == 4) return winograd_output_tiles<A, 4>(wt, t0, t1, m, ldm, y, ep);
+        winograd_output_tiles<A, 2>(wt, t0, t1, m, ldm, y, ep);
+    });
 }
 
 void pack_a_rows(const float* a, int64_t lda, int64_t rows, int64_t k, int64_t r0, int64_t r1, float* out) {

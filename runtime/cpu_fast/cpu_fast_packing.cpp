@@ -117,32 +117,47 @@ std::shared_ptr<const PackedWeights> PackCache::get_conv_taps(uint64_t buffer_id
     });
 }
 
+namespace {
+
+// Winograd's G (points x 3) for F(2x2, 3x3) and F(4x4, 3x3).
+constexpr double kWinogradG2[4][3] = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
+constexpr double kWinogradG4[6][3] = {{1.0 / 4, 0, 0},
+                                      {-1.0 / 6, -1.0 / 6, -1.0 / 6},
+                                      {-1.0 / 6, 1.0 / 6, -1.0 / 6},
+                                      {1.0 / 24, 1.0 / 12, 1.0 / 6},
+                                      {1.0 / 24, -1.0 / 12, 1.0 / 6},
+                                      {0, 0, 1}};
+
+}  // namespace
+
 std::shared_ptr<const PackedWeights> PackCache::get_winograd(uint64_t buffer_id, uint64_t offset, const float* w,
-                                                             int64_t out_c, int64_t in_c, int nr) {
+                                                             int64_t out_c, int64_t in_c, int nr, int m) {
     // Keyed by the source's size (out_c x 9 in_c floats, which the pages released are measured by).
-    return find_or_make(Key{buffer_id, offset, out_c, 9 * in_c, nr, WeightFormat::F32Winograd}, w, [&] {
+    const WeightFormat format = m == 4 ? WeightFormat::F32Winograd4 : WeightFormat::F32Winograd2;
+    return find_or_make(Key{buffer_id, offset, out_c, 9 * in_c, nr, format}, w, [&] {
+        const int n = m + 2;
+        const double* g_matrix = m == 4 ? &kWinogradG4[0][0] : &kWinogradG2[0][0];
         const int64_t padded_out = (out_c + nr - 1) / nr * nr;  // each matrix in whole panels
-        std::vector<float> u(static_cast<size_t>(16 * padded_out * in_c));
+        std::vector<float> u(static_cast<size_t>(n * n * padded_out * in_c));
         for (int64_t o = 0; o < out_c; ++o) {
             for (int64_t c = 0; c < in_c; ++c) {
                 const float* g = w + (o * in_c + c) * 9;
-                double gg[4][3];  // G g, G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]
-                for (int q = 0; q < 3; ++q) {
-                    gg[0][q] = g[q];
-                    gg[1][q] = 0.5 * (double{g[q]} + g[3 + q] + g[6 + q]);
-                    gg[2][q] = 0.5 * (double{g[q]} - g[3 + q] + g[6 + q]);
-                    gg[3][q] = g[6 + q];
-                }
-                for (int r = 0; r < 4; ++r) {
-                    const double row[4] = {gg[r][0], 0.5 * (gg[r][0] + gg[r][1] + gg[r][2]),
-                                           0.5 * (gg[r][0] - gg[r][1] + gg[r][2]), gg[r][2]};
-                    for (int q = 0; q < 4; ++q)
-                        u[static_cast<size_t>(((4 * r + q) * padded_out + o) * in_c + c)] = static_cast<float>(row[q]);
+                double gg[6][3];  // G g
+                for (int r = 0; r < n; ++r)
+                    for (int q = 0; q < 3; ++q)
+                        gg[r][q] =
+                            g_matrix[r * 3] * g[q] + g_matrix[r * 3 + 1] * g[3 + q] + g_matrix[r * 3 + 2] * g[6 + q];
+                for (int r = 0; r < n; ++r) {
+                    for (int q = 0; q < n; ++q) {  // (G g G^T)[r][q]
+                        const double value = gg[r][0] * g_matrix[q * 3] + gg[r][1] * g_matrix[q * 3 + 1] +
+                                             gg[r][2] * g_matrix[q * 3 + 2];
+                        u[static_cast<size_t>(((n * r + q) * padded_out + o) * in_c + c)] = static_cast<float>(value);
+                    }
                 }
             }
         }
-        PackedWeights p = pack_weights(u.data(), 16 * padded_out, in_c, nr, WeightFormat::F32);
-        p.format = WeightFormat::F32Winograd;
+        PackedWeights p = pack_weights(u.data(), n * n * padded_out, in_c, nr, WeightFormat::F32);
+        p.format = format;
         return p;
     });
 }

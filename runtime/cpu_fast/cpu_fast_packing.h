@@ -16,8 +16,18 @@ namespace cliprt::cpu_fast {
 // run on AVX512_BF16 dot products or, as Bf16Amx, on AMX tiles), f32 B panels of Conv2d weights
 // with k in (kh, kw, c) order (the channels-last convolution's), or AMX's padded bf16 rows (the
 // Conv2d weights that AMX multiplies as the left operand), or a 3x3 Conv2d's weights transformed
-// for Winograd's F(2x2, 3x3) as 16 f32 matrices of B panels (PackCache::get_winograd).
-enum class WeightFormat : uint8_t { F32, Bf16, Bf16Pairs, Bf16Amx, F32ConvTaps, Bf16AmxRows, F32Winograd };
+// for Winograd's F(2x2, 3x3) or F(4x4, 3x3) as 16 or 36 f32 matrices of B panels
+// (PackCache::get_winograd).
+enum class WeightFormat : uint8_t {
+    F32,
+    Bf16,
+    Bf16Pairs,
+    Bf16Amx,
+    F32ConvTaps,
+    Bf16AmxRows,
+    F32Winograd2,
+    F32Winograd4
+};
 
 // W [n, k] (Linear's layout: one row per output column) as column panels of nr columns, zero
 // padded to whole panels: f32 rows of nr values per k, or bf16 (pairs of k per column for the
@@ -47,11 +57,11 @@ public:
     // Conv2d weights [out_c, in_c, kh, kw] as F32ConvTaps panels (k = taps * in_c).
     std::shared_ptr<const PackedWeights> get_conv_taps(uint64_t buffer_id, uint64_t offset, const float* w,
                                                        int64_t out_c, int64_t in_c, int64_t taps, int nr);
-    // 3x3 Conv2d weights [out_c, in_c, 3, 3] as F32Winograd: U[xi] = (G g G^T)[xi] of each output
-    // and input channel's 3 x 3 kernel g, xi = 0..15, each [out_c, in_c] packed like a Linear's
-    // weights; matrix xi's panels start at panel xi * ceil(out_c / nr) (n = 16 * that * nr, k = in_c).
+    // 3x3 Conv2d weights [out_c, in_c, 3, 3] for F(m x m, 3x3), m = 2 or 4: U[xi] = (G g G^T)[xi]
+    // of each output and input channel's 3 x 3 kernel g, xi < (m + 2)^2, each [out_c, in_c] packed
+    // like a Linear's weights; matrix xi's panels start at panel xi * ceil(out_c / nr).
     std::shared_ptr<const PackedWeights> get_winograd(uint64_t buffer_id, uint64_t offset, const float* w,
-                                                      int64_t out_c, int64_t in_c, int nr);
+                                                      int64_t out_c, int64_t in_c, int nr, int m);
     // Conv2d weights [rows, k] as AMX rows (Bf16AmxRows).
     std::shared_ptr<const PackedWeights> get_amx_rows(uint64_t buffer_id, uint64_t offset, const float* w, int64_t rows,
                                                       int64_t k, const Kernels& kernels);
