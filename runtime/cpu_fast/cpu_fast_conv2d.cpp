@@ -4,7 +4,7 @@
 // values that other ops read are transposed at the boundary. Against the NCHW GEMM of gathered
 // patches that it replaced: 1.21x over RN50's convolution shapes on one Zen 3 thread, the gather
 // included (it was 11 % of a forward). 3x3 convolutions of stride 1 with enough channels run by
-// Winograd's F(2x2, 3x3) instead, in the same layout (cpu_fast_winograd.h).
+// Winograd's F(4x4, 3x3) or F(2x2, 3x3) instead, in the same layout (cpu_fast_winograd.h).
 // bf16 weights on AMX tiles multiply the weights (the left operand, packed into row tiles once) by
 // patch panels gathered (im2col) from the NCHW input right before each GEMM.
 // A patchify convolution (ViT's patch embedding) runs as a Linear over the gathered patches.
