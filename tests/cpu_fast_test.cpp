@@ -148,14 +148,15 @@ TEST_P(CpuFastWinogradSchedules, MatchTheOracle) {
     const auto [isa, m] = GetParam();
     CLIPRT_SKIP_UNLESS_RUNS(isa);
     const cpu_fast::Kernels& kernels = cpu_fast::kernels_for(isa);
-    cpu::Conv2dShape s;
-    s.batch = 2;
-    s.in_channels = 37;
-    s.in_h = 11;
-    s.in_w = 9;
-    s.out_channels = 45;
-    s.kernel_h = s.kernel_w = 3;
-    s.pad_h = s.pad_w = 1;
+    const cpu::Conv2dShape s{.batch = 2,
+                             .in_channels = 37,
+                             .in_h = 11,
+                             .in_w = 9,
+                             .out_channels = 45,
+                             .kernel_h = 3,
+                             .kernel_w = 3,
+                             .pad_h = 1,
+                             .pad_w = 1};
     const int64_t plane = s.in_h * s.in_w;
     uint32_t state = 7;
     const auto random = [&state] {
