@@ -188,15 +188,16 @@ Step record_nhwc(const FastArgs& a, const ConvPlan& p, const float* x, const flo
                                              s.in_channels, a.kernels.gemm_nr, winograd)
                       : a.packs.get_conv_taps(buffer_id(a.inputs[1]), a.inputs[1].offset, w, s.out_channels,
                                               s.in_channels, s.kernel_h * s.kernel_w, a.kernels.gemm_nr);
-    // Each output pixel's window, found once here rather than in every block of the kernel.
-    auto origins = std::make_shared<std::vector<ConvRowOrigin>>(static_cast<size_t>(s.batch * p.pixels));
+    // Each output pixel's window for the direct convolution, found once here rather than in every
+    // block of the kernel (Winograd reads tiles instead).
+    auto origins = std::make_shared<std::vector<ConvRowOrigin>>();
     const int64_t out_w = s.out_w();
-    for (int64_t r = 0; r < s.batch * p.pixels; ++r) {
+    for (int64_t r = 0; winograd == 0 && r < s.batch * p.pixels; ++r) {
         const int64_t img = r / p.pixels;
         const int64_t ih = r % p.pixels / out_w * s.stride_h - s.pad_h;
         const int64_t iw = r % p.pixels % out_w * s.stride_w - s.pad_w;
-        (*origins)[static_cast<size_t>(r)] = {((img * s.in_h + ih) * s.in_w + iw) * s.in_channels,
-                                              static_cast<int32_t>(ih), static_cast<int32_t>(iw)};
+        origins->push_back(
+            {((img * s.in_h + ih) * s.in_w + iw) * s.in_channels, static_cast<int32_t>(ih), static_cast<int32_t>(iw)});
     }
     ep.bias_per_row = false;  // per output channel = per column
     ep.ldr = s.out_channels;
